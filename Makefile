@@ -1,0 +1,45 @@
+# article-qa: `make run` opens the app on the sample collection; `make test` runs all tests.
+# Both create .venv when missing (torch 2.13.0 CPU first, then the project with dev extras)
+# and are cheap to run again.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export GRADIO_ANALYTICS_ENABLED := False
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test lint bench browser clean-venv
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/article-qa ingest samples/articles --quiet
+	$(BIN)/article-qa serve
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads one).
+browser:
+	@test -x /usr/bin/chromium || { \
+		echo "installing Debian's chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
+
+lint: $(STAMP)
+	$(BIN)/ruff check index qa ui eval tests
+	$(BIN)/ruff format --check index qa ui eval tests
+	$(BIN)/mypy index qa ui eval
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,4 @@
+"""Articles in: read, clean, chunk, embed and store them in Chroma.
+
+Importing this package loads no model and touches no disk.
+"""

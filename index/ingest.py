@@ -1,0 +1,189 @@
+"""The ingest pipeline: read -> clean -> chunk -> embed -> store, streamed in batches.
+
+Articles are read one at a time and written a batch at a time, so memory stays bounded
+whatever the input size. An article whose content (and chunking and model) has not changed
+since it was stored is skipped without embedding anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.articles import Article, Skip, iter_articles
+from index.chunking import Chunk, ChunkingConfig, chunk_article
+from index.embed import Embedder
+from index.store import Store
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[["IngestReport"], None]
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did. ``skipped`` holds every input that could not be used, and why."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def read(self) -> int:
+        return self.added + self.updated + self.unchanged + len(self.skipped)
+
+    def summary(self) -> str:
+        rate = self.chunks / self.seconds if self.seconds > 0 else 0.0
+        return (
+            f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
+            f"skipped {len(self.skipped)} ({self.chunks} chunks embedded in "
+            f"{self.seconds:.1f}s, {rate:.1f} chunks/s)"
+        )
+
+
+def stored_hash(article: Article, chunking: ChunkingConfig, model: str) -> str:
+    """What decides whether a stored article is still current."""
+    key = f"{article.content_hash()}\x00{chunking.signature()}\x00{model}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Ingestor:
+    """Writes articles into a store. Reuse one for many calls; it loads the model once."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder | None = None,
+        chunking: ChunkingConfig | None = None,
+        batch_chunks: int = 64,
+        window: int = 256,
+    ) -> None:
+        self.store = store
+        self.embedder = embedder if embedder is not None else Embedder()
+        self.chunking = chunking
+        self.batch_chunks = batch_chunks
+        self.window = window
+
+    def _config(self) -> ChunkingConfig:
+        if self.chunking is not None:
+            return self.chunking
+        return ChunkingConfig(model_max_tokens=self.embedder.max_tokens)
+
+    def ingest_paths(
+        self, paths: Iterable[str | Path], progress: bool | None = None
+    ) -> IngestReport:
+        """Ingest files and folders (see ``index.articles`` for the formats)."""
+        return self.ingest(iter_articles(paths), progress=progress)
+
+    def ingest(
+        self,
+        items: Iterable[Article | Skip],
+        progress: bool | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Ingest articles (``Skip`` items are recorded as skipped). ``progress=None`` shows a
+        progress bar only on a terminal."""
+        from tqdm.auto import tqdm
+
+        started = time.perf_counter()
+        report = IngestReport()
+        config = self._config()
+        self.store.bind_model(self.embedder.name, self.embedder.dimension)
+        unfinished = self.store.unfinished_ids()
+        seen: dict[str, tuple[str, str]] = {}  # id -> (hash, origin) within this run
+        window: list[tuple[Article, str]] = []
+        batch: list[tuple[Article, str, list[Chunk], bool]] = []
+
+        bar = tqdm(
+            desc="ingest", unit=" articles", disable=(None if progress is None else not progress)
+        )
+
+        def flush_batch() -> None:
+            if batch:
+                self._write(batch, report)
+                batch.clear()
+            report.seconds = time.perf_counter() - started
+            bar.set_postfix_str(f"{report.chunks} chunks, {len(report.skipped)} skipped")
+            if on_progress is not None:
+                on_progress(report)
+
+        def process_window() -> None:
+            states = self.store.states([a.id for a, _ in window])
+            for article, digest in window:
+                known = states.get(article.id)
+                if known and known[0] == digest and article.id not in unfinished:
+                    report.unchanged += 1
+                    continue
+                chunks = chunk_article(article, config, self.embedder.count_tokens)
+                batch.append((article, digest, chunks, known is not None))
+                if sum(len(c) for _, _, c, _ in batch) >= self.batch_chunks:
+                    flush_batch()
+            window.clear()
+
+        try:
+            for item in items:
+                bar.update(1)
+                if isinstance(item, Skip):
+                    logger.warning("skipped %s: %s", item.origin, item.reason)
+                    report.skipped.append(item)
+                    continue
+                digest = stored_hash(item, config, self.embedder.name)
+                previous = seen.get(item.id)
+                if previous is not None:
+                    if previous[0] == digest:
+                        report.unchanged += 1
+                    else:
+                        skip = Skip(
+                            item.origin,
+                            f"article id {item.id!r} was already read from {previous[1]} "
+                            "with different content; give one of them another id",
+                        )
+                        logger.warning("skipped %s: %s", skip.origin, skip.reason)
+                        report.skipped.append(skip)
+                    continue
+                seen[item.id] = (digest, item.origin)
+                window.append((item, digest))
+                if len(window) >= self.window:
+                    process_window()
+            process_window()
+            flush_batch()
+        finally:
+            bar.close()
+            report.seconds = time.perf_counter() - started
+        logger.info("ingest into %s: %s", self.store.path, report.summary())
+        return report
+
+    def _write(
+        self, batch: list[tuple[Article, str, list[Chunk], bool]], report: IngestReport
+    ) -> None:
+        articles = [a for a, _, _, _ in batch]
+        chunks = [c for _, _, cs, _ in batch for c in cs]
+        vectors = self.embedder.embed([c.embed_text for c in chunks])
+        # The three steps of the store's write protocol (see index.store).
+        self.store.begin([(a, h) for a, h, _, _ in batch])
+        self.store.replace_chunks(articles, chunks, vectors)
+        self.store.finish({a.id: len(cs) for a, _, cs, _ in batch})
+        for _, _, _, existed in batch:
+            if existed:
+                report.updated += 1
+            else:
+                report.added += 1
+        report.chunks += len(chunks)
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: Store | str | Path | None = None,
+    embedder: Embedder | None = None,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Ingest files and folders into a store (the default store when none is given)."""
+    target = store if isinstance(store, Store) else Store(store)
+    return Ingestor(target, embedder).ingest_paths(paths, progress=progress)

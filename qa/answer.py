@@ -1,0 +1,250 @@
+"""Answers and citations, and the extractive answerer that makes them offline.
+
+The extractive answerer never writes a word of its own: it picks, from the retrieved
+passages, the sentences that best answer the question and quotes them exactly, each followed
+by ``[n]``, where citation ``n`` holds that very sentence, its passage and its character span
+in the article. When no sentence scores high enough it abstains with ``NOT_FOUND``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from index.embed import Embedder
+from index.sentences import sentence_spans
+from qa.retrieve import Passage
+
+NOT_FOUND = "I couldn't find this in the indexed articles."
+
+STOPWORDS = frozenset(
+    """
+    a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them themselves then
+    there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours yourself said says say new week
+    this year last according
+    """.split()
+)
+
+_WORD = re.compile(r"[\w$%]+(?:[.,'’][\w]+)*", re.UNICODE)
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words and numbers of ``text`` that carry meaning (stopwords dropped)."""
+    words = []
+    for raw in _WORD.findall(text.lower()):
+        word = raw.replace("’", "'").removesuffix("'s")
+        if word and word not in STOPWORDS:
+            words.append(word)
+    return words
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One ``[n]`` of an answer: the exact sentence quoted and where it stands."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    published_at: str | None
+    url: str
+    passage: str  # the whole retrieved passage the sentence was found in
+    passage_start: int  # offset of the passage in the article body
+    quote: str  # the cited sentence, exactly as in the article
+    start: int  # offsets of ``quote`` in the article's cleaned body
+    end: int
+    score: float
+
+    @property
+    def quote_in_passage(self) -> tuple[int, int]:
+        """Offsets of the quote inside ``passage`` (for highlighting)."""
+        return self.start - self.passage_start, self.end - self.passage_start
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    abstained: bool
+    mode: str = "extractive"
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+
+    def to_dict(self) -> dict[str, Any]:
+        """The stable JSON shape of ``article-qa ask --json`` (fields are only ever added)."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "citations": [
+                {
+                    "n": c.n,
+                    "article_id": c.article_id,
+                    "title": c.title,
+                    "source": c.source,
+                    "published_at": c.published_at,
+                    "url": c.url,
+                    "quote": c.quote,
+                    "start": c.start,
+                    "end": c.end,
+                    "passage": c.passage,
+                    "passage_start": c.passage_start,
+                    "score": round(c.score, 4),
+                }
+                for c in self.citations
+            ],
+            "passages": [
+                {
+                    "article_id": p.article_id,
+                    "title": p.title,
+                    "source": p.source,
+                    "published_at": p.published_at,
+                    "start": p.start,
+                    "end": p.end,
+                    "text": p.text,
+                    "score": round(p.score, 4),
+                }
+                for p in self.passages
+            ],
+            "timings": {k: round(v, 1) for k, v in self.timings.items()},
+        }
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    passage: Passage
+    start: int  # in the article body
+    end: int
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ExtractiveWeights:
+    """How a sentence's score is made: similarity to the question (MiniLM), share of the
+    question's (IDF-weighted) content words it contains, and its passage's retrieval score."""
+
+    similarity: float = 0.5
+    overlap: float = 0.3
+    passage: float = 0.2
+    margin: float = 0.08  # extra sentences must score within this of the best one
+
+
+class ExtractiveAnswerer:
+    """``run(question, passages) -> (text, citations, abstained)``, deterministic."""
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        max_sentences: int = 3,
+        min_score: float = 0.35,
+        weights: ExtractiveWeights | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.max_sentences = max_sentences
+        self.min_score = min_score
+        self.weights = weights if weights is not None else ExtractiveWeights()
+
+    def score_sentences(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
+        """Every distinct sentence of the passages, best first."""
+        seen: set[tuple[str, int]] = set()
+        found: list[tuple[Passage, int, int, str]] = []
+        for passage in passages:
+            for s, e in sentence_spans(passage.text):
+                key = (passage.article_id, passage.start + s)
+                text = passage.text[s:e]
+                if key in seen or len(content_words(text)) < 3:
+                    continue
+                seen.add(key)
+                found.append((passage, passage.start + s, passage.start + e, text))
+        if not found:
+            return []
+        vectors = self.embedder.embed([question] + [f[3] for f in found], batch_size=64)
+        similarity = vectors[1:] @ vectors[0]
+        overlap = _weighted_overlap(question, [f[3] for f in found])
+        w = self.weights
+        scored = [
+            ScoredSentence(
+                passage=p,
+                start=s,
+                end=e,
+                text=t,
+                score=float(w.similarity * sim + w.overlap * ov + w.passage * p.score),
+            )
+            for (p, s, e, t), sim, ov in zip(found, similarity, overlap, strict=True)
+        ]
+        scored.sort(key=lambda x: -x.score)
+        return scored
+
+    def choose(self, scored: Sequence[ScoredSentence]) -> list[ScoredSentence]:
+        """The best sentence and those close to it, without repeats; empty to abstain."""
+        if not scored or scored[0].score < self.min_score:
+            return []
+        best = scored[0].score
+        chosen: list[ScoredSentence] = []
+        for candidate in scored:
+            if len(chosen) >= self.max_sentences or candidate.score < best - self.weights.margin:
+                break
+            if any(_near_duplicate(candidate.text, c.text) for c in chosen):
+                continue
+            chosen.append(candidate)
+        return chosen
+
+    def run(
+        self, question: str, passages: Sequence[Passage]
+    ) -> tuple[str, tuple[Citation, ...], bool]:
+        chosen = self.choose(self.score_sentences(question, passages))
+        if not chosen:
+            return NOT_FOUND, (), True
+        citations = tuple(
+            Citation(
+                n=n,
+                article_id=s.passage.article_id,
+                title=s.passage.title,
+                source=s.passage.source,
+                published_at=s.passage.published_at,
+                url=s.passage.url,
+                passage=s.passage.text,
+                passage_start=s.passage.start,
+                quote=s.text,
+                start=s.start,
+                end=s.end,
+                score=s.score,
+            )
+            for n, s in enumerate(chosen, start=1)
+        )
+        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        return text, citations, False
+
+
+def _weighted_overlap(question: str, sentences: Sequence[str]) -> np.ndarray:
+    """Share of the question's content words (IDF-weighted over ``sentences``) each has."""
+    q_words = set(content_words(question))
+    if not q_words:
+        return np.zeros(len(sentences))
+    bags = [set(content_words(s)) for s in sentences]
+    df = Counter(w for bag in bags for w in bag if w in q_words)
+    n = len(sentences)
+    idf = {w: math.log(1 + n / (1 + df[w])) for w in q_words}
+    total = sum(idf.values())
+    return np.array([sum(idf[w] for w in q_words & bag) / total for bag in bags])
+
+
+def _near_duplicate(a: str, b: str) -> bool:
+    wa, wb = set(content_words(a)), set(content_words(b))
+    if not wa or not wb:
+        return a.strip() == b.strip()
+    return len(wa & wb) / len(wa | wb) >= 0.8

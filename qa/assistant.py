@@ -1,0 +1,122 @@
+"""The assistant: question in, cited answer out. Wires retrieval to the answerer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from index.embed import Embedder
+from index.store import Store
+from qa.answer import Answer, ExtractiveAnswerer
+from qa.config import Settings
+from qa.errors import QuestionError
+from qa.retrieve import DenseRetriever, Filters
+
+logger = logging.getLogger(__name__)
+
+
+class Assistant:
+    """Answers questions about the articles in one store.
+
+    >>> assistant = Assistant(store="~/my-store", k=5)   # loads nothing yet
+    >>> answer = assistant.ask("Who won the runoff?")    # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        **overrides: Any,
+    ) -> None:
+        base = settings if settings is not None else Settings.load()
+        self.settings = base.replace(**overrides) if overrides else base
+        self.store = Store(self.settings.store)
+        self.embedder = embedder if embedder is not None else Embedder(self.settings.embed_model)
+        self.retriever = DenseRetriever(self.store, self.embedder, self.settings.candidates)
+        self.answerer = ExtractiveAnswerer(
+            self.embedder,
+            max_sentences=self.settings.max_sentences,
+            min_score=self.settings.min_score,
+        )
+
+    def ask(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+    ) -> Answer:
+        """Answer ``question`` from the store, citing the sentences used.
+
+        ``k`` passages are returned with the answer; ``sources`` keeps only those outlets;
+        ``since`` / ``until`` (dates or ``YYYY-MM-DD``) keep articles published in that range.
+        """
+        text = self._check_question(question)
+        shown = self.settings.k if k is None else k
+        if shown < 1:
+            raise QuestionError(f"k must be at least 1, got {shown}")
+        filters = Filters(
+            sources=tuple(sources or ()), since=_as_date(since), until=_as_date(until)
+        )
+        started = time.perf_counter()
+        self.retriever.check_ready()
+        passages = self.retriever.run(
+            text, top_k=max(self.settings.candidates, shown), filters=filters
+        )
+        retrieved = time.perf_counter()
+        answer_text, citations, abstained = self.answerer.run(text, passages)
+        done = time.perf_counter()
+        return Answer(
+            question=text,
+            text=answer_text,
+            citations=citations,
+            passages=tuple(passages[:shown]),
+            abstained=abstained,
+            timings={
+                "retrieve_ms": (retrieved - started) * 1000,
+                "answer_ms": (done - retrieved) * 1000,
+                "total_ms": (done - started) * 1000,
+            },
+        )
+
+    def _check_question(self, question: object) -> str:
+        if not isinstance(question, str):
+            raise QuestionError(f"A question must be text, got {type(question).__name__}.")
+        text = " ".join(question.split())
+        if not text:
+            raise QuestionError("The question is empty: type what you want to know.")
+        limit = self.settings.max_question_chars
+        if len(text) > limit:
+            raise QuestionError(
+                f"The question is {len(text)} characters long; keep it under {limit}."
+            )
+        return text
+
+
+def _as_date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise QuestionError(f"Dates are written YYYY-MM-DD, got {value!r}.") from exc
+
+
+@functools.lru_cache(maxsize=1)
+def default_assistant() -> Assistant:
+    return Assistant()
+
+
+def answer(question: str, **kwargs: Any) -> Answer:
+    """Answer ``question`` from the default store (``$ARTICLE_QA_STORE`` or the per-user one).
+
+    Keyword arguments are those of ``Assistant.ask`` (k, sources, since, until).
+    """
+    return default_assistant().ask(question, **kwargs)

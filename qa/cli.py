@@ -1,0 +1,266 @@
+"""The ``article-qa`` command line: the only place that parses arguments.
+
+It is also the composition root: ``serve`` and ``eval`` import ``ui`` and ``eval`` lazily,
+so that nothing else in ``qa`` depends on them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from index.errors import ArticleQAError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STORE_HELP = "Store directory (default: $ARTICLE_QA_STORE, else a per-user data directory)."
+
+
+def _friendly_errors(func: F) -> F:
+    """Turn our errors into one line on stderr and exit code 1 (2 for usage errors)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ArticleQAError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except KeyboardInterrupt:
+            click.echo("Interrupted; run the same command again to finish.", err=True)
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _store_option(func: F) -> F:
+    return click.option(
+        "--store",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help=STORE_HELP,
+    )(func)
+
+
+def _model_option(func: F) -> F:
+    return click.option(
+        "--embed-model",
+        default=None,
+        help="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2).",
+    )(func)
+
+
+def _settings(**overrides: Any) -> Any:
+    from qa.config import Settings
+
+    return Settings.load(**overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+@click.version_option(package_name="article-qa")
+def main(verbose: int) -> None:
+    """Answer questions about your news articles, with every sentence cited.
+
+    \b
+    Quick start:
+      article-qa ingest samples/articles
+      article-qa ask "How much will the desalination plant cost?"
+      article-qa serve
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_store_option
+@_model_option
+@click.option("--batch", default=64, show_default=True, help="Chunks embedded per batch.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@_friendly_errors
+def ingest(
+    paths: tuple[Path, ...], store: Path | None, embed_model: str | None, batch: int, quiet: bool
+) -> None:
+    """Add articles from files or folders (.txt .md .html .json .jsonl .jsonl.gz).
+
+    Re-running is safe: unchanged articles are skipped, changed ones replaced, and an
+    interrupted run is completed.
+    """
+    from index.embed import Embedder
+    from index.ingest import Ingestor
+    from index.store import Store
+
+    settings = _settings(store=store, embed_model=embed_model)
+    target = Store(settings.store)
+    ingestor = Ingestor(target, Embedder(settings.embed_model), batch_chunks=batch)
+    report = ingestor.ingest_paths(paths, progress=False if quiet else None)
+    for skip in report.skipped:
+        click.echo(f"skipped {skip.origin}: {skip.reason}", err=True)
+    click.echo(f"{report.summary()}; store {target.path} holds {target.count()} articles")
+
+
+@main.command(name="list")
+@_store_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per article.")
+@_friendly_errors
+def list_articles(store: Path | None, as_json: bool) -> None:
+    """List the articles in the store, newest first."""
+    from index.store import Store
+
+    target = Store(_settings(store=store).store)
+    count = 0
+    for record in target.iter_articles():
+        a = record.article
+        count += 1
+        if as_json:
+            row = {
+                "id": a.id,
+                "title": a.title,
+                "source": a.source,
+                "published_at": a.published_at,
+                "url": a.url,
+                "chunks": record.n_chunks,
+                "added_at": record.added_at,
+            }
+            click.echo(json.dumps(row, ensure_ascii=False))
+        else:
+            date = a.published_at or "----------"
+            click.echo(f"{date}  {a.source[:18]:<18}  {a.id[:28]:<28}  {a.title[:70]}")
+    if not as_json:
+        click.echo(f"{count} articles in {target.path}", err=True)
+
+
+@main.command()
+@click.argument("ids", nargs=-1, required=True)
+@_store_option
+@_friendly_errors
+def remove(ids: tuple[str, ...], store: Path | None) -> None:
+    """Delete articles (by id, as `list` shows) and all their chunks."""
+    from index.store import Store
+
+    target = Store(_settings(store=store).store)
+    missing = [i for i in ids if not target.remove(i)]
+    for article_id in ids:
+        if article_id not in missing:
+            click.echo(f"removed {article_id}")
+    if missing:
+        raise click.ClickException(f"no article with id {', '.join(missing)} in {target.path}")
+
+
+def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
+
+
+@main.command()
+@click.argument("question")
+@_store_option
+@_model_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (stable shape).")
+@click.option("-k", "--k", type=click.IntRange(min=1), default=None, help="Passages to return.")
+@click.option("--source", multiple=True, help="Only this outlet (repeat for several).")
+@click.option("--since", callback=_date, help="Only articles published on or after YYYY-MM-DD.")
+@click.option("--until", callback=_date, help="Only articles published on or before YYYY-MM-DD.")
+@_friendly_errors
+def ask(
+    question: str,
+    store: Path | None,
+    embed_model: str | None,
+    as_json: bool,
+    k: int | None,
+    source: tuple[str, ...],
+    since: dt.date | None,
+    until: dt.date | None,
+) -> None:
+    """Answer QUESTION from the stored articles, citing the sentences used."""
+    from qa.assistant import Assistant
+
+    assistant = Assistant(_settings(store=store, embed_model=embed_model))
+    result = assistant.ask(question, k=k, sources=source, since=since, until=until)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(result.text)
+    if result.citations:
+        click.echo()
+    for c in result.citations:
+        meta = " · ".join(x for x in (c.source, c.published_at or "") if x)
+        click.echo(f"[{c.n}] {c.title} ({meta})")
+        if c.url:
+            click.echo(f"    {c.url}")
+        click.echo(f'    "{c.quote}"')
+
+
+@main.command()
+@_store_option
+@_model_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
+@_friendly_errors
+def serve(store: Path | None, embed_model: str | None, host: str, port: int) -> None:
+    """Start the chat app in the browser (http://HOST:PORT)."""
+    from ui.app import serve as serve_app
+
+    serve_app(_settings(store=store, embed_model=embed_model), host=host, port=port)
+
+
+@main.command(name="eval")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--articles",
+    type=click.Path(exists=True, path_type=Path),
+    multiple=True,
+    help="Articles to ingest first (files or folders); repeat for several.",
+)
+@_store_option
+@_model_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("eval-out"),
+    show_default=True,
+    help="Folder for report.json.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N.")
+@click.option("-k", "--k", type=click.IntRange(min=1), default=10, show_default=True)
+@_friendly_errors
+def eval_command(
+    gold: Path,
+    articles: tuple[Path, ...],
+    store: Path | None,
+    embed_model: str | None,
+    out: Path,
+    limit: int | None,
+    k: int,
+) -> None:
+    """Evaluate against GOLD question/answer pairs (JSONL, the rtqa dev.jsonl format).
+
+    Without --store the articles go into a temporary store that is deleted afterwards.
+    """
+    from eval.run import run_eval
+
+    report = run_eval(
+        gold,
+        articles=list(articles),
+        store=store,
+        embed_model=embed_model,
+        out=out,
+        limit=limit,
+        k=k,
+    )
+    click.echo(report.table())
+    click.echo(f"report written to {out / 'report.json'}")

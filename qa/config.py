@@ -1,0 +1,81 @@
+"""The one settings object, built once at the entry point and passed down.
+
+Values come from (lowest first) the defaults here, ``ARTICLE_QA_*`` environment variables,
+and explicit keyword arguments. Unknown keys are an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from index.embed import DEFAULT_EMBED_MODEL
+from index.store import default_store_path
+from qa.errors import ConfigError
+
+ENV_PREFIX = "ARTICLE_QA_"
+
+# Calibrated on ../shared/data/rtqa/small (see docs/benchmarks.md): below this combined
+# sentence score the extractive answerer says it could not find the answer.
+DEFAULT_MIN_SCORE = 0.35
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a question needs to be answered. Frozen: make a new one to change it."""
+
+    store: Path = dataclasses.field(default_factory=default_store_path)
+    embed_model: str = DEFAULT_EMBED_MODEL
+    k: int = 5  # passages shown with an answer
+    candidates: int = 30  # passages retrieved before the answerer picks sentences
+    max_sentences: int = 3  # sentences in an extractive answer
+    min_score: float = DEFAULT_MIN_SCORE  # abstain below this
+    max_question_chars: int = 2000
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise ConfigError(f"k must be at least 1, got {self.k}")
+        if self.candidates < self.k:
+            raise ConfigError(f"candidates ({self.candidates}) must be at least k ({self.k})")
+        if self.max_sentences < 1:
+            raise ConfigError(f"max_sentences must be at least 1, got {self.max_sentences}")
+
+    @classmethod
+    def load(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``ARTICLE_QA_*`` variables, then ``overrides`` (``None`` = unset)."""
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(overrides) - set(fields))
+        if unknown:
+            raise ConfigError(
+                f"Unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(fields))}"
+            )
+        values: dict[str, Any] = {}
+        source = os.environ if env is None else env
+        for name, f in fields.items():
+            raw = source.get(ENV_PREFIX + name.upper())
+            if raw is not None and raw != "":
+                values[name] = _convert(name, f.type, raw)
+        for name, value in overrides.items():
+            if value is not None:
+                values[name] = _convert(name, fields[name].type, value)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return Settings.load(env={}, **{**dataclasses.asdict(self), **changes})
+
+
+def _convert(name: str, kind: Any, value: Any) -> Any:
+    kind = str(kind)
+    try:
+        if "Path" in kind:
+            return Path(value).expanduser()
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"Setting {name} must be a {kind}, got {value!r}") from exc
+    return str(value)
