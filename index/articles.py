@@ -165,6 +165,10 @@ def article_from_record(
         return Skip(origin, "the article text is empty after cleaning")
     if not title:
         title = _first_line_title(body)
+    else:
+        body = _drop_repeated_title(body, title)
+        if not body:
+            return Skip(origin, "the article has a title but no text")
     published = parse_date(raw_date)
     extra = _extras(record)
     if raw_date is not None and published is None:
@@ -182,6 +186,14 @@ def article_from_record(
         extra=extra,
         origin=origin,
     )
+
+
+def _drop_repeated_title(body: str, title: str) -> str:
+    """Scraped bodies often start with the headline again: drop that first line."""
+    first, _, rest = body.partition("\n")
+    if " ".join(first.split()).casefold() == title.casefold():
+        return rest.strip()
+    return body
 
 
 def _first_line_title(body: str) -> str:

@@ -95,6 +95,7 @@ class Ingestor:
         started = time.perf_counter()
         report = IngestReport()
         config = self._config()
+        self.store.check_model(self.embedder.name)  # before loading a model it cannot use
         self.store.bind_model(self.embedder.name, self.embedder.dimension)
         unfinished = self.store.unfinished_ids()
         seen: dict[str, tuple[str, str]] = {}  # id -> (hash, origin) within this run

@@ -190,8 +190,7 @@ class Store:
 
     def bind_model(self, name: str, dimension: int) -> None:
         """Record the embedding model on first write; refuse any other model afterwards."""
-        meta = self.meta()
-        if "embed_model" not in meta:
+        if "embed_model" not in self.meta():
             self._set_meta(embed_model=name, dimension=str(dimension))
             return
         self.check_model(name, dimension)

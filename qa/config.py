@@ -77,5 +77,6 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
         if kind == "float":
             return float(value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"Setting {name} must be a {kind}, got {value!r}") from exc
+        noun = {"int": "an integer", "float": "a number"}.get(kind, kind)
+        raise ConfigError(f"Setting {name} must be {noun}, got {value!r}") from exc
     return str(value)

@@ -1,0 +1,1 @@
+"""The Gradio chat on top of ``qa``: ``ui.app`` wires it, ``ui.render`` formats answers."""

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval.report import QuestionResult, Report, summarize
+
+
+def result(**changes: Any) -> QuestionResult:
+    fields: dict[str, Any] = {
+        "id": "q",
+        "question": "Who?",
+        "question_date": "2022-08-04",
+        "gold_answer": "al Qaeda",
+        "answerable": True,
+        "evidence_ids": ("a",),
+        "answer": "The leader of al Qaeda was killed. [1]",
+        "abstained": False,
+        "cited_ids": ("a",),
+        "retrieved_ids": ("a", "b"),
+        "rank": 1,
+        "hits": {"hit@1": True, "hit@5": True, "hit@10": True},
+        "reciprocal_rank": 1.0,
+        "contains_gold": True,
+        "cites_evidence": True,
+        "latency_ms": 100.0,
+    }
+    return QuestionResult(**{**fields, **changes})
+
+
+MISS = {"hit@1": False, "hit@5": False, "hit@10": False}
+THIRD = {"hit@1": False, "hit@5": True, "hit@10": True}
+
+
+def sample_results() -> list[QuestionResult]:
+    return [
+        result(id="a1", latency_ms=100.0),
+        result(id="a2", rank=3, hits=THIRD, reciprocal_rank=1 / 3, latency_ms=200.0),
+        result(
+            id="a3",
+            rank=None,
+            hits=MISS,
+            reciprocal_rank=0.0,
+            abstained=True,
+            contains_gold=False,
+            cites_evidence=False,
+            latency_ms=300.0,
+        ),
+        result(
+            id="a4",
+            evidence_ids=(),
+            rank=None,
+            hits={},
+            reciprocal_rank=None,
+            contains_gold=False,
+            cites_evidence=None,
+            latency_ms=400.0,
+        ),
+        result(
+            id="u1",
+            answerable=False,
+            gold_answer="",
+            evidence_ids=(),
+            abstained=True,
+            rank=None,
+            hits={},
+            reciprocal_rank=None,
+            contains_gold=None,
+            cites_evidence=None,
+            latency_ms=500.0,
+        ),
+        result(
+            id="u2",
+            answerable=False,
+            evidence_ids=(),
+            rank=None,
+            hits={},
+            reciprocal_rank=None,
+            contains_gold=None,
+            cites_evidence=None,
+            latency_ms=600.0,
+        ),
+    ]
+
+
+def test_summarize_counts_each_metric_over_its_questions() -> None:
+    m = summarize(sample_results())
+    # Retrieval: a1, a2, a3 (a4 lists no evidence).
+    assert m["hit@1"] == pytest.approx(1 / 3, abs=1e-4)
+    assert m["hit@5"] == pytest.approx(2 / 3, abs=1e-4)
+    assert m["hit@10"] == pytest.approx(2 / 3, abs=1e-4)
+    assert m["mrr@10"] == pytest.approx((1 + 1 / 3) / 3, abs=1e-4)
+    assert m["cites_evidence"] == pytest.approx(2 / 3, abs=1e-4)
+    # Answers: a1 to a4.
+    assert m["answer_contains_gold"] == 0.5
+    assert m["false_abstention_rate"] == 0.25
+    # Unanswerable: u1 abstained, u2 did not.
+    assert m["abstention_accuracy"] == 0.5
+    assert m["latency_p50_ms"] == 350.0
+    assert m["latency_p95_ms"] == 575.0
+    assert (m["n_questions"], m["n_answerable"], m["n_unanswerable"]) == (6, 4, 2)
+    assert (m["n_retrieval_scored"], m["n_errors"]) == (3, 0)
+
+
+def test_summarize_without_unanswerable_questions_gives_none() -> None:
+    m = summarize([result()])
+    assert m["abstention_accuracy"] is None
+    assert m["hit@1"] == 1.0
+
+
+def test_extra_cutoff_is_summarized_in_order() -> None:
+    hits = {"hit@1": True, "hit@5": True, "hit@10": True, "hit@20": True}
+    report = Report(config={}, ingest=None, results=[result(hits=hits)])
+    assert [k for k in report.metrics if k.startswith("hit@")] == [
+        "hit@1",
+        "hit@5",
+        "hit@10",
+        "hit@20",
+    ]
+    assert "hit@20" in report.table()
+
+
+def test_table_is_aligned_and_shows_counts() -> None:
+    ingest = {"added": 3, "updated": 0, "unchanged": 1, "skipped": 0, "seconds": 2.0}
+    table = Report(config={}, ingest=ingest, results=sample_results()).table()
+    lines = table.splitlines()
+    assert lines[0] == "6 questions: 4 answerable, 2 unanswerable"
+    rows = {line.split()[0]: line for line in lines[3:-1]}
+    assert rows["hit@1"].split()[1:] == ["0.333", "3", "answerable", "with", "evidence"]
+    assert rows["abstention_accuracy"].split()[1:] == ["0.500", "2", "unanswerable"]
+    assert rows["latency_p95_ms"].split()[1:] == ["575", "6", "questions"]
+    value_ends = {re.match(r"\S+\s+\S+", line).end() for line in lines[3:-1]}  # type: ignore[union-attr]
+    assert len(value_ends) == 1  # the values are right-aligned
+    assert lines[-1] == "ingest: added 3, updated 0, unchanged 1, skipped 0 in 2.0s"
+
+
+def test_table_shows_a_dash_for_a_metric_with_no_questions() -> None:
+    row = next(
+        line
+        for line in Report(config={}, ingest=None, results=[result()]).table().splitlines()
+        if line.startswith("abstention_accuracy")
+    )
+    assert row.split()[1:] == ["-", "0", "unanswerable"]
+
+
+def test_write_makes_the_folder_and_valid_json(tmp_path: Path) -> None:
+    report = Report(config={"k": 10}, ingest=None, results=sample_results())
+    path = report.write(tmp_path / "deep" / "out")
+    assert path == tmp_path / "deep" / "out" / "report.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert set(data) == {"config", "ingest", "metrics", "questions"}
+    assert data["questions"][1]["reciprocal_rank"] == 0.3333
+    assert data["questions"][0]["evidence_ids"] == ["a"]
+    assert not list(path.parent.glob("*.tmp"))

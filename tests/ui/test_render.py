@@ -1,0 +1,309 @@
+"""ui.render: answers become safe markdown and HTML; nothing from an article is markup."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from qa.answer import NOT_FOUND, Answer, Citation
+from ui import render
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "![x](http://evil.example/x.png)",
+    "<a href='javascript:alert(1)'>x</a>",
+    "**bold** _em_ `code` ~~del~~ $$x^2$$",
+    "www.evil.example, mail@evil.example and https://evil.example/a?b=1&c=2",
+    "# heading\n1. item\n- item\n> quote\n    code\n---",
+    "&lt;b&gt; &amp; &#60;script&#62; \\*",
+    '"><svg onload=alert(1)>',
+]
+
+PASSAGE = (
+    "Port Halvern's plant opened on Tuesday. The total cost is $412 million, up from "
+    "$310 million. Officials said <b>water</b> would flow by June."
+)
+QUOTE = "The total cost is $412 million, up from $310 million."
+
+
+def citation(
+    n: int = 1,
+    *,
+    passage: str = PASSAGE,
+    quote: str = QUOTE,
+    passage_start: int = 100,
+    title: str = "Gull Point plant over budget",
+    source: str = "Harbor Ledger",
+    url: str = "https://harborledger.example/news/gull-point",
+    published_at: str | None = "2025-09-22",
+    article_id: str = "desal-plant-cost-overrun",
+    offset_shift: int = 0,
+) -> Citation:
+    at = passage.find(quote)
+    start = passage_start + (at if at >= 0 else 0) + offset_shift
+    return Citation(
+        n=n,
+        article_id=article_id,
+        title=title,
+        source=source,
+        published_at=published_at,
+        url=url,
+        passage=passage,
+        passage_start=passage_start,
+        quote=quote,
+        start=start,
+        end=start + len(quote),
+        score=0.7,
+    )
+
+
+def answer_of(*citations: Citation, text: str | None = None) -> Answer:
+    if text is None:
+        text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+    return Answer(
+        question="How much will it cost?",
+        text=text,
+        citations=citations,
+        passages=(),
+        abstained=not citations,
+    )
+
+
+class Parsed(HTMLParser):
+    """Tags, attributes, text and the text inside each <mark> of an HTML fragment."""
+
+    def __init__(self, source: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+        self.text: list[str] = []
+        self.marks: list[str] = []
+        self._in_mark = False
+        self.feed(source)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [(k, v or "") for k, v in attrs]
+        if tag == "mark":
+            self._in_mark = True
+            self.marks.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mark":
+            self._in_mark = False
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._in_mark:
+            self.marks[-1] += data
+
+    def hrefs(self) -> list[str]:
+        return [v for k, v in self.attrs if k == "href"]
+
+
+PUNCT = r"!-/:-@\[-`{-~"  # the ASCII punctuation characters, as regex ranges
+INERT_MARKDOWN = re.compile(rf"(?:\\[{PUNCT}]|&(?:lt|gt|amp);|[^{PUNCT}\n])*")
+
+SAFE_TAGS = {"div", "article", "span", "time", "a", "p", "mark", "sup"}
+SAFE_ATTRS = {"class", "id", "href", "target", "rel", "datetime", "data-article-id", "role"}
+
+
+def assert_only_our_markup(fragment: str) -> Parsed:
+    parsed = Parsed(fragment)
+    assert set(parsed.tags) <= SAFE_TAGS, parsed.tags
+    assert {k for k, _ in parsed.attrs} <= SAFE_ATTRS, parsed.attrs
+    for href in parsed.hrefs():
+        assert href.startswith(("https://", "http://", "#source-")), href
+    return parsed
+
+
+# -- the sources panel -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_article_text_is_never_markup_in_sources(hostile: str) -> None:
+    passage = f"Before {hostile} middle. {QUOTE} After {hostile}."
+    c = citation(
+        passage=passage,
+        title=f"Title {hostile}",
+        source=f"Outlet {hostile}",
+        published_at=f"2025 {hostile}",
+        article_id=f"id {hostile}",
+    )
+    out = render.sources_html(answer_of(c))
+    parsed = assert_only_our_markup(out)
+    text = "".join(parsed.text)
+    assert f"Title {hostile}" in text  # shown literally, as text
+    assert passage in text.replace("1" + QUOTE, QUOTE)  # the <sup>1</sup> before the mark
+    assert parsed.marks == [QUOTE]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "  javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "//evil.example/no-scheme",
+        "file:///etc/passwd",
+        "https://",
+        "[click](javascript:alert(1))",
+    ],
+)
+def test_only_http_urls_become_links(url: str) -> None:
+    out = render.sources_html(answer_of(citation(url=url)))
+    parsed = assert_only_our_markup(out)
+    assert "a" not in parsed.tags
+    assert "href=" not in out
+
+
+def test_http_url_is_linked_escaped_in_a_new_tab() -> None:
+    url = 'https://news.example/a?b=1&c="2"><script>x</script>'
+    out = render.sources_html(answer_of(citation(url=url)))
+    parsed = assert_only_our_markup(out)
+    assert parsed.hrefs() == [url]  # the parser unescapes the attribute back to the url
+    assert 'href="https://news.example/a?b=1&amp;c=&quot;2&quot;&gt;&lt;script&gt;' in out
+    assert 'rel="noopener noreferrer"' in out
+    assert 'target="_blank"' in out
+    assert "news.example" in "".join(parsed.text)
+
+
+def test_mark_wraps_exactly_the_quote() -> None:
+    out = render.sources_html(answer_of(citation()))
+    parsed = Parsed(out)
+    assert parsed.marks == [QUOTE]
+    before, _, after = PASSAGE.partition(QUOTE)
+    assert f'{html.escape(before)}<sup>1</sup><mark id="quote-1">' in out
+    assert f"</mark>{html.escape(after)}</p>" in out
+
+
+def test_quote_with_wrong_offsets_is_found_by_its_text() -> None:
+    out = render.sources_html(answer_of(citation(offset_shift=7)))
+    assert Parsed(out).marks == [QUOTE]
+
+
+def test_quote_missing_from_its_passage_is_not_marked() -> None:
+    c = citation(quote="A sentence that is not in the passage at all.")
+    parsed = Parsed(render.sources_html(answer_of(c)))
+    assert parsed.marks == []
+    assert html.unescape(PASSAGE) in "".join(parsed.text)
+
+
+def test_card_shows_number_title_outlet_date_and_link() -> None:
+    out = render.sources_html(answer_of(citation()))
+    parsed = Parsed(out)
+    text = " ".join(parsed.text)
+    for shown in ("1", "Gull Point plant over budget", "Harbor Ledger", "22 Sep 2025"):
+        assert shown in text
+    assert ("id", "source-1") in parsed.attrs
+    assert parsed.hrefs() == ["https://harborledger.example/news/gull-point"]
+
+
+def test_citations_of_one_passage_share_a_card_and_keep_their_anchors() -> None:
+    second = "Port Halvern's plant opened on Tuesday."
+    c1, c2 = citation(1), citation(2, quote=second)
+    out = render.sources_html(answer_of(c1, c2))
+    parsed = Parsed(out)
+    assert out.count('<article class="aqa-card"') == 1
+    assert parsed.marks == [second, QUOTE]  # in passage order
+    ids = [v for k, v in parsed.attrs if k == "id"]
+    assert {"source-1", "source-2", "quote-1", "quote-2"} <= set(ids)
+    assert len(ids) == len(set(ids))
+
+
+def test_citations_of_different_articles_get_cards_in_order() -> None:
+    other = citation(2, article_id="other", title="Another article", passage_start=0)
+    out = render.sources_html(answer_of(citation(1), other))
+    assert out.count('<article class="aqa-card"') == 2
+    assert out.index('id="source-1"') < out.index('id="source-2"')
+
+
+def test_abstention_shows_no_sources() -> None:
+    out = render.sources_html(answer_of(text=NOT_FOUND))
+    assert "aqa-card" not in out
+    assert "<mark" not in out
+    assert render.ABSTAINED_TEXT in html.unescape(out)
+
+
+def test_empty_and_error_states_escape_their_text() -> None:
+    assert render.EMPTY_TEXT in html.unescape(render.empty_html())
+    out = render.error_html("No store at <script>alert(1)</script>")
+    assert "<script>" not in out
+    assert "&lt;script&gt;" in out
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [("2026-11-17", "17 Nov 2026"), ("2026-01-05", "5 Jan 2026"), (None, ""), ("soon", "soon")],
+)
+def test_format_date(raw: str | None, shown: str) -> None:
+    assert render.format_date(raw) == shown
+
+
+# -- the chat message ------------------------------------------------------------------------
+
+
+def test_answer_markers_link_to_their_sources() -> None:
+    c1, c2 = citation(1), citation(2, quote="Port Halvern's plant opened on Tuesday.")
+    out = render.answer_markdown(answer_of(c1, c2))
+    assert out.count('<a class="aqa-marker" href="#source-1">[1]</a>') == 1
+    assert out.count('<a class="aqa-marker" href="#source-2">[2]</a>') == 1
+    assert out.startswith(render.escape_markdown(QUOTE) + " <a")
+
+
+def test_marker_without_a_citation_is_never_shown() -> None:
+    out = render.answer_markdown(answer_of(citation(1), text=f"{QUOTE} [1] Made up. [7]"))
+    assert "[7]" not in out
+    assert "source-7" not in out
+    assert "#source-1" in out
+
+
+def test_abstention_is_plain_text() -> None:
+    out = render.answer_markdown(answer_of(text=NOT_FOUND))
+    assert "<a" not in out
+    assert out == render.escape_markdown(NOT_FOUND)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_article_text_in_the_answer_is_inert_markdown(hostile: str) -> None:
+    quote = f"The plant {hostile} cost $412 million."
+    c = citation(passage=quote, quote=quote)
+    out = render.answer_markdown(answer_of(c))
+    body = out.removesuffix(' <a class="aqa-marker" href="#source-1">[1]</a>')
+    assert "<" not in body
+    assert ">" not in body
+    assert "\n" not in body
+    # Every ASCII punctuation character is backslash-escaped (or an entity), so no markdown
+    # construct can start: a link, an emphasis, an autolink (needs "." or ":"), a list.
+    assert INERT_MARKDOWN.fullmatch(body), body
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_escaped_markdown_renders_as_the_text_itself(hostile: str) -> None:
+    markdown_it = pytest.importorskip("markdown_it")  # CommonMark reference (comes with rich)
+    rendered = markdown_it.MarkdownIt("commonmark").render(render.escape_markdown(hostile))
+    shown = html.escape(" ".join(hostile.split()), quote=False).replace('"', "&quot;")
+    assert rendered == f"<p>{shown}</p>\n"
+
+
+def test_question_and_error_messages_are_escaped() -> None:
+    assert render.question_markdown("<b>hi</b> [x](y)") == r"&lt;b&gt;hi&lt;\/b&gt; \[x\]\(y\)"
+    assert "&lt;script&gt;" in render.error_markdown("bad <script>")
+
+
+def test_importing_ui_loads_no_gradio() -> None:
+    code = "import sys, ui, ui.render, ui.app; assert 'gradio' not in sys.modules"
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=120)
