@@ -77,9 +77,10 @@ def normalize_text(text: str) -> str:
     Line breaks (CRLF, CR, NEL, U+2028/9, ...) become ``\\n``; tabs, no-break and other
     Unicode spaces become a plain space; zero-width characters, soft hyphens, bidi marks and
     control characters are removed; the text is put in NFC (not NFKC: curly quotes, dashes
-    and ligatures stay as they are). Then each line loses its trailing spaces and has runs
-    of spaces collapsed to one, three or more newlines become exactly two (one blank line
-    between paragraphs), and the whole text is stripped.
+    and ligatures stay as they are). Then each line is stripped at both ends (indentation
+    carries nothing in scraped prose) and has runs of spaces collapsed to one, three or more
+    newlines become exactly two (one blank line between paragraphs), and the whole text is
+    stripped.
     """
     text = _LINE_BREAKS.sub("\n", text)
     text = _SPACES.sub(" ", text)
@@ -87,7 +88,7 @@ def normalize_text(text: str) -> str:
     text = _CONTROL.sub("", text)
     # NFC last, so a combining mark that followed a removed character composes too.
     text = unicodedata.normalize("NFC", text)
-    lines = [_RUN_OF_SPACES.sub(" ", line).rstrip() for line in text.split("\n")]
+    lines = [_RUN_OF_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip()
 
 
@@ -162,15 +163,14 @@ def clean_body_report(
     Returns the cleaned body and a list of ``(removed line, rule name)`` in body order.
     """
     active = load_rules() if rules is None else rules
-    lines = normalize_text(text).split("\n")
-    stripped = [line.strip() for line in lines]
-    hits = [_first_match(line, active) if line else None for line in stripped]
+    lines = normalize_text(text).split("\n")  # already stripped, line by line
+    hits = [_first_match(line, active) if line else None for line in lines]
 
     def neighbour_matches(i: int, step: int, rule: Rule) -> bool:
         j = i + step
-        while 0 <= j < len(stripped) and not stripped[j]:
+        while 0 <= j < len(lines) and not lines[j]:
             j += step
-        return 0 <= j < len(stripped) and rule.matches(stripped[j])
+        return 0 <= j < len(lines) and rule.matches(lines[j])
 
     kept: list[str] = []
     removed: list[tuple[str, str]] = []
@@ -178,7 +178,7 @@ def clean_body_report(
         if rule is not None and not (
             rule.isolated and (neighbour_matches(i, -1, rule) or neighbour_matches(i, 1, rule))
         ):
-            removed.append((stripped[i], rule.name))
+            removed.append((line, rule.name))
         else:
             kept.append(line)
     return _BLANK_RUN.sub("\n\n", "\n".join(kept)).strip(), removed

@@ -93,7 +93,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blo
         try:
             return qa.ask(question).to_dict()
         except ArticleQAError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(str(exc), print_exception=False) from exc
 
     def clear() -> tuple[list[Message], str, list[Message], None, str]:
         return [], render.empty_html(), [], None, ""

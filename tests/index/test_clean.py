@@ -71,6 +71,7 @@ def _yaml_rules() -> list[dict[str, Any]]:
         ("a\n\n\n\n\nb", "a\n\nb"),  # blank-line runs -> one blank line
         ("a\n \t \n\nb", "a\n\nb"),  # whitespace-only lines count as blank
         ("a \t  b   \nc  ", "a b\nc"),  # runs of spaces/tabs, trailing spaces
+        ("  indented\n\t line", "indented\nline"),  # lines stripped at both ends
         ("\n\n  padded text \n\n", "padded text"),  # whole text stripped
         ("“curly” ‘quotes’ — ﬁ …", "“curly” ‘quotes’ — ﬁ …"),  # NFC, not NFKC
         ("cafe\u0301", "caf\u00e9"),  # composed to NFC

@@ -35,14 +35,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def sample_question(qid: str) -> dict[str, Any]:
-    """A question of samples/questions.jsonl by id."""
-    for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            if row["id"] == qid:
-                return dict(row)
-    raise LookupError(f"no question {qid!r} in {QUESTIONS}")
+@pytest.fixture(scope="session")
+def sample_questions() -> dict[str, dict[str, Any]]:
+    """The questions of samples/questions.jsonl by id."""
+    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
+    return {row["id"]: row for row in rows}
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """tests/artifacts/ (git-ignored): screenshots worth a look after a run."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
 
 
 @pytest.fixture(scope="session")

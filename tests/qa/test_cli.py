@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import SAMPLES
+from qa.cli import main
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_ingest_list_ask_remove_round_trip(tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    code, out, err = _run("ingest", str(SAMPLES), "--store", store, "--quiet")
+    assert code == 0, err
+    assert "added 16, updated 0, unchanged 0, skipped 0" in out
+
+    code, out, _ = _run("ingest", str(SAMPLES), "--store", store, "-q")
+    assert "added 0, updated 0, unchanged 16" in out
+
+    code, out, err = _run("list", "--store", store)
+    assert code == 0 and len(out.splitlines()) == 16
+    assert "16 articles" in err
+
+    code, out, _ = _run("ask", "Who won the presidential runoff in Estravia?", "--store", store, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) >= {"question", "answer", "abstained", "citations", "passages", "timings"}
+    assert data["abstained"] is False and "Marovic" in data["answer"]
+    c = data["citations"][0]
+    assert set(c) >= {"n", "article_id", "title", "source", "published_at", "url", "quote", "start", "end", "passage"}
+    assert c["n"] == 1 and c["end"] - c["start"] == len(c["quote"])
+    assert {"article_id", "text", "score"} <= set(data["passages"][0])
+
+    code, out, _ = _run("ask", "Who won the presidential runoff in Estravia?", "--store", store)
+    assert code == 0 and "[1]" in out and '"Lena Marovic won' in out
+
+    code, out, _ = _run("remove", "election-runoff-result", "--store", store)
+    assert code == 0 and "removed election-runoff-result" in out
+    code, out, _ = _run("list", "--store", store, "--json")
+    assert "election-runoff-result" not in out and len(out.splitlines()) == 15
+
+
+def test_store_from_environment(sample_store: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ARTICLE_QA_STORE", str(sample_store))
+    code, out, _ = _run("ask", "When did the rail strike end?", "--json", "--k", "3", "--source", "The Valley Courier")
+    data = json.loads(out)
+    assert code == 0 and len(data["passages"]) == 3
+    assert {p["source"] for p in data["passages"]} == {"The Valley Courier"}
+
+
+def test_errors_are_one_line_and_non_zero(tmp_path: Path) -> None:
+    code, _, err = _run("ask", "Anything?", "--store", str(tmp_path / "empty"))
+    assert code == 1
+    assert err.strip().startswith("Error: No articles indexed yet")
+    assert len(err.strip().splitlines()) == 1
+
+    code, _, err = _run("ask", "x", "--since", "last tuesday", "--store", str(tmp_path))
+    assert code == 2 and "YYYY-MM-DD" in err
+
+    code, _, err = _run("remove", "nope", "--store", str(tmp_path / "empty"))
+    assert code == 1 and "no article with id nope" in err
+
+    code, _, err = _run("ask", "   ", "--store", str(tmp_path / "empty"))
+    assert code == 1 and "empty" in err
+
+
+def test_ingest_reports_skips_by_name(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "body": "Fine."}\nnot json\n', encoding="utf-8")
+    code, out, err = _run("ingest", str(bad), "--store", str(tmp_path / "s"), "-q")
+    assert code == 0
+    assert "added 1" in out and "skipped 1" in out
+    assert f"skipped {bad}:2: not valid JSON" in err
+
+
+def test_every_command_has_help() -> None:
+    for command in ["ingest", "list", "remove", "ask", "serve", "eval"]:
+        code, out, _ = _run(command, "--help")
+        assert code == 0 and "Usage:" in out and "--store" in out
