@@ -132,7 +132,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blo
             with gr.Column(scale=2, min_width=320):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(
-                    render.empty_html(), js_on_load=None, elem_id="aqa-sources", max_height=640
+                    render.empty_html(), js_on_load=None, elem_id="aqa-sources", max_height=540
                 )
 
         turn_outputs = [chatbot, sources, history_state, answer_state, question]

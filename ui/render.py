@@ -33,6 +33,7 @@ ABSTAINED_TEXT = "No sources: none of the indexed articles answers this question
 # Styles for the sources panel and the [n] markers; the app passes them to Gradio's `css`.
 # Colours come from the theme's variables so that light and dark mode both read well.
 CSS = """
+#aqa-sources .html-container { padding: 0 6px 0 0; }  /* align the cards with the heading */
 .aqa-sources { display: flex; flex-direction: column; gap: 12px; }
 .aqa-card {
   border: 1px solid var(--border-color-primary);
@@ -59,7 +60,7 @@ CSS = """
 .aqa-title { font-weight: 600; line-height: 1.35; color: var(--body-text-color); }
 .aqa-meta { margin: 4px 0 8px; font-size: 0.85em; color: var(--body-text-color-subdued); }
 .aqa-meta time { color: inherit; }
-.aqa-meta a { color: var(--link-text-color); text-decoration: none; }
+.aqa-meta a { color: var(--link-text-color); text-decoration: none; padding: 0; }
 .aqa-meta a:hover { text-decoration: underline; }
 .aqa-passage {
   margin: 0;

@@ -240,6 +240,7 @@ def test_gold_quotes_of_the_small_set_survive_cleaning(
     assert _lost_quotes(in_corpus, cleaned) == []
 
 
+@pytest.mark.slow
 def test_gold_quotes_of_the_full_dev_set_survive_cleaning() -> None:
     """Every dev evidence quote, checked against its article in the full corpus.
 

@@ -27,13 +27,26 @@ def test_ingest_list_ask_remove_round_trip(tmp_path: Path) -> None:
     assert code == 0 and len(out.splitlines()) == 16
     assert "16 articles" in err
 
-    code, out, _ = _run("ask", "Who won the presidential runoff in Estravia?", "--store", store, "--json")
+    code, out, _ = _run(
+        "ask", "Who won the presidential runoff in Estravia?", "--store", store, "--json"
+    )
     assert code == 0
     data = json.loads(out)
     assert set(data) >= {"question", "answer", "abstained", "citations", "passages", "timings"}
     assert data["abstained"] is False and "Marovic" in data["answer"]
     c = data["citations"][0]
-    assert set(c) >= {"n", "article_id", "title", "source", "published_at", "url", "quote", "start", "end", "passage"}
+    assert set(c) >= {
+        "n",
+        "article_id",
+        "title",
+        "source",
+        "published_at",
+        "url",
+        "quote",
+        "start",
+        "end",
+        "passage",
+    }
     assert c["n"] == 1 and c["end"] - c["start"] == len(c["quote"])
     assert {"article_id", "text", "score"} <= set(data["passages"][0])
 
@@ -48,7 +61,15 @@ def test_ingest_list_ask_remove_round_trip(tmp_path: Path) -> None:
 
 def test_store_from_environment(sample_store: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("ARTICLE_QA_STORE", str(sample_store))
-    code, out, _ = _run("ask", "When did the rail strike end?", "--json", "--k", "3", "--source", "The Valley Courier")
+    code, out, _ = _run(
+        "ask",
+        "When did the rail strike end?",
+        "--json",
+        "--k",
+        "3",
+        "--source",
+        "The Valley Courier",
+    )
     data = json.loads(out)
     assert code == 0 and len(data["passages"]) == 3
     assert {p["source"] for p in data["passages"]} == {"The Valley Courier"}

@@ -1,0 +1,51 @@
+"""The README's quick start is run for real: its commands and their output must stay true."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from qa.cli import main
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _console_session() -> list[tuple[list[str], list[str]]]:
+    block = re.search(r"```console\n(.*?)```", README, re.DOTALL)
+    assert block, "README has no console block"
+    steps: list[tuple[list[str], list[str]]] = []
+    for line in block.group(1).splitlines():
+        if line.startswith("$ "):
+            steps.append((shlex.split(line[2:].split("  #")[0]), []))
+        elif steps:
+            steps[-1][1].append(line)
+    return steps
+
+
+def test_quick_start_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    runner = CliRunner()
+    steps = _console_session()
+    assert [s[0][:2] for s in steps][1:] == [
+        [".venv/bin/article-qa", "ingest"],
+        [".venv/bin/article-qa", "ask"],
+        [".venv/bin/article-qa", "ask"],
+    ]
+    for argv, expected in steps:
+        if argv[0] == "export":
+            monkeypatch.setenv("ARTICLE_QA_STORE", str(tmp_path / "store"))
+            continue
+        result = runner.invoke(main, argv[1:], catch_exceptions=False)
+        assert result.exit_code == 0, result.stderr
+        want = "\n".join(expected).strip()
+        got = result.stdout.strip()
+        if argv[1] == "ingest":
+            # Timings vary; the counts must not.
+            assert got.split(" (")[0] == want.split(" (")[0]
+        else:
+            assert got == want
