@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO
+
 from qa.cli import main
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import SAMPLES
+
 from qa.cli import main
 
 
