@@ -134,13 +134,66 @@ class ScoredSentence:
 
 @dataclass(frozen=True)
 class ExtractiveWeights:
-    """How a sentence's score is made: similarity to the question (MiniLM), share of the
-    question's (IDF-weighted) content words it contains, and its passage's retrieval score."""
+    """How a sentence's score is made. Tuned on ../shared/data/rtqa/small (docs/benchmarks.md).
 
-    similarity: float = 0.5
-    overlap: float = 0.3
-    passage: float = 0.2
-    margin: float = 0.08  # extra sentences must score within this of the best one
+    - ``overlap``: share of the question's content words (IDF-weighted) in the sentence;
+    - ``similarity``: MiniLM cosine similarity of sentence and question;
+    - ``passage``: the retrieval score of the sentence's passage;
+    - ``answer_type``: the sentence holds something the question asks for and does not
+      already say (a number for "how many", a date for "when", a new name otherwise).
+    """
+
+    similarity: float = 0.3
+    overlap: float = 0.6
+    passage: float = 0.1
+    answer_type: float = 0.1
+    margin: float = 0.2  # extra sentences must score within this of the best one
+    shortlist: int = 40  # sentences embedded per question, picked by the cheap features
+
+
+NUMBER_QUESTION = re.compile(
+    r"\b(?:how (?:many|much|long|old|far|tall|big|large|high|fast)|"
+    r"what (?:percentage|percent|number|amount|share|age))\b",
+    re.IGNORECASE,
+)
+DATE_QUESTION = re.compile(
+    r"\b(?:when|what (?:year|date|day|month|time)|which (?:month|year|day)|on what date)\b",
+    re.IGNORECASE,
+)
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
+    "hundreds thousand thousands million millions billion billions trillion half".split()
+)
+DATE_WORDS = frozenset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
+    "friday saturday sunday yesterday today".split()
+)
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
+_FUNCTION_WORDS = STOPWORDS | {"but", "he", "she", "it", "they", "we", "i", "mr", "mrs", "ms"}
+
+
+def question_type(question: str) -> str:
+    """``number``, ``date`` or ``entity``: what kind of thing the question asks for."""
+    if NUMBER_QUESTION.search(question):
+        return "number"
+    if DATE_QUESTION.search(question):
+        return "date"
+    return "entity"
+
+
+def offers_answer(question_words: set[str], kind: str, sentence: str) -> bool:
+    """Whether ``sentence`` holds a thing of ``kind`` that the question does not mention."""
+    new = [w for w in content_words(sentence) if w not in question_words]
+    if kind == "number":
+        return any(w in NUMBER_WORDS or any(ch.isdigit() for ch in w) for w in new)
+    if kind == "date":
+        return any(w in DATE_WORDS or re.fullmatch(r"(?:1[89]|20)\d\d", w) for w in new)
+    for word in _CAPITALISED.findall(sentence):
+        folded = word.lower().replace("’", "'").removesuffix("'s")
+        if folded not in question_words and folded not in _FUNCTION_WORDS:
+            return True
+    return False
 
 
 class ExtractiveAnswerer:
@@ -150,7 +203,7 @@ class ExtractiveAnswerer:
         self,
         embedder: Embedder,
         max_sentences: int = 3,
-        min_score: float = 0.35,
+        min_score: float = 0.45,
         weights: ExtractiveWeights | None = None,
     ) -> None:
         self.embedder = embedder
@@ -172,20 +225,24 @@ class ExtractiveAnswerer:
                 found.append((passage, passage.start + s, passage.start + e, text))
         if not found:
             return []
-        vectors = self.embedder.embed([question] + [f[3] for f in found], batch_size=64)
-        similarity = vectors[1:] @ vectors[0]
-        overlap = _weighted_overlap(question, [f[3] for f in found])
         w = self.weights
-        scored = [
-            ScoredSentence(
-                passage=p,
-                start=s,
-                end=e,
-                text=t,
-                score=float(w.similarity * sim + w.overlap * ov + w.passage * p.score),
-            )
-            for (p, s, e, t), sim, ov in zip(found, similarity, overlap, strict=True)
-        ]
+        texts = [f[3] for f in found]
+        q_words = set(content_words(question))
+        kind = question_type(question)
+        cheap = (
+            w.overlap * _weighted_overlap(question, texts)
+            + w.passage * np.array([f[0].score for f in found])
+            + w.answer_type * np.array([offers_answer(q_words, kind, t) for t in texts])
+        )
+        # Only the most promising sentences are embedded (the costly part).
+        shortlist = np.argsort(-cheap, kind="stable")[: w.shortlist]
+        vectors = self.embedder.embed([question] + [texts[i] for i in shortlist], batch_size=64)
+        similarity = vectors[1:] @ vectors[0]
+        scored = []
+        for i, sim in zip(shortlist, similarity, strict=True):
+            passage, start, end, text = found[i]
+            score = float(cheap[i] + w.similarity * sim)
+            scored.append(ScoredSentence(passage, start, end, text, score))
         scored.sort(key=lambda x: -x.score)
         return scored
 
