@@ -58,10 +58,10 @@ class QuestionResult:
 def summarize(results: Sequence[QuestionResult]) -> dict[str, Any]:
     """The metrics over all questions. A share is ``None`` when no question counts for it.
 
-    Retrieval metrics (hit@k, mrr@10) count answerable questions that list evidence;
-    ``answer_contains_gold``, ``cites_evidence`` and ``false_abstention_rate`` count
-    answerable questions; ``abstention_accuracy`` counts unanswerable ones; latencies count
-    every question.
+    Retrieval metrics (hit@k, mrr@10) and ``cites_evidence`` count answerable questions that
+    list evidence; ``answer_contains_gold`` (an abstention never contains it) and
+    ``false_abstention_rate`` count answerable questions; ``abstention_accuracy`` counts
+    unanswerable ones; latencies count every question.
     """
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
@@ -158,8 +158,9 @@ class Report:
         widths = [max(len(row[i]) for row in rows) for i in range(3)]
         lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c}".rstrip() for a, b, c in rows]
         lines.insert(1, "-" * len(lines[0]))
+        n = m["n_questions"]
         head = (
-            f"{m['n_questions']} questions: {m['n_answerable']} answerable, "
+            f"{n} question{'' if n == 1 else 's'}: {m['n_answerable']} answerable, "
             f"{m['n_unanswerable']} unanswerable"
         )
         if m["n_errors"]:

@@ -14,11 +14,7 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples" / "articles"
-SAMPLE_QUESTIONS = REPO / "samples" / "questions.jsonl"
-SHARED = REPO.parent / "shared"
-RTQA = SHARED / "data" / "rtqa"
+from support import SAMPLES
 
 
 @pytest.fixture(autouse=True)

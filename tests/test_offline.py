@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, SAMPLES
+from support import REPO, SAMPLES
 
 SCRIPT = r"""
 import socket, sys

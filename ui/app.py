@@ -1,6 +1,6 @@
 """The Gradio chat: layout and wiring only. Answers come from ``qa``, formatting from ``render``.
 
-Per-user data (the chat history and the last answer) lives in ``gr.State``; the one
+Per-user data (the questions and their answers) lives in ``gr.State``; the one
 ``Assistant`` is shared by every user and holds none.
 
 No ``from __future__ import annotations`` here: Gradio finds the ``gr.SelectData`` argument
@@ -12,7 +12,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from index.errors import ArticleQAError
-from qa.answer import Answer
 from qa.assistant import Assistant
 from qa.config import Settings
 from ui import render
@@ -36,8 +35,6 @@ SAMPLE_EXAMPLES: tuple[tuple[str, str], ...] = (
     ("Who won the presidential runoff in Estravia?", "election-runoff-result"),
     ("What pay rise did the rail workers win in the settlement?", "rail-strike-settlement"),
 )
-
-Message = dict[str, str]
 
 
 def _no_analytics() -> None:
@@ -72,21 +69,26 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blo
 
     qa = assistant if assistant is not None else Assistant(settings)
 
-    def chat(
-        question: str, history: list[Message] | None
-    ) -> tuple[list[Message], str, list[Message], Answer | None, str]:
-        """One turn: (chat messages, sources panel, history state, answer state, textbox)."""
-        history = list(history or [])
+    def chat(question: str, turns: list[render.Turn] | None) -> tuple[Any, ...]:
+        """One turn: (chat messages, sources panel, turns state, textbox)."""
+        turns = list(turns or [])
         try:
             answer = qa.ask(question)
         except ArticleQAError as exc:
             if not (question or "").strip():
                 gr.Warning(str(exc))
-                return history, render.empty_html(), history, None, ""
-            history += _turn(question, render.error_markdown(str(exc)))
-            return history, render.error_html(str(exc)), history, None, question
-        history += _turn(question, render.answer_markdown(answer))
-        return history, render.sources_html(answer), history, answer, ""
+                return gr.skip(), gr.skip(), gr.skip(), ""
+            turns.append(render.Turn(question, error=str(exc)))
+            return render.chat_messages(turns), render.error_html(str(exc)), turns, question
+        turns.append(render.Turn(question, answer=answer))
+        return render.chat_messages(turns), render.sources_html(answer), turns, ""
+
+    def echo(question: str, turns: list[render.Turn] | None) -> list[Any]:
+        """The chat with the new question in it, shown while its answer is being found."""
+        messages: list[Any] = render.chat_messages(turns or [])
+        if (question or "").strip():
+            messages.append({"role": "user", "content": render.question_markdown(question)})
+        return messages
 
     def ask(question: str) -> dict[str, Any]:
         """The answer as JSON (the shape of `article-qa ask --json`)."""
@@ -95,16 +97,16 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blo
         except ArticleQAError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
 
-    def clear() -> tuple[list[Message], str, list[Message], None, str]:
-        return [], render.empty_html(), [], None, ""
+    def clear() -> tuple[list[Any], str, list[render.Turn], str]:
+        return [], render.empty_html(), [], ""
 
     def example_text(evt: gr.SelectData) -> str:
         value = evt.value
         return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        history_state = gr.State([])
-        answer_state = gr.State(None)
+        # This user's questions and answers; the panel shows the last answer's sources.
+        turns_state = gr.State([])
         gr.Markdown(_header(qa.store.count()), elem_id="aqa-header")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=360):
@@ -135,36 +137,43 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blo
                     render.empty_html(), js_on_load=None, elem_id="aqa-sources", max_height=540
                 )
 
-        turn_outputs = [chatbot, sources, history_state, answer_state, question]
-        gr.on(
+        # A question shows in the chat at once (echo); then its answer is found (chat, also the
+        # /chat API). One question at a time: the model is shared.
+        state = [question, turns_state]
+        turn_outputs = [chatbot, sources, turns_state, question]
+        quick: dict[str, Any] = {"queue": False, "show_progress": "hidden"}
+        asked = gr.on(
             [ask_button.click, question.submit],
-            chat,
-            inputs=[question, history_state],
-            outputs=turn_outputs,
-            api_name="chat",
-            concurrency_id="qa",  # one question at a time: the model is shared
-        )
-        chatbot.example_select(
-            example_text, outputs=question, queue=False, api_visibility="private"
-        ).then(
-            chat,
-            inputs=[question, history_state],
-            outputs=turn_outputs,
+            echo,
+            state,
+            chatbot,
             api_visibility="private",
-            concurrency_id="qa",  # one question at a time: the model is shared
+            **quick,
+        )
+        asked.then(
+            chat,
+            state,
+            turn_outputs,
+            show_progress_on=chatbot,
+            concurrency_id="qa",
+            api_name="chat",
+        )
+        picked = chatbot.example_select(
+            example_text, None, question, api_visibility="private", **quick
+        ).then(echo, state, chatbot, api_visibility="private", **quick)
+        picked.then(
+            chat,
+            state,
+            turn_outputs,
+            show_progress_on=chatbot,
+            concurrency_id="qa",
+            api_visibility="private",
         )
         # The chat's own bin icon empties the chat; forget the history and sources with it.
         chatbot.clear(clear, outputs=turn_outputs, queue=False, api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_id="qa")
     demo.queue()
     return demo
-
-
-def _turn(question: str, reply: str) -> list[Message]:
-    return [
-        {"role": "user", "content": render.question_markdown(question)},
-        {"role": "assistant", "content": reply},
-    ]
 
 
 def launch(

@@ -13,7 +13,8 @@ import html
 import logging
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from qa.answer import Answer, Citation
@@ -85,7 +86,7 @@ CSS = """
   border: 1px dashed var(--border-color-primary);
 }
 .aqa-error { border-style: solid; border-color: #f87171; color: var(--body-text-color); }
-a.aqa-marker {
+.aqa-marker {
   font-size: 0.78em;
   font-weight: 600;
   text-decoration: none;
@@ -119,16 +120,19 @@ def escape_markdown(text: str) -> str:
     return "".join(out)
 
 
-def marker_markdown(n: int) -> str:
+def marker_markdown(n: int, *, link: bool = True) -> str:
     """The ``[n]`` marker in the chat, a link to its source card (Gradio keeps the class)."""
+    if not link:
+        return f'<span class="aqa-marker">[{n}]</span>'
     return f'<a class="aqa-marker" href="#source-{n}">[{n}]</a>'
 
 
-def answer_markdown(answer: Answer) -> str:
+def answer_markdown(answer: Answer, *, link: bool = True) -> str:
     """The chat message: the answer text, escaped, with each valid ``[n]`` linked to its source.
 
     A marker whose number has no citation is dropped (and logged): the user never sees a
-    number that points nowhere.
+    number that points nowhere. With ``link=False`` (an earlier answer, whose sources the
+    panel no longer shows) the markers are plain text.
     """
     valid = {c.n for c in answer.citations}
     parts: list[str] = []
@@ -137,7 +141,7 @@ def answer_markdown(answer: Answer) -> str:
         parts.append(escape_markdown(answer.text[pos : match.start()]))
         n = int(match.group(1))
         if n in valid:
-            parts.append(" " + marker_markdown(n))
+            parts.append(" " + marker_markdown(n, link=link))
         else:
             logger.warning("answer cites [%d], which has no citation; marker dropped", n)
         pos = match.end()
@@ -153,6 +157,29 @@ def question_markdown(question: str) -> str:
 def error_markdown(message: str) -> str:
     """An error as a chat message (the message is escaped: it may quote the question)."""
     return f"**Could not answer:** {escape_markdown(message)}"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One question of a chat and what came of it: an answer, or an error message."""
+
+    question: str
+    answer: Answer | None = None
+    error: str | None = None
+
+
+def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
+    """The chat as Gradio messages. Only the last answer's markers link to the sources panel,
+    which shows that answer's sources: an earlier ``[1]`` must not lead to today's source 1."""
+    messages: list[dict[str, str]] = []
+    for i, turn in enumerate(turns):
+        if turn.answer is not None:
+            reply = answer_markdown(turn.answer, link=i == len(turns) - 1)
+        else:
+            reply = error_markdown(turn.error or "")
+        messages.append({"role": "user", "content": question_markdown(turn.question)})
+        messages.append({"role": "assistant", "content": reply})
+    return messages
 
 
 # -- HTML (the sources panel) ----------------------------------------------------------------

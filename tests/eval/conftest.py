@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import SAMPLE_QUESTIONS
+from support import SAMPLES as SAMPLE_ARTICLES
 
 from eval.report import Report
-
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE_ARTICLES = REPO / "samples" / "articles"
-SAMPLE_QUESTIONS = REPO / "samples" / "questions.jsonl"
 
 
 @dataclass(frozen=True)

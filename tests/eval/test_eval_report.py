@@ -133,7 +133,11 @@ def test_table_is_aligned_and_shows_counts() -> None:
     assert rows["hit@1"].split()[1:] == ["0.333", "3", "answerable", "with", "evidence"]
     assert rows["abstention_accuracy"].split()[1:] == ["0.500", "2", "unanswerable"]
     assert rows["latency_p95_ms"].split()[1:] == ["575", "6", "questions"]
-    value_ends = {re.match(r"\S+\s+\S+", line).end() for line in lines[3:-1]}  # type: ignore[union-attr]
+    value_ends = set()
+    for line in lines[3:-1]:
+        match = re.match(r"\S+\s+\S+", line)
+        assert match is not None
+        value_ends.add(match.end())
     assert len(value_ends) == 1  # the values are right-aligned
     assert lines[-1] == "ingest: added 3, updated 0, unchanged 1, skipped 0 in 2.0s"
 

@@ -4,7 +4,7 @@ import gzip
 import json
 from pathlib import Path
 
-from conftest import RTQA, SAMPLES
+from support import RTQA, SAMPLES
 
 from index.articles import Article, Skip, iter_articles, parse_date
 

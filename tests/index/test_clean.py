@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from support import RTQA, SHARED
 
 from index.clean import (
     Rule,
@@ -25,8 +26,6 @@ from index.clean import (
     normalize_text,
 )
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-RTQA = SHARED / "data" / "rtqa"
 SEED = SHARED / "seeds" / "000_023d0e0f351af562.txt"
 SEED_BOILERPLATE = [
     ("Sign up for Daily Newsletters", "newsletter-promo"),
@@ -38,7 +37,7 @@ SEED_BOILERPLATE = [
 
 def _need(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"shared data not found at {path}; mount /work/shared to run this test")
+        pytest.fail(f"shared data not found at {path}: the tests need ../shared beside the repo")
     return path
 
 

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from support import SAMPLES
 
 from index.articles import Article, Skip, iter_articles
 from index.embed import Embedder
@@ -159,7 +159,7 @@ def test_failure_inside_a_write_is_completed_by_the_next_run(tmp_path: Path) -> 
 
 
 def test_streaming_reads_rtqa_lines_without_loading_the_file() -> None:
-    from conftest import RTQA
+    from support import RTQA
 
     items = iter_articles([RTQA / "articles.jsonl.gz"])
     first = [next(items) for _ in range(3)]

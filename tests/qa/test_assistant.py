@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLE_QUESTIONS
+from support import SAMPLE_QUESTIONS
 
 from index.store import Store
 from qa import Answer, Assistant, answer

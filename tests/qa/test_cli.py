@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import SAMPLES
+from support import SAMPLES
 
 from qa.cli import main
 

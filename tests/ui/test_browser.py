@@ -1,30 +1,147 @@
-"""The served app, end to end: Chromium (through Playwright) and gradio_client against it."""
+"""The served app, end to end: Chromium (through Playwright) and gradio_client against it.
+
+The fixtures live here, not in a tests/ui/conftest.py: other test modules import names from
+the top-level ``conftest``, and a second conftest module would shadow it.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-Served = Any  # conftest.Served: .url, .assistant
-Watched = Any  # conftest.Watched: .page, .dialogs, .requests
-ANSWER_TIMEOUT_MS = 60_000
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+QUESTIONS = Path(__file__).resolve().parents[2] / "samples" / "questions.jsonl"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ANSWER_TIMEOUT_MS = 60_000  # an answer takes ~4 s on 2 busy cores
 
 
-def ask_in_page(page: Any, url: str, question: str) -> None:
-    """Open the app, type ``question``, press Ask and wait for the sources of the answer."""
+@dataclass
+class Served:
+    """An app listening on 127.0.0.1, and the assistant behind it."""
+
+    url: str
+    assistant: Any
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def sample_questions() -> dict[str, dict[str, Any]]:
+    """The questions of samples/questions.jsonl by id."""
+    rows = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
+    return {row["id"]: row for row in rows}
+
+
+@pytest.fixture(scope="module")
+def artifacts_dir() -> Path:
+    """tests/artifacts/ (git-ignored): screenshots worth a look after a run."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def serve_store() -> Iterator[Callable[[Path], Served]]:
+    """Serve the chat for a store in this process (with a warm model); closed at the end."""
+    from qa.assistant import Assistant
+    from qa.config import Settings
+    from ui.app import build_app, launch, warm_up
+
+    demos: list[Any] = []
+
+    def start(store: Path) -> Served:
+        settings = Settings.load(env={}, store=store)
+        assistant = Assistant(settings)
+        demo = build_app(settings, assistant)
+        warm_up(assistant)
+        url = launch(demo, "127.0.0.1", free_port(), block=False)
+        demos.append(demo)
+        return Served(url=url, assistant=assistant)
+
+    yield start
+    for demo in demos:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def served_samples(serve_store: Callable[[Path], Served], sample_store_master: Path) -> Served:
+    """The app on the sample collection (read-only: the app never writes to its store)."""
+    return serve_store(sample_store_master)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make browser` (or `apt-get install -y chromium`) "
+            "to install Debian's Chromium for the browser tests.",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Watched:
+    """A page, with every JavaScript dialog it opened and every url it requested."""
+
+    page: Any
+    dialogs: list[str]
+    requests: list[str]
+
+
+@pytest.fixture
+def browser_page(chromium: Any) -> Iterator[Watched]:
+    """A fresh page in its own context; dialogs (an injected `alert`) are recorded."""
+    context = chromium.new_context(viewport={"width": 1360, "height": 1000})
+    page = context.new_page()
+    watched = Watched(page=page, dialogs=[], requests=[])
+
+    def on_dialog(dialog: Any) -> None:
+        watched.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("request", lambda request: watched.requests.append(request.url))
+    page.set_default_timeout(30_000)
+    yield watched
+    context.close()
+
+
+def open_app(page: Any, url: str) -> None:
     from playwright.sync_api import expect
 
     page.goto(url, wait_until="load")  # never "networkidle": Gradio keeps a connection open
-    box = page.locator("#aqa-question textarea")
-    expect(box).to_be_editable()
-    box.fill(question)
+    expect(page.locator("#aqa-question textarea")).to_be_editable()
+
+
+def ask(page: Any, question: str, answers_before: int = 0) -> None:
+    """Type ``question``, press Ask and wait for its answer and sources."""
+    from playwright.sync_api import expect
+
+    page.locator("#aqa-question textarea").fill(question)
     page.get_by_role("button", name="Ask", exact=True).click()
-    expect(page.locator("#aqa-sources .aqa-card").first).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    bots = page.locator('#aqa-chat [data-testid="bot"]')
+    expect(bots).to_have_count(answers_before + 1, timeout=ANSWER_TIMEOUT_MS)
+    expect(page.locator("#aqa-sources .aqa-card").first).to_be_visible()
 
 
 def last_answer(page: Any) -> Any:
@@ -58,7 +175,8 @@ def test_sample_question_is_answered_with_its_cited_source(
     assert record is not None, evidence
     page = browser_page.page
 
-    ask_in_page(page, served_samples.url, sample["question"])
+    open_app(page, served_samples.url)
+    ask(page, sample["question"])
 
     answer = last_answer(page)
     expect(answer).to_contain_text("[1]")
@@ -93,7 +211,7 @@ def test_example_card_asks_its_question(served_samples: Served, browser_page: Wa
 
     question, article_id = SAMPLE_EXAMPLES[1]
     page = browser_page.page
-    page.goto(served_samples.url, wait_until="load")
+    open_app(page, served_samples.url)
     page.get_by_text(question, exact=True).click()
     expect(last_answer(page)).to_contain_text("[1]", timeout=ANSWER_TIMEOUT_MS)
     expect(page.locator(f'.aqa-card[data-article-id="{article_id}"]')).to_have_count(1)
@@ -101,8 +219,10 @@ def test_example_card_asks_its_question(served_samples: Served, browser_page: Wa
     # The chat's bin empties the chat and the sources panel; the next turn starts afresh.
     page.locator("#aqa-chat").get_by_role("button", name="Clear").click()
     expect(page.locator("#aqa-sources .aqa-empty")).to_be_visible()
-    ask_in_page(page, served_samples.url, "When did the rail strike end?")
+    expect(page.locator('#aqa-chat [data-testid="user"]')).to_have_count(0)
+    ask(page, "When did the rail strike end?")
     expect(page.locator('#aqa-chat [data-testid="user"]')).to_have_count(1)
+    expect(page.locator(".aqa-card[data-article-id='rail-strike-settlement']")).to_have_count(1)
 
 
 HOSTILE_ARTICLE = {
@@ -140,9 +260,8 @@ def test_markup_in_articles_is_shown_as_text(served_hostile: Served, browser_pag
     from playwright.sync_api import expect
 
     page = browser_page.page
-    ask_in_page(
-        page, served_hostile.url, "How many visitors did the Zorblax lantern festival draw?"
-    )
+    open_app(page, served_hostile.url)
+    ask(page, "How many visitors did the Zorblax lantern festival draw?")
 
     answer = last_answer(page)
     expect(answer).to_contain_text("5,000 visitors <img src=x onerror=alert('body')> to Lake")
@@ -156,6 +275,7 @@ def test_markup_in_articles_is_shown_as_text(served_hostile: Served, browser_pag
     assert browser_page.dialogs == []
 
 
+@pytest.mark.slow
 def test_chat_and_ask_endpoints_answer_through_gradio_client(
     served_samples: Served, sample_questions: dict[str, dict[str, Any]]
 ) -> None:
@@ -184,6 +304,7 @@ def test_chat_and_ask_endpoints_answer_through_gradio_client(
     assert len(history) == 4
 
 
+@pytest.mark.slow
 def test_errors_reach_the_user_as_their_message(
     serve_store: Callable[[Path], Served], tmp_path: Path
 ) -> None:

@@ -298,6 +298,23 @@ def test_escaped_markdown_renders_as_the_text_itself(hostile: str) -> None:
     assert rendered == f"<p>{shown}</p>\n"
 
 
+def test_only_the_last_answer_links_to_the_sources_panel() -> None:
+    first, last = answer_of(citation(1)), answer_of(citation(1, title="Another"))
+    turns = [
+        render.Turn("First <b>question</b>?", answer=first),
+        render.Turn("Broken?", error="The question is empty: <type> it."),
+        render.Turn("Last?", answer=last),
+    ]
+    messages = render.chat_messages(turns)
+    assert [m["role"] for m in messages] == ["user", "assistant"] * 3
+    assert messages[0]["content"] == render.question_markdown("First <b>question</b>?")
+    assert 'href="#source-1"' not in messages[1]["content"]  # the panel shows other sources
+    assert '<span class="aqa-marker">[1]</span>' in messages[1]["content"]
+    assert "&lt;type&gt;" in messages[3]["content"]
+    assert messages[5]["content"] == render.answer_markdown(last)
+    assert 'href="#source-1"' in messages[5]["content"]
+
+
 def test_question_and_error_messages_are_escaped() -> None:
     assert render.question_markdown("<b>hi</b> [x](y)") == r"&lt;b&gt;hi&lt;\/b&gt; \[x\]\(y\)"
     assert "&lt;script&gt;" in render.error_markdown("bad <script>")
