@@ -34,9 +34,9 @@ browser:
 		|| (sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); }
 
 lint: $(STAMP)
-	$(BIN)/ruff check index qa ui eval tests
-	$(BIN)/ruff format --check index qa ui eval tests
-	$(BIN)/mypy index qa ui eval
+	$(BIN)/ruff check index qa ui eval tests benchmarks
+	$(BIN)/ruff format --check index qa ui eval tests benchmarks
+	$(BIN)/mypy index qa ui eval benchmarks
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

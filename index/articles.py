@@ -223,16 +223,21 @@ def _strip_markdown(text: str) -> str:
     return _MD_EMPHASIS.sub(r"\2", text)
 
 
-def read_text_file(path: Path) -> Iterator[Article | Skip]:
-    """A ``.txt`` or ``.md`` file: optional YAML front matter, else the first line is the title."""
-    origin = str(path)
+def _read_document(path: Path) -> str | Skip:
+    """A whole file as text, or why it cannot be read."""
     try:
         text = _read_utf8(path)
     except (OSError, _FieldError) as exc:
-        yield Skip(origin, _reason(exc))
-        return
-    if not text.strip():
-        yield Skip(origin, "empty file")
+        return Skip(str(path), _reason(exc))
+    return text if text.strip() else Skip(str(path), "empty file")
+
+
+def read_text_file(path: Path) -> Iterator[Article | Skip]:
+    """A ``.txt`` or ``.md`` file: optional YAML front matter, else the first line is the title."""
+    origin = str(path)
+    text = _read_document(path)
+    if isinstance(text, Skip):
+        yield text
         return
     meta: dict[str, Any] = {}
     match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
@@ -290,16 +295,12 @@ def _plain_header(text: str) -> dict[str, str]:
 
 def read_html_file(path: Path) -> Iterator[Article | Skip]:
     """An ``.html`` page: the main text and metadata extracted by trafilatura."""
-    origin = str(path)
-    try:
-        html = _read_utf8(path)
-    except (OSError, _FieldError) as exc:
-        yield Skip(origin, _reason(exc))
-        return
-    if not html.strip():
-        yield Skip(origin, "empty file")
-        return
-    yield article_from_html(html, origin, article_id=_slug(path.stem))
+    html = _read_document(path)
+    yield (
+        html
+        if isinstance(html, Skip)
+        else article_from_html(html, str(path), article_id=_slug(path.stem))
+    )
 
 
 def article_from_html(html: str, origin: str, article_id: str | None = None) -> Article | Skip:

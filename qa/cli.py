@@ -215,7 +215,13 @@ def serve(store: Path | None, embed_model: str | None, host: str, port: int) -> 
     """Start the chat app in the browser (http://HOST:PORT)."""
     from ui.app import serve as serve_app
 
-    serve_app(_settings(store=store, embed_model=embed_model), host=host, port=port)
+    settings = _settings(store=store, embed_model=embed_model)
+    click.echo(
+        f"article-qa: opening the chat on http://{host}:{port} (store {settings.store}); "
+        "Ctrl-C stops it.",
+        err=True,
+    )
+    serve_app(settings, host=host, port=port)
 
 
 @main.command(name="eval")

@@ -206,7 +206,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     assistant = Assistant(settings)
     demo = build_app(settings, assistant)
     warm_up(assistant)
-    logger.warning("article-qa: serving %s on http://%s:%d", settings.store, host, port)
+    logger.info("serving %s on http://%s:%d", settings.store, host, port)
     launch(demo, host, port)
 
 

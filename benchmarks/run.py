@@ -1,0 +1,70 @@
+"""`make bench`: evaluate on the rtqa small set and append the numbers to docs/benchmarks.md.
+
+Usage: python -m benchmarks.run [--set small] [--store DIR]
+
+The store is kept in bench-out/ so a second run skips the ingest (unchanged articles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import platform
+import time
+from pathlib import Path
+
+from eval.run import run_eval
+
+REPO = Path(__file__).resolve().parents[1]
+RTQA = REPO.parent / "shared" / "data" / "rtqa"
+SETS = {
+    "small": (RTQA / "small" / "dev.jsonl", RTQA / "small" / "articles.jsonl"),
+    "dev": (RTQA / "dev.jsonl", RTQA / "articles.jsonl.gz"),
+}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--set", choices=sorted(SETS), default="small")
+    parser.add_argument("--store", type=Path, default=None)
+    parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    gold, articles = SETS[args.set]
+    store = args.store or REPO / "bench-out" / f"store-{args.set}"
+    out = REPO / "bench-out" / f"eval-{args.set}"
+    started = time.perf_counter()
+    report = run_eval(gold, articles=[articles], store=store, out=out)
+    seconds = time.perf_counter() - started
+    command = (
+        f"article-qa eval {gold.relative_to(REPO.parent)} --articles "
+        f"{articles.relative_to(REPO.parent)} --store {store} --out {out}"
+    )
+    section = [
+        "",
+        f"### rtqa {args.set}: {dt.date.today().isoformat()} (`make bench`)",
+        "",
+        f"- command: `{command}`",
+        f"- machine: {machine()}",
+        f"- wall time: {seconds:.0f} s (ingest included; a kept store skips unchanged articles)",
+        "",
+        "```",
+        report.table(),
+        "```",
+        "",
+    ]
+    with args.doc.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(section))
+    logging.getLogger(__name__).info("appended results to %s", args.doc)
+
+
+if __name__ == "__main__":
+    main()
