@@ -39,13 +39,31 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[\w$%]+(?:[.,'’][\w]+)*", re.UNICODE)
 
 
+def stem(word: str) -> str:
+    """A light suffix stripper, so "ended", "ending" and "ends" all meet "end"."""
+    if not word.isalpha() or len(word) <= 3:
+        return word
+    for suffix, replacement, min_len in (
+        ("ing", "", 6),
+        ("ied", "y", 5),
+        ("ies", "y", 5),
+        ("ed", "", 5),
+        ("es", "", 5),
+        ("s", "", 4),
+    ):
+        if word.endswith(suffix) and len(word) >= min_len and not word.endswith("ss"):
+            word = word[: -len(suffix)] + replacement
+            break
+    return word.removesuffix("e") if len(word) > 3 else word
+
+
 def content_words(text: str) -> list[str]:
-    """Lower-cased words and numbers of ``text`` that carry meaning (stopwords dropped)."""
+    """Stemmed, lower-cased words and numbers of ``text`` that carry meaning (no stopwords)."""
     words = []
     for raw in _WORD.findall(text.lower()):
         word = raw.replace("’", "'").removesuffix("'s")
         if word and word not in STOPWORDS:
-            words.append(word)
+            words.append(stem(word))
     return words
 
 
@@ -161,12 +179,14 @@ DATE_QUESTION = re.compile(
     re.IGNORECASE,
 )
 NUMBER_WORDS = frozenset(
-    "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
+    stem(w)
+    for w in "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
     "hundreds thousand thousands million millions billion billions trillion half".split()
 )
 DATE_WORDS = frozenset(
-    "january february march april may june july august september october november december "
-    "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
+    stem(w)
+    for w in "january february march april may june july august september october november "
+    "december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
     "friday saturday sunday yesterday today".split()
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
@@ -191,7 +211,7 @@ def offers_answer(question_words: set[str], kind: str, sentence: str) -> bool:
         return any(w in DATE_WORDS or re.fullmatch(r"(?:1[89]|20)\d\d", w) for w in new)
     for word in _CAPITALISED.findall(sentence):
         folded = word.lower().replace("’", "'").removesuffix("'s")
-        if folded not in question_words and folded not in _FUNCTION_WORDS:
+        if stem(folded) not in question_words and folded not in _FUNCTION_WORDS:
             return True
     return False
 
