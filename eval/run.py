@@ -106,7 +106,8 @@ def run_eval(
         "min_score": settings.min_score,
         "limit": limit,
         "n_questions": len(questions),
-        "reference_date": "question_date (recorded only: Assistant.ask takes no reference date)",
+        "reference_date": "question_date",
+        "retrieval": settings.retrieval,
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "seconds": round(time.perf_counter() - started, 1),
         "python": platform.python_version(),
@@ -184,15 +185,14 @@ def evaluate_question(
     hit_ks: Sequence[int] = HIT_KS,
 ) -> QuestionResult:
     """Ask one gold question and score what comes back."""
-    # The date "this week" in the question refers to. Assistant.ask does not take a reference
-    # date yet, so it is only recorded; date filters (since/until) are deliberately not set,
-    # as they would change what is being measured.
+    # The date "this week" in the question refers to: the assistant's "now" for this
+    # question. Date filters (since/until) are deliberately not set.
     reference_date = item.question_date
     passages = max(depth, assistant.settings.candidates)
     error = None
     started = time.perf_counter()
     try:
-        answer = assistant.ask(item.question, k=passages)
+        answer = assistant.ask(item.question, k=passages, reference_date=reference_date)
     except QuestionError as exc:
         logger.warning("question %s could not be asked: %s", item.id, exc)
         error = str(exc)

@@ -155,6 +155,10 @@ class Ingestor:
                     process_window()
             process_window()
             flush_batch()
+            if report.added or report.updated:
+                from index.bm25 import BM25Index
+
+                BM25Index(self.store).ensure()  # now, so that no question waits for it
         finally:
             bar.close()
             report.seconds = time.perf_counter() - started

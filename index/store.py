@@ -184,6 +184,17 @@ class Store:
             )
             self.db.commit()
 
+    def generation(self) -> str:
+        """Changes whenever the set of ready chunks changes (derived indexes key on it)."""
+        return self.meta().get("generation", "0")
+
+    def _bump_generation(self) -> None:
+        """Inside the caller's transaction: mark that the ready chunks have changed."""
+        self.db.execute(
+            "INSERT INTO meta(key, value) VALUES ('generation', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
     @property
     def embed_model(self) -> str | None:
         return self.meta().get("embed_model")
@@ -368,6 +379,7 @@ class Store:
                 "UPDATE articles SET state = 'ready', n_chunks = ? WHERE id = ?",
                 [(n, article_id) for article_id, n in counts.items()],
             )
+            self._bump_generation()
             self.db.commit()
 
     def remove(self, article_id: str) -> bool:
@@ -382,6 +394,7 @@ class Store:
         self.collection.delete(where={"document_id": article_id})
         with self._lock:
             self.db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            self._bump_generation()
             self.db.commit()
         return True
 

@@ -283,6 +283,8 @@ class ExtractiveAnswerer:
     def run(
         self, question: str, passages: Sequence[Passage]
     ) -> tuple[str, tuple[Citation, ...], bool]:
+        if not names_covered(question, passages):
+            return NOT_FOUND, (), True
         chosen = self.choose(self.score_sentences(question, passages))
         if not chosen:
             return NOT_FOUND, (), True
@@ -305,6 +307,31 @@ class ExtractiveAnswerer:
         )
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         return text, citations, False
+
+
+def question_names(question: str) -> set[str]:
+    """Proper names in the question: capitalised words that do not start it."""
+    names = set()
+    for match in _CAPITALISED.finditer(question):
+        before = question[: match.start()].rstrip()
+        if not before or before[-1] in ".?!:\"“":
+            continue  # sentence-initial: capitalised anyway
+        word = match.group(0).lower().replace("’", "'").removesuffix("'s")
+        if word not in _FUNCTION_WORDS:
+            names.add(stem(word))
+    return names
+
+
+def names_covered(question: str, passages: Sequence[Passage]) -> bool:
+    """False when the question names things (people, places, groups) that the retrieved
+    passages mostly never mention: then they are about something else."""
+    names = question_names(question)
+    if not names:
+        return True
+    seen: set[str] = set()
+    for passage in passages:
+        seen.update(content_words(f"{passage.title} {passage.text}"))
+    return len(names & seen) * 2 >= len(names)
 
 
 def _weighted_overlap(question: str, sentences: Sequence[str]) -> np.ndarray:

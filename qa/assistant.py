@@ -14,7 +14,7 @@ from index.store import Store
 from qa.answer import Answer, ExtractiveAnswerer
 from qa.config import Settings
 from qa.errors import QuestionError
-from qa.retrieve import DenseRetriever, Filters
+from qa.retrieve import Filters, HybridRetriever
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,9 @@ class Assistant:
         self.settings = base.replace(**overrides) if overrides else base
         self.store = Store(self.settings.store)
         self.embedder = embedder if embedder is not None else Embedder(self.settings.embed_model)
-        self.retriever = DenseRetriever(self.store, self.embedder, self.settings.candidates)
+        self.retriever = HybridRetriever(
+            self.store, self.embedder, self.settings.candidates, mode=self.settings.retrieval
+        )
         self.answerer = ExtractiveAnswerer(
             self.embedder,
             max_sentences=self.settings.max_sentences,
@@ -52,11 +54,14 @@ class Assistant:
         sources: Sequence[str] | None = None,
         since: dt.date | str | None = None,
         until: dt.date | str | None = None,
+        reference_date: dt.date | str | None = None,
     ) -> Answer:
         """Answer ``question`` from the store, citing the sentences used.
 
         ``k`` passages are returned with the answer; ``sources`` keeps only those outlets;
         ``since`` / ``until`` (dates or ``YYYY-MM-DD``) keep articles published in that range.
+        ``reference_date`` is "now" for the question: articles from the two weeks before it
+        rank higher (news questions are usually about the latest events).
         """
         text = self._check_question(question)
         shown = self.settings.k if k is None else k
@@ -68,7 +73,10 @@ class Assistant:
         started = time.perf_counter()
         self.retriever.check_ready()
         passages = self.retriever.run(
-            text, top_k=max(self.settings.candidates, shown), filters=filters
+            text,
+            top_k=max(self.settings.candidates, shown),
+            filters=filters,
+            reference_date=_as_date(reference_date),
         )
         retrieved = time.perf_counter()
         answer_text, citations, abstained = self.answerer.run(text, passages)

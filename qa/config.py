@@ -34,12 +34,15 @@ class Settings:
     max_sentences: int = 3  # sentences in an extractive answer
     min_score: float = DEFAULT_MIN_SCORE  # abstain below this
     max_question_chars: int = 2000
+    retrieval: str = "hybrid"  # hybrid (dense + BM25), dense or bm25
 
     def __post_init__(self) -> None:
         if self.k < 1:
             raise ConfigError(f"k must be at least 1, got {self.k}")
         if self.candidates < self.k:
             raise ConfigError(f"candidates ({self.candidates}) must be at least k ({self.k})")
+        if self.retrieval not in ("hybrid", "dense", "bm25"):
+            raise ConfigError(f"retrieval must be hybrid, dense or bm25, not {self.retrieval!r}")
         if self.max_sentences < 1:
             raise ConfigError(f"max_sentences must be at least 1, got {self.max_sentences}")
 

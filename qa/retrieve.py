@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -106,24 +107,124 @@ class DenseRetriever:
         )
         results = retriever.retrieve(query)
         unfinished = self.store.unfinished_ids()
-        passages = []
-        for hit in results:
-            meta = hit.node.metadata
-            if meta["article_id"] in unfinished:
-                continue
-            passages.append(
-                Passage(
-                    chunk_id=hit.node.node_id,
-                    article_id=meta["article_id"],
-                    title=meta.get("title", ""),
-                    source=meta.get("source", ""),
-                    url=meta.get("url", ""),
-                    published_at=meta.get("published_at") or None,
-                    start=int(meta["start"]),
-                    end=int(meta["end"]),
-                    text=hit.node.get_content(),
-                    # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cos.
-                    score=1.0 + math.log(hit.score) if hit.score else -1.0,
-                )
-            )
-        return passages
+        return [
+            # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cos.
+            _passage(hit.node.node_id, hit.node.get_content(), hit.node.metadata, _cosine(hit))
+            for hit in results
+            if hit.node.metadata["article_id"] not in unfinished
+        ]
+
+
+def _cosine(hit: Any) -> float:
+    return 1.0 + math.log(hit.score) if hit.score else -1.0
+
+
+def _passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        article_id=meta["article_id"],
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        url=meta.get("url", ""),
+        published_at=meta.get("published_at") or None,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+        score=score,
+    )
+
+
+@dataclass(frozen=True)
+class HybridWeights:
+    """How dense and BM25 results are fused (tuned on rtqa small, docs/benchmarks.md).
+
+    Each candidate's score is ``dense * cosine + (1 - dense) * bm25 / best_bm25`` (a chunk
+    missing from one list gets that list's floor), plus ``recency`` when a reference date is
+    given and the article appeared in the ``recent_days`` before it (up to 3 days after).
+    """
+
+    dense: float = 0.3
+    depth: int = 100  # candidates taken from each retriever
+    recency: float = 0.2
+    recent_days: int = 14
+
+
+class HybridRetriever:
+    """Dense (Chroma through LlamaIndex) and BM25 results over the same chunks, fused."""
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        top_k: int = 30,
+        weights: HybridWeights | None = None,
+        mode: str = "hybrid",
+    ) -> None:
+        if mode not in ("hybrid", "dense", "bm25"):
+            raise ValueError(f"retrieval mode must be hybrid, dense or bm25, not {mode!r}")
+        from index.bm25 import BM25Index
+
+        self.store = store
+        self.dense = DenseRetriever(store, embedder, top_k)
+        self.bm25 = BM25Index(store)
+        self.top_k = top_k
+        self.weights = weights if weights is not None else HybridWeights()
+        self.mode = mode
+
+    def check_ready(self) -> None:
+        self.dense.check_ready()
+
+    def run(
+        self,
+        query: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        reference_date: dt.date | None = None,
+    ) -> list[Passage]:
+        k = self.top_k if top_k is None else top_k
+        w = self.weights
+        depth = max(k, w.depth)
+        dense = self.dense.run(query, depth, filters) if self.mode != "bm25" else []
+        sparse = self._bm25(query, depth, filters) if self.mode != "dense" else []
+        best_sparse = max((s for _, s in sparse), default=0.0) or 1.0
+        dense_floor = min((p.score for p in dense), default=0.0)
+        dense_weight = {"hybrid": w.dense, "dense": 1.0, "bm25": 0.0}[self.mode]
+        passages = {p.chunk_id: p for p in dense}
+        passages.update(self._fetch([c for c, _ in sparse if c not in passages]))
+        cosine = {p.chunk_id: p.score for p in dense}
+        lexical = {c: s / best_sparse for c, s in sparse}
+        reference = reference_date.toordinal() if reference_date is not None else None
+        fused = []
+        for chunk_id, passage in passages.items():
+            score = dense_weight * cosine.get(chunk_id, dense_floor) + (
+                1 - dense_weight
+            ) * lexical.get(chunk_id, 0.0)
+            if reference is not None and passage.published_at:
+                age = reference - dt.date.fromisoformat(passage.published_at).toordinal()
+                if -3 <= age <= w.recent_days:
+                    score += w.recency
+            fused.append(dataclasses.replace(passage, score=score))
+        fused.sort(key=lambda p: -p.score)
+        return fused[:k]
+
+    def _bm25(self, query: str, depth: int, filters: Filters | None) -> list[tuple[str, float]]:
+        f = filters or Filters()
+        hits = self.bm25.search(
+            query,
+            depth,
+            sources=f.sources,
+            since_day=day_number(f.since.isoformat()) if f.since else None,
+            until_day=day_number(f.until.isoformat()) if f.until else None,
+        )
+        return [(h.chunk_id, h.score) for h in hits]
+
+    def _fetch(self, chunk_ids: list[str]) -> dict[str, Passage]:
+        if not chunk_ids:
+            return {}
+        got = self.store.collection.get(ids=chunk_ids, include=["documents", "metadatas"])
+        unfinished = self.store.unfinished_ids()
+        return {
+            cid: _passage(cid, doc or "", meta, 0.0)
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            if meta["article_id"] not in unfinished
+        }
