@@ -314,7 +314,7 @@ def question_names(question: str) -> set[str]:
     names = set()
     for match in _CAPITALISED.finditer(question):
         before = question[: match.start()].rstrip()
-        if not before or before[-1] in ".?!:\"“":
+        if not before or before[-1] in '.?!:"“':
             continue  # sentence-initial: capitalised anyway
         word = match.group(0).lower().replace("’", "'").removesuffix("'s")
         if word not in _FUNCTION_WORDS:
