@@ -51,6 +51,7 @@ def run_eval(
     out: str | Path | None = None,
     limit: int | None = None,
     k: int = 10,
+    retrieval: str | None = None,
 ) -> Report:
     """Evaluate the assistant on the gold questions in ``gold`` (rtqa ``dev.jsonl`` format).
 
@@ -83,7 +84,7 @@ def run_eval(
             store_path = Path(tmp) / "store"
         else:
             store_path = Path(store).expanduser()
-        settings = Settings.load(store=store_path, embed_model=embed_model)
+        settings = Settings.load(store=store_path, embed_model=embed_model, retrieval=retrieval)
         embedder = Embedder(settings.embed_model)
         ingest = _ingest(paths, store_path, embedder) if paths else None
 

@@ -57,6 +57,15 @@ def _model_option(func: F) -> F:
     )(func)
 
 
+def _retrieval_option(func: F) -> F:
+    return click.option(
+        "--retrieval",
+        type=click.Choice(["hybrid", "dense", "bm25"]),
+        default=None,
+        help="How passages are found (default: hybrid, dense + BM25).",
+    )(func)
+
+
 def _settings(**overrides: Any) -> Any:
     from qa.config import Settings
 
@@ -160,6 +169,8 @@ def remove(ids: tuple[str, ...], store: Path | None) -> None:
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
     if value is None:
         return None
+    if value == "today":
+        return dt.date.today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -175,11 +186,20 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 @click.option("--source", multiple=True, help="Only this outlet (repeat for several).")
 @click.option("--since", callback=_date, help="Only articles published on or after YYYY-MM-DD.")
 @click.option("--until", callback=_date, help="Only articles published on or before YYYY-MM-DD.")
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_date,
+    help="Prefer articles from the two weeks before this date (YYYY-MM-DD, or 'today').",
+)
+@_retrieval_option
 @_friendly_errors
 def ask(
     question: str,
     store: Path | None,
     embed_model: str | None,
+    retrieval: str | None,
+    as_of: dt.date | None,
     as_json: bool,
     k: int | None,
     source: tuple[str, ...],
@@ -189,8 +209,10 @@ def ask(
     """Answer QUESTION from the stored articles, citing the sentences used."""
     from qa.assistant import Assistant
 
-    assistant = Assistant(_settings(store=store, embed_model=embed_model))
-    result = assistant.ask(question, k=k, sources=source, since=since, until=until)
+    assistant = Assistant(_settings(store=store, embed_model=embed_model, retrieval=retrieval))
+    result = assistant.ask(
+        question, k=k, sources=source, since=since, until=until, reference_date=as_of
+    )
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -243,6 +265,7 @@ def serve(store: Path | None, embed_model: str | None, host: str, port: int) -> 
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N.")
 @click.option("-k", "--k", type=click.IntRange(min=1), default=10, show_default=True)
+@_retrieval_option
 @_friendly_errors
 def eval_command(
     gold: Path,
@@ -252,6 +275,7 @@ def eval_command(
     out: Path,
     limit: int | None,
     k: int,
+    retrieval: str | None,
 ) -> None:
     """Evaluate against GOLD question/answer pairs (JSONL, the rtqa dev.jsonl format).
 
@@ -267,6 +291,7 @@ def eval_command(
         out=out,
         limit=limit,
         k=k,
+        retrieval=retrieval,
     )
     click.echo(report.table())
     click.echo(f"report written to {out / 'report.json'}")
