@@ -416,7 +416,7 @@ def _reader_for(path: Path) -> Any:
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skip]:
     """Expand files and folders (recursively, sorted, hidden files left out)."""
     for given in paths:
-        path = Path(given).expanduser()
+        path = Path(given).expanduser().absolute()  # origins stay valid from any folder
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 rel = child.relative_to(path)

@@ -52,7 +52,8 @@ def load_sentence_model(name: str) -> SentenceTransformer:
             return SentenceTransformer(path, device="cpu", local_files_only=local)
         except OSError as exc:
             raise StoreError(
-                f"Cannot load the embedding model {name!r}: {exc}. Give a local path to a "
+                f"Cannot load the embedding model {name!r}: {str(exc).rstrip('.')}. Give a "
+                "local path to a "
                 "sentence-transformers model, or use the bundled default "
                 f"{DEFAULT_EMBED_MODEL!r}."
             ) from exc

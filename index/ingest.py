@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -94,8 +95,8 @@ class Ingestor:
 
         started = time.perf_counter()
         report = IngestReport()
-        config = self._config()
         self.store.check_model(self.embedder.name)  # before loading a model it cannot use
+        config = self._config()
         self.store.bind_model(self.embedder.name, self.embedder.dimension)
         unfinished = self.store.unfinished_ids()
         seen: dict[str, tuple[str, str]] = {}  # id -> (hash, origin) within this run
@@ -122,6 +123,15 @@ class Ingestor:
                 if known and known[0] == digest and article.id not in unfinished:
                     report.unchanged += 1
                     continue
+                if known and _other_file(known[2], article.origin):
+                    skip = Skip(
+                        article.origin,
+                        f"article id {article.id!r} already belongs to {known[2]}; rename the "
+                        "file or give it an `id:` in front matter (or remove the other first)",
+                    )
+                    logger.info("skipped %s: %s", skip.origin, skip.reason)
+                    report.skipped.append(skip)
+                    continue
                 chunks = chunk_article(article, config, self.embedder.count_tokens)
                 batch.append((article, digest, chunks, known is not None))
                 if sum(len(c) for _, _, c, _ in batch) >= self.batch_chunks:
@@ -132,7 +142,7 @@ class Ingestor:
             for item in items:
                 bar.update(1)
                 if isinstance(item, Skip):
-                    logger.warning("skipped %s: %s", item.origin, item.reason)
+                    logger.info("skipped %s: %s", item.origin, item.reason)
                     report.skipped.append(item)
                     continue
                 digest = stored_hash(item, config, self.embedder.name)
@@ -146,7 +156,7 @@ class Ingestor:
                             f"article id {item.id!r} was already read from {previous[1]} "
                             "with different content; give one of them another id",
                         )
-                        logger.warning("skipped %s: %s", skip.origin, skip.reason)
+                        logger.info("skipped %s: %s", skip.origin, skip.reason)
                         report.skipped.append(skip)
                     continue
                 seen[item.id] = (digest, item.origin)
@@ -181,6 +191,19 @@ class Ingestor:
             else:
                 report.added += 1
         report.chunks += len(chunks)
+
+
+def _other_file(stored_origin: str, new_origin: str) -> bool:
+    """Whether two whole files (not records of one JSON file) claim the same id while both
+    still exist: two ``notes.txt`` in different folders, not one file moved or edited."""
+
+    def whole_file(origin: str) -> bool:
+        return bool(origin) and not re.search(r"(:\d+|\[\d+\])$", origin)
+
+    if not (whole_file(stored_origin) and whole_file(new_origin)):
+        return False
+    old, new = Path(stored_origin), Path(new_origin)
+    return old.resolve() != new.resolve() and old.exists()
 
 
 def ingest(

@@ -98,6 +98,7 @@ class Store:
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         self._db: sqlite3.Connection | None = None
         self._collection: Any = None
+        self._collection_generation: str | None = None
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -128,7 +129,16 @@ class Store:
     @property
     def collection(self) -> Any:
         with self._lock:
+            if self._collection is not None and self._collection_generation != self.generation():
+                # Another process (an ingest beside a running app) changed the store: Chroma's
+                # local client keeps its index in memory, so open this path afresh (objects
+                # still holding the old client keep working on what they had).
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                SharedSystemClient._identifier_to_system.pop(str(self.path / "chroma"), None)
+                self._collection = None
             if self._collection is None:
+                self._collection_generation = self.generation()
                 import chromadb
                 from chromadb.config import Settings as ChromaSettings
 
@@ -189,11 +199,15 @@ class Store:
         return self.meta().get("generation", "0")
 
     def _bump_generation(self) -> None:
-        """Inside the caller's transaction: mark that the ready chunks have changed."""
+        """Inside the caller's transaction: mark that the ready chunks have changed (this
+        process's own Chroma client has seen the change)."""
         self.db.execute(
             "INSERT INTO meta(key, value) VALUES ('generation', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
+        if self._collection is not None:
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+            self._collection_generation = row[0]
 
     @property
     def embed_model(self) -> str | None:
@@ -220,17 +234,17 @@ class Store:
 
     # -- reading articles ----------------------------------------------------------------
 
-    def states(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
-        """``{id: (hash, state)}`` for the ids the store knows."""
-        found: dict[str, tuple[str, str]] = {}
+    def states(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """``{id: (hash, state, origin)}`` for the ids the store knows."""
+        found: dict[str, tuple[str, str, str]] = {}
         with self._lock:
             for i in range(0, len(ids), 500):
                 part = list(ids[i : i + 500])
                 marks = ",".join("?" * len(part))
                 rows = self.db.execute(
-                    f"SELECT id, hash, state FROM articles WHERE id IN ({marks})", part
+                    f"SELECT id, hash, state, origin FROM articles WHERE id IN ({marks})", part
                 ).fetchall()
-                found.update({row[0]: (row[1], row[2]) for row in rows})
+                found.update({row[0]: (row[1], row[2], row[3]) for row in rows})
         return found
 
     def unfinished_ids(self) -> set[str]:

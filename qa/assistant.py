@@ -68,8 +68,14 @@ class Assistant:
         if shown < 1:
             raise QuestionError(f"k must be at least 1, got {shown}")
         filters = Filters(
-            sources=tuple(sources or ()), since=_as_date(since), until=_as_date(until)
+            sources=self._known_sources(sources or ()),
+            since=_as_date(since),
+            until=_as_date(until),
         )
+        if filters.since and filters.until and filters.since > filters.until:
+            raise QuestionError(
+                f"The date range is empty: since {filters.since} is after until {filters.until}."
+            )
         started = time.perf_counter()
         self.retriever.check_ready()
         passages = self.retriever.run(
@@ -93,6 +99,20 @@ class Assistant:
                 "total_ms": (done - started) * 1000,
             },
         )
+
+    def _known_sources(self, sources: Sequence[str]) -> tuple[str, ...]:
+        """The store's spelling of each outlet asked for (case does not matter)."""
+        if not sources:
+            return ()
+        known = {s.casefold(): s for s in self.store.sources()}
+        missing = [s for s in sources if s.casefold() not in known]
+        if missing:
+            listed = ", ".join(known.values()) or "none"
+            raise QuestionError(
+                f"No articles from {', '.join(map(repr, missing))} in this store. "
+                f"Outlets: {listed}."
+            )
+        return tuple(known[s.casefold()] for s in sources)
 
     def _check_question(self, question: object) -> str:
         if not isinstance(question, str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -84,6 +85,9 @@ def main(verbose: int) -> None:
       article-qa ask "How much will the desalination plant cost?"
       article-qa serve
     """
+    # Offline by default: a model name that is not on this machine fails at once instead of
+    # retrying a download for minutes. HF_HUB_OFFLINE=0 allows downloads.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("httpx", "chromadb", "sentence_transformers", "transformers"):
@@ -91,10 +95,16 @@ def main(verbose: int) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @_store_option
 @_model_option
-@click.option("--batch", default=64, show_default=True, help="Chunks embedded per batch.")
+@click.option(
+    "--batch",
+    default=64,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Chunks embedded per batch.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_friendly_errors
 def ingest(
@@ -123,10 +133,15 @@ def ingest(
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article.")
 @_friendly_errors
 def list_articles(store: Path | None, as_json: bool) -> None:
-    """List the articles in the store, newest first."""
+    """List the articles in the store, newest first: date, outlet, title, id."""
     from index.store import Store
 
     target = Store(_settings(store=store).store)
+    if target.path.exists() and not target.path.is_dir():
+        raise click.ClickException(f"{target.path} is a file, not a store directory")
+    if not target.exists():
+        click.echo(f"no store at {target.path} yet: run `article-qa ingest PATH`", err=True)
+        return
     count = 0
     for record in target.iter_articles():
         a = record.article
@@ -144,7 +159,7 @@ def list_articles(store: Path | None, as_json: bool) -> None:
             click.echo(json.dumps(row, ensure_ascii=False))
         else:
             date = a.published_at or "----------"
-            click.echo(f"{date}  {a.source[:18]:<18}  {a.id[:28]:<28}  {a.title[:70]}")
+            click.echo(f"{date}  {a.source[:18]:<18}  {a.title[:60]:<60}  {a.id}")
     if not as_json:
         click.echo(f"{count} articles in {target.path}", err=True)
 
@@ -221,7 +236,7 @@ def ask(
         click.echo()
     for c in result.citations:
         meta = " · ".join(x for x in (c.source, c.published_at or "") if x)
-        click.echo(f"[{c.n}] {c.title} ({meta})")
+        click.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
         if c.url:
             click.echo(f"    {c.url}")
         click.echo(f'    "{c.quote}"')
@@ -254,7 +269,12 @@ def serve(store: Path | None, embed_model: str | None, host: str, port: int) -> 
     multiple=True,
     help="Articles to ingest first (files or folders); repeat for several.",
 )
-@_store_option
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Store to ingest into and ask (default: a temporary one, deleted afterwards).",
+)
 @_model_option
 @click.option(
     "--out",
@@ -264,7 +284,14 @@ def serve(store: Path | None, embed_model: str | None, host: str, port: int) -> 
     help="Folder for report.json.",
 )
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N.")
-@click.option("-k", "--k", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "-k",
+    "--k",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Distinct retrieved articles recorded per question (hit@k, MRR@k).",
+)
 @_retrieval_option
 @_friendly_errors
 def eval_command(
@@ -295,3 +322,7 @@ def eval_command(
     )
     click.echo(report.table())
     click.echo(f"report written to {out / 'report.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -80,14 +80,17 @@ class DenseRetriever:
         self.embedder = embedder
         self.top_k = top_k
         self._index: Any = None
+        self._index_collection: Any = None
 
     def _vector_index(self) -> Any:
-        if self._index is None:
+        collection = self.store.collection  # reopened when another process changed the store
+        if self._index is None or self._index_collection is not collection:
             from llama_index.core import VectorStoreIndex
 
             self._index = VectorStoreIndex.from_vector_store(
                 self.store.vector_store(), embed_model=self.embedder.as_llama_index()
             )
+            self._index_collection = collection
         return self._index
 
     def check_ready(self) -> None:

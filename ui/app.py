@@ -107,7 +107,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blo
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         # This user's questions and answers; the panel shows the last answer's sources.
         turns_state = gr.State([])
-        gr.Markdown(_header(qa.store.count()), elem_id="aqa-header")
+        header = gr.Markdown(_header(qa.store.count()), elem_id="aqa-header")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=360):
                 chatbot = gr.Chatbot(
@@ -172,6 +172,10 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blo
         # The chat's own bin icon empties the chat; forget the history and sources with it.
         chatbot.clear(clear, outputs=turn_outputs, queue=False, api_visibility="private")
         gr.api(ask, api_name="ask", concurrency_id="qa")
+        # Articles ingested while the app runs count from the next page load.
+        demo.load(
+            lambda: _header(qa.store.count()), None, header, api_visibility="private", queue=False
+        )
     demo.queue()
     return demo
 

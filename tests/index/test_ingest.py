@@ -164,3 +164,20 @@ def test_streaming_reads_rtqa_lines_without_loading_the_file() -> None:
     items = iter_articles([RTQA / "articles.jsonl.gz"])
     first = [next(items) for _ in range(3)]
     assert all(isinstance(a, Article) for a in first)
+
+
+def test_two_files_with_one_name_do_not_replace_each_other(tmp_path: Path) -> None:
+    for folder, text in (("a", "The bridge cost $4 million."), ("b", "The ferry is late.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(f"Notes\n\n{text}", encoding="utf-8")
+    store = Store(tmp_path / "store")
+    Ingestor(store).ingest_paths([tmp_path / "a"], progress=False)
+    report = Ingestor(store).ingest_paths([tmp_path / "b"], progress=False)
+    assert (report.added, report.updated) == (0, 0)
+    (skip,) = report.skipped
+    assert "already belongs to" in skip.reason and str(tmp_path / "a" / "notes.txt") in skip.reason
+    assert "bridge" in store.get("notes").article.body  # type: ignore[union-attr]
+    # The same file, edited, still replaces its old version.
+    (tmp_path / "a" / "notes.txt").write_text("Notes\n\nThe bridge cost $5 million.", "utf-8")
+    report = Ingestor(store).ingest_paths([tmp_path / "a"], progress=False)
+    assert report.updated == 1
