@@ -33,7 +33,7 @@ SAMPLE_EXAMPLES: tuple[tuple[str, str], ...] = (
         "desal-plant-cost-overrun",
     ),
     ("Who won the presidential runoff in Estravia?", "election-runoff-result"),
-    ("What pay rise did the rail workers win in the settlement?", "rail-strike-settlement"),
+    ("When did the rail strike end?", "rail-strike-settlement"),
 )
 
 

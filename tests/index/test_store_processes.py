@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from support import REPO, SAMPLES
+
 from qa import Assistant
 
 
@@ -15,7 +16,9 @@ def test_answers_see_articles_ingested_by_another_process(tmp_path: Path) -> Non
     first = SAMPLES / "election-runoff-result.txt"
     subprocess.run(
         [sys.executable, "-m", "qa.cli", "ingest", str(first), "--store", str(store), "-q"],
-        cwd=REPO, check=True, capture_output=True,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
     )
     assistant = Assistant(store=store)  # a long-lived process, like the app
     assert "Marovic" in assistant.ask("Who won the runoff in Estravia?").text
@@ -27,7 +30,9 @@ def test_answers_see_articles_ingested_by_another_process(tmp_path: Path) -> Non
     )
     subprocess.run(
         [sys.executable, "-m", "qa.cli", "ingest", str(fresh), "--store", str(store), "-q"],
-        cwd=REPO, check=True, capture_output=True,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
     )
     result = assistant.ask("How many passengers did the Gullhaven ferry carry on its first day?")
     assert "4,812" in result.text
