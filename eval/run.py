@@ -198,16 +198,22 @@ def evaluate_question(
         logger.warning("question %s could not be asked: %s", item.id, exc)
         error = str(exc)
     latency_ms = (time.perf_counter() - started) * 1000
+    evidence = set(item.evidence_ids)
 
     if error is None:
         text, abstained = answer.text, answer.abstained
         cited = tuple(distinct(c.article_id for c in answer.citations))
-        retrieved = tuple(distinct(p.article_id for p in answer.passages)[:depth])
+        # A passage stands for its article and the copies folded into it (syndication).
+        retrieved = tuple(
+            distinct(
+                next((a for a in (p.article_id, *p.copies) if a in evidence), p.article_id)
+                for p in answer.passages
+            )[:depth]
+        )
         timings = dict(answer.timings)
     else:
         text, abstained, cited, retrieved, timings = "", False, (), (), {}
 
-    evidence = set(item.evidence_ids)
     scored = item.answerable and bool(evidence)
     return QuestionResult(
         id=item.id,

@@ -83,6 +83,7 @@ class Citation:
     start: int  # offsets of ``quote`` in the article's cleaned body
     end: int
     score: float
+    copies: tuple[str, ...] = ()  # other articles carrying the same passage (syndication)
 
     @property
     def quote_in_passage(self) -> tuple[int, int]:
@@ -121,6 +122,7 @@ class Answer:
                     "passage": c.passage,
                     "passage_start": c.passage_start,
                     "score": round(c.score, 4),
+                    "copies": list(c.copies),
                 }
                 for c in self.citations
             ],
@@ -134,6 +136,7 @@ class Answer:
                     "end": p.end,
                     "text": p.text,
                     "score": round(p.score, 4),
+                    "copies": list(p.copies),
                 }
                 for p in self.passages
             ],
@@ -302,6 +305,7 @@ class ExtractiveAnswerer:
                 start=s.start,
                 end=s.end,
                 score=s.score,
+                copies=s.passage.copies,
             )
             for n, s in enumerate(chosen, start=1)
         )

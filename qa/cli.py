@@ -240,6 +240,8 @@ def ask(
         if c.url:
             click.echo(f"    {c.url}")
         click.echo(f'    "{c.quote}"')
+        if c.copies:
+            click.echo(f"    also published as: {', '.join(c.copies)}")
 
 
 @main.command()

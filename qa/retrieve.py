@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +29,7 @@ class Passage:
     end: int
     text: str
     score: float  # higher is better; cosine similarity for dense retrieval
+    copies: tuple[str, ...] = ()  # ids of other articles carrying the same text (syndication)
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,7 @@ class HybridRetriever:
                     score += w.recency
             fused.append(dataclasses.replace(passage, score=score))
         fused.sort(key=lambda p: -p.score)
-        return fused[:k]
+        return collapse_copies(fused)[:k]
 
     def _bm25(self, query: str, depth: int, filters: Filters | None) -> list[tuple[str, float]]:
         f = filters or Filters()
@@ -231,3 +234,31 @@ class HybridRetriever:
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
             if meta["article_id"] not in unfinished
         }
+
+
+def _shingles(text: str, n: int = 5) -> set[int]:
+    words = re.findall(r"\w+", text.lower())
+    return {hash(tuple(words[i : i + n])) for i in range(max(1, len(words) - n + 1))}
+
+
+def collapse_copies(passages: Sequence[Passage], threshold: float = 0.7) -> list[Passage]:
+    """Fold passages of other articles that repeat a better-ranked passage's text (syndicated
+    or re-fetched copies of one story) into it: it keeps its place and lists their ids in
+    ``copies``. Overlap is the share of the shorter text's 5-word shingles found in the other.
+    """
+    kept: list[Passage] = []
+    kept_shingles: list[set[int]] = []
+    for passage in passages:
+        shingles = _shingles(passage.text)
+        for i, (other, other_shingles) in enumerate(zip(kept, kept_shingles, strict=True)):
+            if passage.article_id == other.article_id:
+                continue
+            smaller = min(len(shingles), len(other_shingles)) or 1
+            if len(shingles & other_shingles) / smaller >= threshold:
+                if passage.article_id not in other.copies:
+                    kept[i] = dataclasses.replace(other, copies=(*other.copies, passage.article_id))
+                break
+        else:
+            kept.append(passage)
+            kept_shingles.append(shingles)
+    return kept

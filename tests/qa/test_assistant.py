@@ -149,3 +149,30 @@ def test_reference_date_prefers_recent_articles(assistant: Assistant) -> None:
 def test_unknown_retrieval_mode_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="retrieval must be"):
         Settings.load(retrieval="magic")
+
+
+def test_syndicated_copies_collapse_into_one_result(assistant: Assistant) -> None:
+    result = assistant.ask("How many employees joined the Valley Regional Rail walkout?", k=30)
+    by_article = {p.article_id: p for p in result.passages}
+    pair = {"rail-strike-begins", "rail-strike-begins-courier"}
+    shown = pair & set(by_article)
+    assert shown, "one of the two copies is retrieved"
+    assert any(set(by_article[a].copies) & (pair - {a}) for a in shown)
+    assert result.to_dict()["passages"][0]["copies"] is not None
+
+
+def test_collapse_keeps_distinct_texts_apart() -> None:
+    from qa.retrieve import Passage, collapse_copies
+
+    def passage(article: str, text: str, score: float) -> Passage:
+        return Passage("c" + article, article, "", "", "", None, 0, len(text), text, score)
+
+    story = "The council voted seven to four on Tuesday to approve the extra money for the plant."
+    passages = [
+        passage("a", story, 0.9),
+        passage("b", "Syndicated: " + story, 0.8),
+        passage("c", "An unrelated report about the rail strike and its mediator.", 0.7),
+    ]
+    collapsed = collapse_copies(passages)
+    assert [p.article_id for p in collapsed] == ["a", "c"]
+    assert collapsed[0].copies == ("b",)
