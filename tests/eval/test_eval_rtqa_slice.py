@@ -14,9 +14,9 @@ import json
 from pathlib import Path
 
 import pytest
+from support import RTQA
 
 from eval.run import run_eval
-from support import RTQA
 
 THRESHOLDS = Path(__file__).with_name("thresholds.json")
 
