@@ -14,7 +14,7 @@ from index.store import Store
 from qa.answer import Answer, ExtractiveAnswerer
 from qa.config import Settings
 from qa.errors import QuestionError
-from qa.retrieve import Filters, HybridRetriever
+from qa.retrieve import Filters, HybridRetriever, HybridWeights
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,18 @@ class Assistant:
         self.settings = base.replace(**overrides) if overrides else base
         self.store = Store(self.settings.store)
         self.embedder = embedder if embedder is not None else Embedder(self.settings.embed_model)
+        s = self.settings
         self.retriever = HybridRetriever(
-            self.store, self.embedder, self.settings.candidates, mode=self.settings.retrieval
+            self.store,
+            self.embedder,
+            s.candidates,
+            weights=HybridWeights(
+                dense=s.dense_weight,
+                depth=s.depth,
+                recency=s.recency_boost,
+                recent_days=s.recent_days,
+            ),
+            mode=s.retrieval,
         )
         self.answerer = ExtractiveAnswerer(
             self.embedder,

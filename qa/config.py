@@ -35,6 +35,10 @@ class Settings:
     min_score: float = DEFAULT_MIN_SCORE  # abstain below this
     max_question_chars: int = 2000
     retrieval: str = "hybrid"  # hybrid (dense + BM25), dense or bm25
+    dense_weight: float = 0.3  # hybrid score = w * cosine + (1 - w) * bm25 / best bm25
+    depth: int = 100  # candidates taken from each of dense and BM25 before fusing
+    recency_boost: float = 0.2  # added for articles from the recent_days before "now"
+    recent_days: int = 14
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -43,6 +47,10 @@ class Settings:
             raise ConfigError(f"candidates ({self.candidates}) must be at least k ({self.k})")
         if self.retrieval not in ("hybrid", "dense", "bm25"):
             raise ConfigError(f"retrieval must be hybrid, dense or bm25, not {self.retrieval!r}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ConfigError(f"dense_weight must be between 0 and 1, got {self.dense_weight}")
+        if self.depth < 1 or self.recent_days < 0:
+            raise ConfigError("depth must be at least 1 and recent_days at least 0")
         if self.max_sentences < 1:
             raise ConfigError(f"max_sentences must be at least 1, got {self.max_sentences}")
 
