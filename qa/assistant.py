@@ -13,6 +13,7 @@ from index.embed import Embedder
 from index.store import Store
 from qa.answer import Answer, ExtractiveAnswerer
 from qa.config import Settings
+from qa.dates import resolve_time
 from qa.errors import QuestionError
 from qa.retrieve import Filters, HybridRetriever, HybridWeights
 
@@ -88,11 +89,13 @@ class Assistant:
             )
         started = time.perf_counter()
         self.retriever.check_ready()
+        now = _as_date(reference_date)
         passages = self.retriever.run(
             text,
             top_k=max(self.settings.candidates, shown),
             filters=filters,
-            reference_date=_as_date(reference_date),
+            reference_date=now,
+            boost=self._time_window(text, now),
         )
         retrieved = time.perf_counter()
         answer_text, citations, abstained = self.answerer.run(text, passages)
@@ -109,6 +112,21 @@ class Assistant:
                 "total_ms": (done - started) * 1000,
             },
         )
+
+    def _time_window(
+        self, question: str, reference: dt.date | None
+    ) -> tuple[dt.date, dt.date] | None:
+        """The dates whose articles get the recency boost: the question's own time phrase
+        ("this week", "in June 2023") read against ``reference`` (today when not given), else
+        the ``recent_days`` before ``reference`` when one is given, else none."""
+        window = resolve_time(question, reference)
+        day = dt.timedelta(days=1)
+        if window is not None:
+            pad = 0 if window.strict else 3  # reports of an event follow it by a few days
+            return window.since - pad * day, window.until + 3 * day
+        if reference is not None:
+            return reference - self.settings.recent_days * day, reference + 3 * day
+        return None
 
     def _known_sources(self, sources: Sequence[str]) -> tuple[str, ...]:
         """The store's spelling of each outlet asked for (case does not matter)."""

@@ -20,7 +20,7 @@ this weekend / last weekend                     Thursday before that weekend..re
 this month, this year                           the 1st of the month / Jan 1..ref
 last month, last year                           the 1st of the previous month / year..ref
 recently, lately, recent, in recent days/weeks  ref-30..ref (in recent months: ref-90)
-on / last / this past Monday                    that weekday (on or before ref) ±1 day
+on / last / this past Monday                    the latest Monday (on: ref itself counts) ±1 day
 in June (no year)                               that month if it is the nearest June and not
                                                 ahead of ref (else no window)
 on March 3 / 3 March (no year)                  that day ±1, same nearest-occurrence rule
@@ -152,20 +152,26 @@ class _Rule:
 _SPACES = re.compile(r"\s+")
 _DAY = dt.timedelta(days=1)
 
-_MONTH_NUMBERS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTH_NUMBERS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
-_MONTH_NUMBERS["sept"] = 9
-_FULL_MONTH = "|".join(name.lower() for name in calendar.month_name if name)
+# English names, spelled out: calendar.month_name follows the process locale.
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december"
+).split()
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()  # as .weekday()
+_MONTH_NUMBERS = {name: i for i, name in enumerate(_MONTH_NAMES, 1)}
+_MONTH_NUMBERS |= {name[:3]: i for i, name in enumerate(_MONTH_NAMES, 1)} | {"sept": 9}
+_FULL_MONTH = "|".join(_MONTH_NAMES)
 # Full names first, "sept" before "sep": the first alternative that fits wins.
-_ANY_MONTH = _FULL_MONTH + "|sept|" + "|".join(n.lower() for n in calendar.month_abbr if n)
-_WEEKDAYS = [name.lower() for name in calendar.day_name]  # Monday first, as date.weekday()
+_ANY_MONTH = "|".join([*_MONTH_NAMES, "sept", *(name[:3] for name in _MONTH_NAMES)])
 
 _MONTH = rf"(?P<month>{_ANY_MONTH})\b\.?"
 _MONTH_NAME = rf"(?P<month>{_FULL_MONTH})\b"
 _DAY_OF_MONTH = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
 _YEAR = r"(?P<year>\d{4})(?![\d%]|[.,]\d)"
-_WEEKDAY = rf"(?P<weekday>{'|'.join(_WEEKDAYS)})\b"
-_ON_WEEKDAY = rf"(?:on\s+)?(?:(?:{'|'.join(_WEEKDAYS)}),?\s+)?"
+_ANY_WEEKDAY = "|".join(_WEEKDAYS)
+_WEEKDAY = rf"(?P<weekday>{_ANY_WEEKDAY})\b"
+_ON_WEEKDAY = rf"(?:on\s+)?(?:(?:{_ANY_WEEKDAY}),?\s+)?"
+# Without a year a date needs "on" or a weekday before it: "the Jan. 6 committee" is a name.
+_ON_DAY = rf"(?:on\s+(?:(?:{_ANY_WEEKDAY}),?\s+)?|(?:{_ANY_WEEKDAY}),?\s+)"
 _PART = r"(?:(?:early|mid|late)[-\s])?"
 _NOT_A_YEAR_NEXT = r"(?!\.?,?\s*(?:of\s+)?\d)"
 
@@ -379,9 +385,9 @@ _RULES = (
     _rule(
         rf"{_ON_WEEKDAY}(?:the\s+)?{_DAY_OF_MONTH}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}", _explicit_day
     ),
-    _rule(rf"{_ON_WEEKDAY}{_MONTH}\s+{_DAY_OF_MONTH}{_NOT_A_YEAR_NEXT}", _yearless_day),
+    _rule(rf"{_ON_DAY}{_MONTH}\s+{_DAY_OF_MONTH}{_NOT_A_YEAR_NEXT}", _yearless_day),
     _rule(
-        rf"{_ON_WEEKDAY}(?:the\s+)?{_DAY_OF_MONTH}\s+(?:of\s+)?{_MONTH_NAME}{_NOT_A_YEAR_NEXT}",
+        rf"{_ON_DAY}(?:the\s+)?{_DAY_OF_MONTH}\s+(?:of\s+)?{_MONTH_NAME}{_NOT_A_YEAR_NEXT}",
         _yearless_day,
     ),
     _rule(

@@ -186,9 +186,20 @@ class HybridRetriever:
         top_k: int | None = None,
         filters: Filters | None = None,
         reference_date: dt.date | None = None,
+        boost: tuple[dt.date, dt.date] | None = None,
     ) -> list[Passage]:
+        """The best ``top_k`` passages. Articles published within ``boost`` (a date range,
+        ends included) score ``weights.recency`` more; without it, a ``reference_date`` boosts
+        the ``recent_days`` before it (and 3 days after). Articles published more than 3 days
+        after ``reference_date`` lose as much: they are news from after the question's "now".
+        """
         k = self.top_k if top_k is None else top_k
         w = self.weights
+        if boost is None and reference_date is not None:
+            boost = (
+                reference_date - dt.timedelta(days=w.recent_days),
+                reference_date + dt.timedelta(days=3),
+            )
         depth = max(k, w.depth)
         dense = self.dense.run(query, depth, filters) if self.mode != "bm25" else []
         sparse = self._bm25(query, depth, filters) if self.mode != "dense" else []
@@ -199,16 +210,17 @@ class HybridRetriever:
         passages.update(self._fetch([c for c, _ in sparse if c not in passages]))
         cosine = {p.chunk_id: p.score for p in dense}
         lexical = {c: s / best_sparse for c, s in sparse}
-        reference = reference_date.toordinal() if reference_date is not None else None
+        low, high = (boost[0].isoformat(), boost[1].isoformat()) if boost else ("", "")
+        future = (reference_date + dt.timedelta(days=3)).isoformat() if reference_date else "9999"
         fused = []
         for chunk_id, passage in passages.items():
             score = dense_weight * cosine.get(chunk_id, dense_floor) + (
                 1 - dense_weight
             ) * lexical.get(chunk_id, 0.0)
-            if reference is not None and passage.published_at:
-                age = reference - dt.date.fromisoformat(passage.published_at).toordinal()
-                if -3 <= age <= w.recent_days:
-                    score += w.recency
+            if boost and passage.published_at and low <= passage.published_at <= high:
+                score += w.recency
+            if passage.published_at and passage.published_at > future:
+                score -= w.recency
             fused.append(dataclasses.replace(passage, score=score))
         fused.sort(key=lambda p: -p.score)
         return collapse_copies(fused)[:k]

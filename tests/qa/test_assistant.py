@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -138,7 +139,9 @@ def test_reference_date_prefers_recent_articles(assistant: Assistant) -> None:
     q = "What happened with the rail strike?"
 
     def first_rank(result: Answer, article_id: str) -> int:
-        return next(i for i, p in enumerate(result.passages) if p.article_id == article_id)
+        return next(
+            i for i, p in enumerate(result.passages) if article_id in (p.article_id, *p.copies)
+        )
 
     early = assistant.ask(q, k=20, reference_date="2026-01-14")
     late = assistant.ask(q, k=20, reference_date="2026-02-01")
@@ -176,3 +179,13 @@ def test_collapse_keeps_distinct_texts_apart() -> None:
     collapsed = collapse_copies(passages)
     assert [p.article_id for p in collapsed] == ["a", "c"]
     assert collapsed[0].copies == ("b",)
+
+
+def test_time_phrases_are_read_against_the_reference_date(assistant: Assistant) -> None:
+    q = "What did the rail workers do this week?"
+    early = assistant.ask(q, k=5, reference_date="2026-01-13")
+    late = assistant.ask(q, k=5, reference_date="2026-01-31")
+    assert early.passages[0].published_at <= "2026-01-16"
+    assert late.passages[0].published_at >= "2026-01-21"
+    window = assistant._time_window("Who won in June 2023?", None)
+    assert window == (dt.date(2023, 6, 1), dt.date(2023, 7, 3))
