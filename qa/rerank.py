@@ -63,7 +63,10 @@ def _rescored(
 ) -> list[Passage]:
     """The first ``depth`` passages with new ``scores``, best first (ties keep their order),
     then the rest in their old order; cut to ``top_k``."""
-    head = [dataclasses.replace(p, score=float(s)) for p, s in zip(passages[:depth], scores, strict=True)]
+    head = [
+        dataclasses.replace(p, score=float(s))
+        for p, s in zip(passages[:depth], scores, strict=True)
+    ]
     order = sorted(range(len(head)), key=lambda i: (-head[i].score, i))
     ranked = [head[i] for i in order] + list(passages[depth:])
     return ranked if top_k is None else ranked[:top_k]
