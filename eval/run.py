@@ -52,6 +52,7 @@ def run_eval(
     limit: int | None = None,
     k: int = 10,
     retrieval: str | None = None,
+    reranker: str | None = None,
 ) -> Report:
     """Evaluate the assistant on the gold questions in ``gold`` (rtqa ``dev.jsonl`` format).
 
@@ -84,7 +85,9 @@ def run_eval(
             store_path = Path(tmp) / "store"
         else:
             store_path = Path(store).expanduser()
-        settings = Settings.load(store=store_path, embed_model=embed_model, retrieval=retrieval)
+        settings = Settings.load(
+            store=store_path, embed_model=embed_model, retrieval=retrieval, reranker=reranker
+        )
         embedder = Embedder(settings.embed_model)
         ingest = _ingest(paths, store_path, embedder) if paths else None
 
@@ -109,6 +112,7 @@ def run_eval(
         "n_questions": len(questions),
         "reference_date": "question_date",
         "retrieval": settings.retrieval,
+        "reranker": settings.reranker,
         "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "seconds": round(time.perf_counter() - started, 1),
         "python": platform.python_version(),

@@ -15,6 +15,7 @@ from qa.answer import Answer, ExtractiveAnswerer
 from qa.config import Settings
 from qa.dates import resolve_time
 from qa.errors import QuestionError
+from qa.rerank import make_reranker
 from qa.retrieve import Filters, HybridRetriever, HybridWeights
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Assistant:
             ),
             mode=s.retrieval,
         )
+        self.reranker = make_reranker(s.reranker, self.embedder)
         self.answerer = ExtractiveAnswerer(
             self.embedder,
             max_sentences=self.settings.max_sentences,
@@ -97,6 +99,7 @@ class Assistant:
             reference_date=now,
             boost=self._time_window(text, now),
         )
+        passages = self.reranker.run(text, passages)
         retrieved = time.perf_counter()
         answer_text, citations, abstained = self.answerer.run(text, passages)
         done = time.perf_counter()

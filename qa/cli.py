@@ -59,6 +59,11 @@ def _model_option(func: F) -> F:
 
 
 def _retrieval_option(func: F) -> F:
+    func = click.option(
+        "--reranker",
+        default=None,
+        help="none (default), sentence, or a CrossEncoder model path.",
+    )(func)
     return click.option(
         "--retrieval",
         type=click.Choice(["hybrid", "dense", "bm25"]),
@@ -214,6 +219,7 @@ def ask(
     store: Path | None,
     embed_model: str | None,
     retrieval: str | None,
+    reranker: str | None,
     as_of: dt.date | None,
     as_json: bool,
     k: int | None,
@@ -224,7 +230,9 @@ def ask(
     """Answer QUESTION from the stored articles, citing the sentences used."""
     from qa.assistant import Assistant
 
-    assistant = Assistant(_settings(store=store, embed_model=embed_model, retrieval=retrieval))
+    assistant = Assistant(
+        _settings(store=store, embed_model=embed_model, retrieval=retrieval, reranker=reranker)
+    )
     result = assistant.ask(
         question, k=k, sources=source, since=since, until=until, reference_date=as_of
     )
@@ -305,6 +313,7 @@ def eval_command(
     limit: int | None,
     k: int,
     retrieval: str | None,
+    reranker: str | None,
 ) -> None:
     """Evaluate against GOLD question/answer pairs (JSONL, the rtqa dev.jsonl format).
 
@@ -321,6 +330,7 @@ def eval_command(
         limit=limit,
         k=k,
         retrieval=retrieval,
+        reranker=reranker,
     )
     click.echo(report.table())
     click.echo(f"report written to {out / 'report.json'}")

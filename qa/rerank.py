@@ -81,13 +81,18 @@ class SentenceReranker:
     passage's feature is its best sentence's cosine similarity to the question, and its new
     score is ``(1 - weight) * score + weight * similarity``. Passages beyond ``depth`` follow,
     in their old order and with their old scores. Deterministic.
+
+    The fused score already holds the passage's MiniLM similarity, so this is a small nudge:
+    on rtqa small, weight 0.2 put one more evidence article first (44 of 55 questions, from
+    43) and weights of 0.6 and more made the ranking worse. Depth beyond 10 changed nothing
+    there; 20 keeps a margin at about 80 embedded sentences per question.
     """
 
     def __init__(
         self,
         embedder: Embedder,
-        weight: float = 0.3,
-        depth: int = 30,
+        weight: float = 0.2,
+        depth: int = 20,
         sentences_per_passage: int = 4,
     ) -> None:
         if not 0.0 <= weight <= 1.0:
@@ -191,7 +196,7 @@ def relevance(model: CrossEncoder, logits: np.ndarray) -> np.ndarray:
     """Probabilities in [0, 1] from raw logits: sigmoid for one label, else the softmax
     probability of the positive class (``_positive_label``)."""
     if logits.ndim == 1 or logits.shape[1] == 1:
-        return np.asarray(1.0 / (1.0 + np.exp(-logits.reshape(-1))), dtype=np.float64)
+        return np.asarray(1.0 / (1.0 + np.exp(-np.clip(logits.reshape(-1), -50, 50))))
     shifted = logits - logits.max(axis=1, keepdims=True)
     probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
     return np.asarray(probs[:, _positive_label(model, logits.shape[1])], dtype=np.float64)

@@ -190,6 +190,7 @@ def test_cross_encoder_reranker_depth_top_k_and_weight(tiny_cross_encoder_dir: P
 
 def test_cross_encoder_with_several_labels_uses_the_entailment_class(tiny_nli_dir: Path) -> None:
     import numpy as np
+    import torch
 
     reranker = CrossEncoderReranker(str(tiny_nli_dir))
     reranked = reranker.run(QUESTION, MORE)
@@ -198,7 +199,7 @@ def test_cross_encoder_with_several_labels_uses_the_entailment_class(tiny_nli_di
     logits = np.asarray(
         reranker.model.predict(
             [(QUESTION, p.text) for p in MORE],
-            activation_fn=__import__("torch").nn.Identity(),
+            activation_fn=torch.nn.Identity(),
             show_progress_bar=False,
         )
     )
