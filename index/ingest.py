@@ -116,6 +116,10 @@ class Ingestor:
             if on_progress is not None:
                 on_progress(report)
 
+        def skip(origin: str, reason: str) -> None:
+            logger.info("skipped %s: %s", origin, reason)
+            report.skipped.append(Skip(origin, reason))
+
         def process_window() -> None:
             states = self.store.states([a.id for a, _ in window])
             for article, digest in window:
@@ -124,13 +128,11 @@ class Ingestor:
                     report.unchanged += 1
                     continue
                 if known and _other_file(known[2], article.origin):
-                    skip = Skip(
+                    skip(
                         article.origin,
                         f"article id {article.id!r} already belongs to {known[2]}; rename the "
                         "file or give it an `id:` in front matter (or remove the other first)",
                     )
-                    logger.info("skipped %s: %s", skip.origin, skip.reason)
-                    report.skipped.append(skip)
                     continue
                 chunks = chunk_article(article, config, self.embedder.count_tokens)
                 batch.append((article, digest, chunks, known is not None))
@@ -142,8 +144,7 @@ class Ingestor:
             for item in items:
                 bar.update(1)
                 if isinstance(item, Skip):
-                    logger.info("skipped %s: %s", item.origin, item.reason)
-                    report.skipped.append(item)
+                    skip(item.origin, item.reason)
                     continue
                 digest = stored_hash(item, config, self.embedder.name)
                 previous = seen.get(item.id)
@@ -151,13 +152,11 @@ class Ingestor:
                     if previous[0] == digest:
                         report.unchanged += 1
                     else:
-                        skip = Skip(
+                        skip(
                             item.origin,
                             f"article id {item.id!r} was already read from {previous[1]} "
                             "with different content; give one of them another id",
                         )
-                        logger.info("skipped %s: %s", skip.origin, skip.reason)
-                        report.skipped.append(skip)
                     continue
                 seen[item.id] = (digest, item.origin)
                 window.append((item, digest))

@@ -54,20 +54,11 @@ def sample_store(sample_store_master: Path, tmp_path: Path) -> Path:
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny, randomly initialised sentence-transformers model (32-d), built here offline."""
     from sentence_transformers import SentenceTransformer, models
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    from index.embed import resolve_model_path
+    from support import tiny_bert
+    from transformers import BertModel
 
     base = tmp_path_factory.mktemp("tiny-model")
-    tokenizer = BertTokenizerFast.from_pretrained(resolve_model_path("all-MiniLM-L6-v2"))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=512,
-    )
+    tokenizer, config = tiny_bert()
     BertModel(config).save_pretrained(base / "bert")
     tokenizer.save_pretrained(base / "bert")
     transformer = models.Transformer(str(base / "bert"), max_seq_length=128)

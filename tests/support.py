@@ -9,3 +9,23 @@ SAMPLES = REPO / "samples" / "articles"
 SAMPLE_QUESTIONS = REPO / "samples" / "questions.jsonl"
 SHARED = REPO.parent / "shared"
 RTQA = SHARED / "data" / "rtqa"
+
+
+def tiny_bert(**extra: object) -> tuple[object, object]:
+    """The bundled MiniLM tokenizer and a tiny BERT config (32-d, one layer) over its
+    vocabulary: the parts of the tiny, randomly initialised models the tests build offline."""
+    from transformers import BertConfig, BertTokenizerFast
+
+    from index.embed import resolve_model_path
+
+    tokenizer = BertTokenizerFast.from_pretrained(resolve_model_path("all-MiniLM-L6-v2"))
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+        **extra,
+    )
+    return tokenizer, config

@@ -4,9 +4,9 @@ import json
 from pathlib import Path
 
 import pytest
-from support import SAMPLE_QUESTIONS
+from support import SAMPLE_QUESTIONS, tiny_bert
 
-from index.embed import Embedder, resolve_model_path
+from index.embed import Embedder
 from index.store import Store
 from qa.errors import ConfigError
 from qa.rerank import (
@@ -71,23 +71,10 @@ def embedder() -> Embedder:
 
 
 def _tiny_cross_encoder(base: Path, num_labels: int, id2label: dict[int, str] | None) -> Path:
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+    from transformers import BertForSequenceClassification
 
-    tokenizer = BertTokenizerFast.from_pretrained(resolve_model_path("all-MiniLM-L6-v2"))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=512,
-        num_labels=num_labels,
-        **(
-            {"id2label": id2label, "label2id": {v: k for k, v in id2label.items()}}
-            if id2label
-            else {}
-        ),
-    )
+    labels = {"id2label": id2label, "label2id": {v: k for k, v in id2label.items()}}
+    tokenizer, config = tiny_bert(num_labels=num_labels, **(labels if id2label else {}))
     BertForSequenceClassification(config).save_pretrained(base)
     tokenizer.save_pretrained(base)
     return base
