@@ -73,8 +73,10 @@ def embedder() -> Embedder:
 def _tiny_cross_encoder(base: Path, num_labels: int, id2label: dict[int, str] | None) -> Path:
     from transformers import BertForSequenceClassification
 
-    labels = {"id2label": id2label, "label2id": {v: k for k, v in id2label.items()}}
-    tokenizer, config = tiny_bert(num_labels=num_labels, **(labels if id2label else {}))
+    labels = (
+        {"id2label": id2label, "label2id": {v: k for k, v in id2label.items()}} if id2label else {}
+    )
+    tokenizer, config = tiny_bert(num_labels=num_labels, **labels)
     BertForSequenceClassification(config).save_pretrained(base)
     tokenizer.save_pretrained(base)
     return base
