@@ -269,7 +269,19 @@ def _card_html(group: list[Citation]) -> str:
         f'<span class="aqa-title">{title}</span></div>'
         f'<div class="aqa-meta">{" · ".join(meta)}</div>'
         f'<p class="aqa-passage">{_passage_html(first.passage, group)}</p>'
+        f"{_copies_html(first.copies)}"
         "</article>"
+    )
+
+
+def _copies_html(copies: tuple[str, ...]) -> str:
+    """Syndicated or re-fetched copies of the passage, folded into this card."""
+    if not copies:
+        return ""
+    listed = ", ".join(_e(c) for c in copies)
+    label = "copy" if len(copies) == 1 else "copies"
+    return (
+        f'<div class="aqa-meta aqa-copies">Same text in {len(copies)} other {label}: {listed}</div>'
     )
 
 

@@ -324,3 +324,29 @@ def test_importing_ui_loads_no_gradio() -> None:
     code = "import sys, ui, ui.render, ui.app; assert 'gradio' not in sys.modules"
     root = Path(__file__).resolve().parents[2]
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=120)
+
+
+def test_copies_are_listed_and_escaped() -> None:
+    from qa.answer import Answer, Citation
+    from ui.render import sources_html
+
+    passage = "The strike began on Monday. Trains stopped."
+    citation = Citation(
+        n=1,
+        article_id="a",
+        title="T",
+        source="S",
+        published_at="2026-01-12",
+        url="",
+        passage=passage,
+        passage_start=0,
+        quote="The strike began on Monday.",
+        start=0,
+        end=27,
+        score=0.9,
+        copies=("copy-1", "<b>copy-2</b>"),
+    )
+    answer = Answer("q", "The strike began on Monday. [1]", (citation,), (), False)
+    html = sources_html(answer)
+    assert "Same text in 2 other copies: copy-1, &lt;b&gt;copy-2&lt;/b&gt;" in html
+    assert "<b>copy-2" not in html
