@@ -23,6 +23,7 @@ from index.store import Store
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[["IngestReport"], None]
+LOG_EVERY_S = 30.0  # how often a run without a progress bar logs where it is
 
 
 @dataclass
@@ -103,6 +104,7 @@ class Ingestor:
         window: list[tuple[Article, str]] = []
         batch: list[tuple[Article, str, list[Chunk], bool]] = []
 
+        last_log = [0.0]
         bar = tqdm(
             desc="ingest", unit=" articles", disable=(None if progress is None else not progress)
         )
@@ -113,6 +115,10 @@ class Ingestor:
                 batch.clear()
             report.seconds = time.perf_counter() - started
             bar.set_postfix_str(f"{report.chunks} chunks, {len(report.skipped)} skipped")
+            if bar.disable and report.seconds - last_log[0] >= LOG_EVERY_S:
+                # No bar (not a terminal, e.g. a nohup run): a line in the log instead.
+                last_log[0] = report.seconds
+                logger.info("ingest progress: %d read, %s", report.read, report.summary())
             if on_progress is not None:
                 on_progress(report)
 
