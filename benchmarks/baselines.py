@@ -1,0 +1,185 @@
+"""Retrieval quality of ours against two plain baselines, on the same articles and questions.
+
+Usage: python -m benchmarks.baselines [--set small] [--store DIR] [--doc docs/benchmarks.md]
+
+- LlamaIndex defaults: ``VectorStoreIndex`` over a Chroma collection, the default
+  ``SentenceSplitter`` (1024 tokens), the same MiniLM model, top 10, nothing else.
+- Plain BM25: LlamaIndex ``BM25Retriever`` over 256-token ``SentenceSplitter`` chunks, top 10.
+- Ours: the default settings, each question asked as of its ``question_date``, through the
+  store in ``--store`` (ingested first when needed).
+
+Scores are article-level hit@1/5/10 and MRR@10 over answerable questions (evidence articles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.run import REPO, SETS, machine
+from eval.metrics import distinct, hit_at_k, reciprocal_rank
+from index.articles import Article, iter_articles
+from index.embed import Embedder
+
+log = logging.getLogger("baselines")
+
+
+def _documents(articles: Iterable[Article]) -> list[Any]:
+    from llama_index.core import Document
+
+    return [
+        Document(
+            text=a.body,
+            doc_id=a.id,
+            metadata={"article_id": a.id, "title": a.title, "published_at": a.published_at or ""},
+        )
+        for a in articles
+    ]
+
+
+def llama_defaults(
+    documents: list[Any], embedder: Embedder, folder: Path
+) -> Callable[[str], list[str]]:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from llama_index.core import StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    client = chromadb.PersistentClient(
+        path=str(folder / "llama-defaults"), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    collection = client.get_or_create_collection("baseline", embedding_function=None)
+    storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(collection))
+    index = VectorStoreIndex.from_documents(
+        documents,
+        storage_context=storage,
+        embed_model=embedder.as_llama_index(),
+        transformations=[SentenceSplitter()],
+        show_progress=True,
+    )
+    retriever = index.as_retriever(similarity_top_k=10)
+    return lambda q: [n.node.metadata["article_id"] for n in retriever.retrieve(q)]
+
+
+def plain_bm25(documents: list[Any]) -> Callable[[str], list[str]]:
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    nodes = SentenceSplitter(chunk_size=256, chunk_overlap=20).get_nodes_from_documents(documents)
+    retriever = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=10)
+    return lambda q: [n.node.metadata["article_id"] for n in retriever.retrieve(q)]
+
+
+def ours(store: Path) -> Callable[[str, dt.date], list[str]]:
+    from qa.assistant import Assistant
+    from qa.config import Settings
+
+    assistant = Assistant(Settings.load(store=store))
+
+    def run(question: str, when: dt.date) -> list[str]:
+        passages = assistant.retriever.run(
+            question,
+            top_k=30,
+            reference_date=when,
+            boost=assistant._time_window(question, when),
+        )
+        out: list[str] = []
+        for p in passages:
+            out.append(p.article_id)
+            out.extend(p.copies)
+        return out
+
+    return run
+
+
+def score(ranked: list[list[str]], gold: list[set[str]]) -> dict[str, float]:
+    n = len(gold)
+    tops = [distinct(r)[:10] for r in ranked]
+    return {
+        "hit@1": sum(hit_at_k(t, g, 1) for t, g in zip(tops, gold, strict=True)) / n,
+        "hit@5": sum(hit_at_k(t, g, 5) for t, g in zip(tops, gold, strict=True)) / n,
+        "hit@10": sum(hit_at_k(t, g, 10) for t, g in zip(tops, gold, strict=True)) / n,
+        "mrr@10": sum(reciprocal_rank(t, g, 10) for t, g in zip(tops, gold, strict=True)) / n,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--set", choices=sorted(SETS), default="small")
+    parser.add_argument("--store", type=Path, default=None)
+    parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    gold_path, articles_path = SETS[args.set]
+    store = args.store or REPO / "bench-out" / f"store-{args.set}"
+    questions = [
+        json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line.strip()
+    ]
+    questions = [q for q in questions if q.get("answerable", True) and q.get("evidence")]
+    gold = [{e["article_id"] for e in q["evidence"]} for q in questions]
+    started = time.perf_counter()
+
+    from index.ingest import Ingestor
+    from index.store import Store
+
+    Ingestor(Store(store)).ingest_paths([articles_path])
+    embedder = Embedder()
+    articles = [a for a in iter_articles([articles_path]) if isinstance(a, Article)]
+    documents = _documents(articles)
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline = llama_defaults(documents, embedder, Path(tmp))
+        results["LlamaIndex defaults"] = score([baseline(q["question"]) for q in questions], gold)
+        log.info("LlamaIndex defaults: %s", results["LlamaIndex defaults"])
+    bm25 = plain_bm25(documents)
+    results["plain BM25, 256-token chunks"] = score([bm25(q["question"]) for q in questions], gold)
+    run = ours(store)
+    results["article-qa (default)"] = score(
+        [run(q["question"], dt.date.fromisoformat(q["question_date"])) for q in questions], gold
+    )
+    seconds = time.perf_counter() - started
+    better = max(
+        ("LlamaIndex defaults", "plain BM25, 256-token chunks"),
+        key=lambda name: results[name]["mrr@10"],
+    )
+    names = ("hit@1", "hit@5", "hit@10", "mrr@10")
+    lines = [
+        "",
+        f"### Baselines, rtqa {args.set}: {dt.date.today().isoformat()}",
+        "",
+        f"- command: `python -m benchmarks.baselines --set {args.set} --store {store}`",
+        f"- machine: {machine()}; wall time {seconds:.0f} s; {len(questions)} answerable "
+        "questions; article-level scores over the top 10",
+        "",
+        "| retriever | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for name, values in results.items():
+        lines.append(f"| {name} | " + " | ".join(f"{values[m]:.3f}" for m in names) + " |")
+    mine, base = results["article-qa (default)"], results[better]
+    lines.append(
+        f"| difference vs {better} | "
+        + " | ".join(f"{mine[m] - base[m]:+.3f}" for m in names)
+        + " |"
+    )
+    lines.append(
+        f"| ratio vs {better} | "
+        + " | ".join(f"{mine[m] / base[m]:.2f}" if base[m] else "-" for m in names)
+        + " |"
+    )
+    lines.append("")
+    with args.doc.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+    log.info("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
