@@ -174,6 +174,10 @@ class Ingestor:
                 from index.bm25 import BM25Index
 
                 BM25Index(self.store).ensure()  # now, so that no question waits for it
+        except BaseException:
+            report.seconds = time.perf_counter() - started
+            logger.warning("ingest stopped; saved so far: %s", report.summary())
+            raise
         finally:
             bar.close()
             report.seconds = time.perf_counter() - started
