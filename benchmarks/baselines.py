@@ -13,7 +13,6 @@ Scores are article-level hit@1/5/10 and MRR@10 over answerable questions (eviden
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import logging
@@ -23,7 +22,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import REPO, SETS, machine
+from benchmarks.run import bench_args, machine
 from eval.metrics import distinct, hit_at_k, reciprocal_rank
 from index.articles import Article, iter_articles
 from index.embed import Embedder
@@ -85,12 +84,7 @@ def ours(store: Path) -> Callable[[str, dt.date], list[str]]:
     assistant = Assistant(Settings.load(store=store))
 
     def run(question: str, when: dt.date) -> list[str]:
-        passages = assistant.retriever.run(
-            question,
-            top_k=30,
-            reference_date=when,
-            boost=assistant._time_window(question, when),
-        )
+        passages = assistant.retrieve(question, reference_date=when)
         out: list[str] = []
         for p in passages:
             out.append(p.article_id)
@@ -112,14 +106,7 @@ def score(ranked: list[list[str]], gold: list[set[str]]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--set", choices=sorted(SETS), default="small")
-    parser.add_argument("--store", type=Path, default=None)
-    parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    gold_path, articles_path = SETS[args.set]
-    store = args.store or REPO / "bench-out" / f"store-{args.set}"
+    args, gold_path, articles_path, store = bench_args(__doc__)
     questions = [
         json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line.strip()
     ]

@@ -31,15 +31,20 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def bench_args(description: str | None) -> tuple[argparse.Namespace, Path, Path, Path]:
+    """The options every benchmark takes: ``(args, gold, articles, store)``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--set", choices=sorted(SETS), default="small")
     parser.add_argument("--store", type=Path, default=None)
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     gold, articles = SETS[args.set]
-    store = args.store or REPO / "bench-out" / f"store-{args.set}"
+    return args, gold, articles, args.store or REPO / "bench-out" / f"store-{args.set}"
+
+
+def main() -> None:
+    args, gold, articles, store = bench_args(__doc__)
     out = REPO / "bench-out" / f"eval-{args.set}"
     started = time.perf_counter()
     report = run_eval(gold, articles=[articles], store=store, out=out)

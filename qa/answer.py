@@ -19,6 +19,7 @@ import numpy as np
 
 from index.embed import Embedder
 from index.sentences import sentence_spans
+from qa.config import DEFAULT_MIN_SCORE
 from qa.retrieve import Passage
 
 NOT_FOUND = "I couldn't find this in the indexed articles."
@@ -226,7 +227,7 @@ class ExtractiveAnswerer:
         self,
         embedder: Embedder,
         max_sentences: int = 3,
-        min_score: float = 0.45,
+        min_score: float = DEFAULT_MIN_SCORE,
         weights: ExtractiveWeights | None = None,
     ) -> None:
         self.embedder = embedder

@@ -16,7 +16,7 @@ from qa.config import Settings
 from qa.dates import resolve_time
 from qa.errors import QuestionError
 from qa.rerank import make_reranker
-from qa.retrieve import Filters, HybridRetriever, HybridWeights
+from qa.retrieve import Filters, HybridRetriever, HybridWeights, Passage
 
 logger = logging.getLogger(__name__)
 
@@ -80,26 +80,10 @@ class Assistant:
         shown = self.settings.k if k is None else k
         if shown < 1:
             raise QuestionError(f"k must be at least 1, got {shown}")
-        filters = Filters(
-            sources=self._known_sources(sources or ()),
-            since=_as_date(since),
-            until=_as_date(until),
-        )
-        if filters.since and filters.until and filters.since > filters.until:
-            raise QuestionError(
-                f"The date range is empty: since {filters.since} is after until {filters.until}."
-            )
         started = time.perf_counter()
-        self.retriever.check_ready()
-        now = _as_date(reference_date)
-        passages = self.retriever.run(
-            text,
-            top_k=max(self.settings.candidates, shown),
-            filters=filters,
-            reference_date=now,
-            boost=self._time_window(text, now),
+        passages = self.retrieve(
+            text, k=shown, sources=sources, since=since, until=until, reference_date=reference_date
         )
-        passages = self.reranker.run(text, passages)
         retrieved = time.perf_counter()
         answer_text, citations, abstained = self.answerer.run(text, passages)
         done = time.perf_counter()
@@ -115,6 +99,39 @@ class Assistant:
                 "total_ms": (done - started) * 1000,
             },
         )
+
+    def retrieve(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        reference_date: dt.date | str | None = None,
+    ) -> list[Passage]:
+        """The passages ``ask`` reads (at least ``candidates`` of them), best first, without
+        answering: the filters checked, time phrases read, fused and reranked."""
+        filters = Filters(
+            sources=self._known_sources(sources or ()),
+            since=_as_date(since),
+            until=_as_date(until),
+        )
+        if filters.since and filters.until and filters.since > filters.until:
+            raise QuestionError(
+                f"The date range is empty: since {filters.since} is after until {filters.until}."
+            )
+        self.retriever.check_ready()
+        now = _as_date(reference_date)
+        depth = max(self.settings.candidates, self.settings.k if k is None else k)
+        passages = self.retriever.run(
+            question,
+            top_k=depth,
+            filters=filters,
+            reference_date=now,
+            boost=self._time_window(question, now),
+        )
+        return self.reranker.run(question, passages)
 
     def _time_window(
         self, question: str, reference: dt.date | None
