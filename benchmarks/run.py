@@ -22,6 +22,8 @@ RTQA = REPO.parent / "shared" / "data" / "rtqa"
 SETS = {
     "small": (RTQA / "small" / "dev.jsonl", RTQA / "small" / "articles.jsonl"),
     "dev": (RTQA / "dev.jsonl", RTQA / "articles.jsonl.gz"),
+    # benchmarks/subset.py builds it (every 8th dev question with its look-alikes)
+    "subset": (Path("/tmp/rtqa-subset/dev.jsonl"), Path("/tmp/rtqa-subset/articles.jsonl")),
 }
 
 

@@ -181,7 +181,7 @@ class Ingestor:
         finally:
             bar.close()
             report.seconds = time.perf_counter() - started
-        logger.info("ingest into %s: %s", self.store.path, report.summary())
+        logger.info("ingest into %s: %s", self.store.location, report.summary())
         return report
 
     def _write(

@@ -92,7 +92,18 @@ def _now() -> str:
 
 
 class Store:
-    """One store directory. Constructing it touches nothing; it opens on first use."""
+    """One store directory. Constructing it touches nothing; it opens on first use.
+
+    ``Store("http://host:8000")`` (any ``http(s)://`` URL) gives a
+    :class:`index.remote.RemoteStore` instead: the same interface over a Chroma server.
+    """
+
+    def __new__(cls, path: str | Path | None = None) -> Store:
+        if cls is Store and isinstance(path, str) and path.startswith(("http://", "https://")):
+            from index.remote import RemoteStore
+
+            return super().__new__(RemoteStore)
+        return super().__new__(cls)
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path).expanduser() if path is not None else default_store_path()
@@ -102,7 +113,12 @@ class Store:
         self._lock = threading.RLock()
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        return f"{type(self).__name__}({self.location!r})"
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages: its directory or its server URL."""
+        return str(self.path)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -173,7 +189,7 @@ class Store:
             self._set_meta(schema_version=str(SCHEMA_VERSION))
         elif int(version) != SCHEMA_VERSION:
             raise StoreError(
-                f"The store at {self.path} was built by another version of article-qa "
+                f"The store at {self.location} was built by another version of article-qa "
                 f"(format {version}, this one reads {SCHEMA_VERSION}). Ingest your articles "
                 "into a new store with --store DIR, or delete this directory and ingest again."
             )
@@ -227,7 +243,7 @@ class Store:
             return
         if built_with != name or (dimension is not None and str(dimension) != built_dim):
             raise StoreError(
-                f"The store at {self.path} was built with the embedding model {built_with!r} "
+                f"The store at {self.location} was built with the embedding model {built_with!r} "
                 f"({built_dim}-d), not {name!r}. Use --embed-model {built_with!r} with this "
                 "store, or ingest into a new store (--store DIR) to use the other model."
             )

@@ -22,7 +22,10 @@ from index.errors import ArticleQAError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-STORE_HELP = "Store directory (default: $ARTICLE_QA_STORE, else a per-user data directory)."
+STORE_HELP = (
+    "Store directory, or a Chroma server URL such as http://host:8000 (default: "
+    "$ARTICLE_QA_STORE, else a per-user data directory)."
+)
 
 
 def _friendly_errors(func: F) -> F:
@@ -44,8 +47,8 @@ def _friendly_errors(func: F) -> F:
 def _store_option(func: F) -> F:
     return click.option(
         "--store",
-        type=click.Path(path_type=Path, file_okay=False),
         default=None,
+        metavar="DIR|URL",
         help=STORE_HELP,
     )(func)
 
@@ -113,7 +116,7 @@ def main(verbose: int) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_friendly_errors
 def ingest(
-    paths: tuple[Path, ...], store: Path | None, embed_model: str | None, batch: int, quiet: bool
+    paths: tuple[Path, ...], store: str | None, embed_model: str | None, batch: int, quiet: bool
 ) -> None:
     """Add articles from files or folders (.txt .md .html .json .jsonl .jsonl.gz).
 
@@ -130,14 +133,14 @@ def ingest(
     report = ingestor.ingest_paths(paths, progress=False if quiet else None)
     for skip in report.skipped:
         click.echo(f"skipped {skip.origin}: {skip.reason}", err=True)
-    click.echo(f"{report.summary()}; store {target.path} holds {target.count()} articles")
+    click.echo(f"{report.summary()}; store {target.location} holds {target.count()} articles")
 
 
 @main.command(name="list")
 @_store_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article.")
 @_friendly_errors
-def list_articles(store: Path | None, as_json: bool) -> None:
+def list_articles(store: str | None, as_json: bool) -> None:
     """List the articles in the store, newest first: date, outlet, title, id."""
     from index.store import Store
 
@@ -145,7 +148,7 @@ def list_articles(store: Path | None, as_json: bool) -> None:
     if target.path.exists() and not target.path.is_dir():
         raise click.ClickException(f"{target.path} is a file, not a store directory")
     if not target.exists():
-        click.echo(f"no store at {target.path} yet: run `article-qa ingest PATH`", err=True)
+        click.echo(f"no store at {target.location} yet: run `article-qa ingest PATH`", err=True)
         return
     count = 0
     for record in target.iter_articles():
@@ -166,14 +169,14 @@ def list_articles(store: Path | None, as_json: bool) -> None:
             date = a.published_at or "----------"
             click.echo(f"{date}  {a.source[:18]:<18}  {a.title[:60]:<60}  {a.id}")
     if not as_json:
-        click.echo(f"{count} articles in {target.path}", err=True)
+        click.echo(f"{count} articles in {target.location}", err=True)
 
 
 @main.command()
 @click.argument("ids", nargs=-1, required=True)
 @_store_option
 @_friendly_errors
-def remove(ids: tuple[str, ...], store: Path | None) -> None:
+def remove(ids: tuple[str, ...], store: str | None) -> None:
     """Delete articles (by id, as `list` shows) and all their chunks."""
     from index.store import Store
 
@@ -183,7 +186,7 @@ def remove(ids: tuple[str, ...], store: Path | None) -> None:
         if article_id not in missing:
             click.echo(f"removed {article_id}")
     if missing:
-        raise click.ClickException(f"no article with id {', '.join(missing)} in {target.path}")
+        raise click.ClickException(f"no article with id {', '.join(missing)} in {target.location}")
 
 
 def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date | None:
@@ -216,7 +219,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 @_friendly_errors
 def ask(
     question: str,
-    store: Path | None,
+    store: str | None,
     embed_model: str | None,
     retrieval: str | None,
     reranker: str | None,
@@ -258,7 +261,7 @@ def ask(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
 @_friendly_errors
-def serve(store: Path | None, embed_model: str | None, host: str, port: int) -> None:
+def serve(store: str | None, embed_model: str | None, host: str, port: int) -> None:
     """Start the chat app in the browser (http://HOST:PORT)."""
     from ui.app import serve as serve_app
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from index.embed import DEFAULT_EMBED_MODEL
+from index.remote import is_url
 from index.store import default_store_path
 from qa.errors import ConfigError
 
@@ -27,7 +28,8 @@ DEFAULT_MIN_SCORE = 0.45
 class Settings:
     """Everything a question needs to be answered. Frozen: make a new one to change it."""
 
-    store: Path = dataclasses.field(default_factory=default_store_path)
+    # a store directory, or the http(s):// URL of a Chroma server (index/remote.py)
+    store: Path | str = dataclasses.field(default_factory=default_store_path)
     embed_model: str = DEFAULT_EMBED_MODEL
     k: int = 5  # passages shown with an answer
     candidates: int = 30  # passages retrieved before the answerer picks sentences
@@ -86,7 +88,7 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
     kind = str(kind)
     try:
         if "Path" in kind:
-            return Path(value).expanduser()
+            return str(value) if is_url(value) else Path(value).expanduser()
         if kind == "int":
             return int(value)
         if kind == "float":

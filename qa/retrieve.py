@@ -99,7 +99,7 @@ class DenseRetriever:
     def check_ready(self) -> None:
         if self.store.count() == 0:
             raise StoreError(
-                f"No articles indexed yet in {self.store.path}: run `article-qa ingest PATH` "
+                f"No articles indexed yet in {self.store.location}: run `article-qa ingest PATH` "
                 "(or `make run` for the sample collection)."
             )
         self.store.check_model(self.embedder.name)

@@ -1,0 +1,316 @@
+"""A store on a Chroma server, chosen by URL: ``--store http://host:8000[/name]``.
+
+Everything lives on the server, so every app instance that points at the same URL sees the
+same store:
+
+- collection ``NAME-chunks``: the chunk vectors, exactly as in a local store;
+- collection ``NAME-articles``: the article registry (one record per article: the cleaned body
+  as document, the bookkeeping as metadata, a constant 1-d vector that is never searched);
+  its collection metadata holds the store's meta (schema, embedding model, generation).
+
+``NAME`` defaults to ``article-qa``. The generation is a fresh random token on every change,
+so concurrent writers can never produce the same value twice. The BM25 index is derived data:
+each machine keeps its own copy in a local cache directory and rebuilds it from the server's
+documents whenever the generation differs. A bearer token for a server behind
+authentication comes from ``$ARTICLE_QA_CHROMA_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from index.articles import Article
+from index.errors import StoreError
+from index.store import SCHEMA_VERSION, ArticleRecord, Store, _now
+
+logger = logging.getLogger(__name__)
+
+TOKEN_ENV = "ARTICLE_QA_CHROMA_TOKEN"
+DEFAULT_NAME = "article-qa"
+_PAGE = 1000
+_ORDERS = {
+    "published_at DESC, title": (("published_at", True), ("title", False)),
+    "title": (("title", False),),
+    "added_at DESC": (("added_at", True),),
+    "id": (("id", False),),
+}
+
+
+def is_url(location: object) -> bool:
+    return isinstance(location, str) and location.startswith(("http://", "https://"))
+
+
+def _cache_dir(url: str) -> Path:
+    from platformdirs import user_cache_path
+
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", url.split("://", 1)[1]).strip("_")
+    return user_cache_path("article-qa") / "servers" / slug
+
+
+def _meta_values(article: Article, digest: str, now: str) -> dict[str, Any]:
+    return {
+        "hash": digest,
+        "state": "pending",
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "author": article.author,
+        "published_at": article.published_at or "",
+        "extra": json.dumps(dict(article.extra), ensure_ascii=False, default=str),
+        "origin": article.origin,
+        "n_chunks": 0,
+        "added_at": now,
+        "updated_at": now,
+    }
+
+
+def _sort_key(key: str, row: tuple[str, dict[str, Any]]) -> str:
+    return row[0] if key == "id" else str(row[1].get(key, ""))
+
+
+def _record(article_id: str, body: str | None, meta: dict[str, Any]) -> ArticleRecord:
+    article = Article(
+        id=article_id,
+        title=str(meta.get("title", "")),
+        body=body or "",
+        source=str(meta.get("source", "")),
+        url=str(meta.get("url", "")),
+        author=str(meta.get("author", "")),
+        published_at=str(meta.get("published_at") or "") or None,
+        extra=json.loads(str(meta.get("extra") or "{}")),
+        origin=str(meta.get("origin", "")),
+    )
+    return ArticleRecord(
+        article=article,
+        n_chunks=int(meta.get("n_chunks") or 0),
+        added_at=str(meta.get("added_at", "")),
+        updated_at=str(meta.get("updated_at", "")),
+    )
+
+
+class RemoteStore(Store):
+    """The :class:`Store` interface over a Chroma server (see the module doc)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        url = str(path)
+        parts = urlsplit(url)
+        if not parts.hostname:
+            raise StoreError(f"{url!r} is not a Chroma server URL (like http://host:8000)")
+        name = parts.path.strip("/") or DEFAULT_NAME
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{1,50}[A-Za-z0-9]", name):
+            raise StoreError(
+                f"store name {name!r} in {url} must be 3-52 letters, digits, '.', '_' or '-'"
+            )
+        super().__init__(_cache_dir(url))
+        self.url = url
+        self.name = name
+        self._host = parts.hostname
+        self._port = parts.port or (443 if parts.scheme == "https" else 8000)
+        self._ssl = parts.scheme == "https"
+        self._client: Any = None
+        self._articles: Any = None
+
+    @property
+    def location(self) -> str:
+        return self.url
+
+    # -- opening -------------------------------------------------------------------------
+
+    @property
+    def client(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                import chromadb
+                from chromadb.config import Settings as ChromaSettings
+
+                token = os.environ.get(TOKEN_ENV)
+                try:
+                    client = chromadb.HttpClient(
+                        host=self._host,
+                        port=self._port,
+                        ssl=self._ssl,
+                        headers={"Authorization": f"Bearer {token}"} if token else None,
+                        settings=ChromaSettings(anonymized_telemetry=False),
+                    )
+                    client.heartbeat()
+                except Exception as exc:
+                    raise StoreError(
+                        f"cannot reach the Chroma server at {self.url} ({exc}); start one with "
+                        "`chroma run --path DIR --host HOST --port PORT`"
+                    ) from exc
+                self._client = client
+            return self._client
+
+    def exists(self) -> bool:
+        names = {getattr(c, "name", c) for c in self.client.list_collections()}
+        return f"{self.name}-articles" in names
+
+    @property
+    def articles(self) -> Any:
+        with self._lock:
+            if self._articles is None:
+                self._articles = self.client.get_or_create_collection(
+                    f"{self.name}-articles",
+                    embedding_function=None,
+                    metadata={"schema_version": str(SCHEMA_VERSION), "generation": "0"},
+                )
+                self._check_schema()
+            return self._articles
+
+    @property
+    def db(self) -> Any:
+        raise StoreError(f"{self.url} is a Chroma server store: it has no local database")
+
+    @property
+    def collection(self) -> Any:
+        with self._lock:
+            if self._collection is None:
+                self.articles  # noqa: B018 - checks the schema first
+                self._collection = self.client.get_or_create_collection(
+                    f"{self.name}-chunks",
+                    embedding_function=None,
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+            return self._collection
+
+    def close(self) -> None:
+        with self._lock:
+            self._client = self._articles = self._collection = None
+
+    # -- metadata ------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        with self._lock:
+            self.articles  # noqa: B018 - creates the registry on first use
+            collection = self.client.get_collection(f"{self.name}-articles")  # fresh metadata
+            return {k: str(v) for k, v in (collection.metadata or {}).items()}
+
+    def _set_meta(self, **values: str) -> None:
+        with self._lock:
+            self.articles.modify(metadata={**self.meta(), **values})
+
+    def _bump_generation(self) -> None:
+        self._set_meta(generation=uuid.uuid4().hex)
+
+    def generation(self) -> str:
+        return self.meta().get("generation", "0") if self.exists() else "0"
+
+    # -- reading articles ----------------------------------------------------------------
+
+    def _get(self, **kwargs: Any) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        """``(id, body, metadata)`` for the matching records, paged."""
+        include = kwargs.pop("include", ["metadatas"])
+        offset = 0
+        while True:
+            page = self.articles.get(include=include, limit=_PAGE, offset=offset, **kwargs)
+            documents = page.get("documents") or [None] * len(page["ids"])
+            metadatas = page.get("metadatas") or [{}] * len(page["ids"])
+            yield from zip(page["ids"], documents, metadatas, strict=True)
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def _ready_by_ids(
+        self, ids: Sequence[str], include: list[str]
+    ) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        for i in range(0, len(ids), 500):
+            page = self.articles.get(ids=list(ids[i : i + 500]), include=include)
+            documents = page.get("documents") or [None] * len(page["ids"])
+            for article_id, body, meta in zip(
+                page["ids"], documents, page["metadatas"], strict=True
+            ):
+                if meta.get("state") == "ready":
+                    yield article_id, body, meta
+
+    def _metas(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The registry metadata of those of ``ids`` the server knows, whatever their state."""
+        found: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(ids), 500):
+            page = self.articles.get(ids=list(ids[i : i + 500]), include=["metadatas"])
+            found.update(zip(page["ids"], page["metadatas"], strict=True))
+        return found
+
+    def states(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        return {
+            i: (str(m["hash"]), str(m["state"]), str(m["origin"]))
+            for i, m in self._metas(ids).items()
+        }
+
+    def unfinished_ids(self) -> set[str]:
+        return {i for i, _, _ in self._get(where={"state": {"$ne": "ready"}}, include=[])}
+
+    def count(self) -> int:
+        if not self.exists():
+            return 0
+        return sum(1 for _ in self._get(where={"state": "ready"}, include=[]))
+
+    def get(self, article_id: str) -> ArticleRecord | None:
+        return self.get_many([article_id]).get(article_id)
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, ArticleRecord]:
+        wanted = list(dict.fromkeys(ids))
+        return {
+            article_id: _record(article_id, body, meta)
+            for article_id, body, meta in self._ready_by_ids(wanted, ["metadatas", "documents"])
+        }
+
+    def iter_articles(self, order: str = "published_at DESC, title") -> Iterator[ArticleRecord]:
+        if order not in _ORDERS:
+            raise ValueError(f"order must be one of {sorted(_ORDERS)}")
+        if not self.exists():
+            return
+        rows = [(i, meta) for i, _, meta in self._get(where={"state": "ready"})]
+        for key, descending in reversed(_ORDERS[order]):  # stable sorts, last key first
+            rows.sort(key=functools.partial(_sort_key, key), reverse=descending)
+        for i in range(0, len(rows), 500):
+            part = [article_id for article_id, _ in rows[i : i + 500]]
+            records = self.get_many(part)
+            yield from (records[a] for a in part if a in records)
+
+    def sources(self) -> list[str]:
+        ready = self._get(where={"state": "ready"})
+        return sorted({str(meta.get("source") or "") for _, _, meta in ready} - {""})
+
+    # -- writing -------------------------------------------------------------------------
+
+    def begin(self, articles: Sequence[tuple[Article, str]]) -> None:
+        now = _now()
+        known = self._metas([a.id for a, _ in articles])
+        metadatas = []
+        for article, digest in articles:
+            meta = _meta_values(article, digest, now)
+            meta["added_at"] = known.get(article.id, {}).get("added_at", now)
+            metadatas.append(meta)
+        self.articles.upsert(
+            ids=[a.id for a, _ in articles],
+            embeddings=[[1.0]] * len(articles),
+            documents=[a.body for a, _ in articles],
+            metadatas=metadatas,
+        )
+
+    def finish(self, counts: dict[str, int]) -> None:
+        ids = list(counts)
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            self.articles.update(
+                ids=part, metadatas=[{"state": "ready", "n_chunks": counts[a]} for a in part]
+            )
+        self._bump_generation()
+
+    def remove(self, article_id: str) -> bool:
+        if not self.articles.get(ids=[article_id], include=[])["ids"]:
+            return False
+        self.articles.update(ids=[article_id], metadatas=[{"state": "removing"}])
+        self.collection.delete(where={"document_id": article_id})
+        self.articles.delete(ids=[article_id])
+        self._bump_generation()
+        return True

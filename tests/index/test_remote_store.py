@@ -1,0 +1,193 @@
+"""A store on a real Chroma server (`chroma run`) on 127.0.0.1: ingest, ask, remove, restart."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from support import SAMPLE_QUESTIONS, SAMPLES
+
+from index.bm25 import BM25Index
+from index.errors import StoreError
+from index.ingest import Ingestor
+from index.remote import RemoteStore
+from index.store import Store
+from qa import Assistant
+from qa.cli import main
+from qa.config import Settings
+
+QUESTIONS = [json.loads(line) for line in SAMPLE_QUESTIONS.read_text("utf-8").splitlines()]
+QUESTION = next(q for q in QUESTIONS if q["id"] == "s01")
+EVIDENCE = QUESTION["evidence"][0]["article_id"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ChromaServer:
+    """``chroma run`` in a subprocess, on a data directory that outlives restarts."""
+
+    def __init__(self, data: Path, log: Path) -> None:
+        self.data, self.log, self.port = data, log, _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    chroma,
+                    "run",
+                    "--path",
+                    str(self.data),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, self.log.read_text(errors="replace")
+            try:
+                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError(f"chroma run did not answer: {self.log.read_text(errors='replace')}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChromaServer]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    chroma = ChromaServer(tmp_path / "chroma-data", tmp_path / "chroma.log")
+    chroma.start()
+    yield chroma
+    chroma.stop()
+
+
+def _cited(assistant: Assistant, question: str) -> set[str]:
+    result = assistant.ask(question, reference_date=None)
+    return {c.article_id for c in result.citations} | {
+        copy for c in result.citations for copy in c.copies
+    }
+
+
+def test_ingest_ask_remove_and_restart_against_a_chroma_server(
+    server: ChromaServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sample_store_master: Path,
+) -> None:
+    url = f"{server.url}/newsroom"
+    store = Store(url)
+    assert isinstance(store, RemoteStore) and store.location == url
+    assert not store.exists() and store.count() == 0
+
+    report = Ingestor(store).ingest_paths([SAMPLES], progress=False)
+    assert report.added >= 15 and not report.skipped
+    n_articles, n_chunks = store.count(), store.count_chunks()
+    assert n_articles == report.added and n_chunks == report.chunks
+    assert store.embed_model is not None
+    local = Store(sample_store_master)  # the same articles in a local store
+    assert store.sources() == local.sources() and len(store.sources()) >= 3
+    for order in ("published_at DESC, title", "title", "id"):
+        remote_ids = [r.article.id for r in store.iter_articles(order)]
+        assert remote_ids == [r.article.id for r in local.iter_articles(order)], order
+    record, local_record = store.get(EVIDENCE), local.get(EVIDENCE)
+    assert record is not None and local_record is not None
+    assert record.article == local_record.article and record.n_chunks == local_record.n_chunks
+
+    # A second run over the same files embeds nothing.
+    again = Ingestor(Store(url)).ingest_paths([SAMPLES], progress=False)
+    assert again.added == 0 and again.unchanged == report.added and again.chunks == 0
+
+    assistant = Assistant(Settings.load(store=url))
+    assert EVIDENCE in _cited(assistant, QUESTION["question"])
+    for mode in ("dense", "bm25"):
+        passages = Assistant(Settings.load(store=url, retrieval=mode)).retrieve(
+            QUESTION["question"]
+        )
+        assert EVIDENCE in {p.article_id for p in passages}, mode
+
+    # Another app instance (its own BM25 cache) sees the same store and every change.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-cache"))
+    other = Store(url)
+    assert other.count() == n_articles and other.path != store.path
+    assert store.remove(EVIDENCE) and not store.remove(EVIDENCE)
+    assert other.get(EVIDENCE) is None and other.count() == n_articles - 1
+    bm25_ids = {hit.chunk_id for hit in BM25Index(other).search(QUESTION["question"], 50)}
+    chunk_ids = set(other.collection.get(include=[])["ids"])
+    assert bm25_ids and bm25_ids <= chunk_ids
+    assert not other.collection.get(where={"article_id": EVIDENCE}, include=[])["ids"]
+    assert EVIDENCE not in _cited(assistant, QUESTION["question"])
+    assert EVIDENCE not in _cited(Assistant(Settings.load(store=url)), QUESTION["question"])
+
+    # The server restarts on the same data: nothing is lost, the old objects reconnect.
+    server.stop()
+    with pytest.raises(StoreError, match="cannot reach the Chroma server"):
+        Store(url).count()
+    server.start()
+    assert Store(url).count() == n_articles - 1
+    assert Store(url).count_chunks() < n_chunks
+    result = assistant.ask("When did the rail strike end?", reference_date=None)
+    assert "January 28" in result.text
+
+    # Another embedding model is refused, with what to do.
+    with pytest.raises(StoreError, match="--embed-model"):
+        Store(url).check_model("some-other-model", 768)
+
+
+def test_the_cli_takes_a_server_url_and_stores_do_not_mix(
+    server: ChromaServer, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    first, second = f"{server.url}/desk-one", f"{server.url}/desk-two"
+    result = runner.invoke(
+        main, ["ingest", str(SAMPLES / "desal-plant-vote.txt"), "--store", first]
+    )
+    assert result.exit_code == 0, result.output
+    assert first in result.output
+    listed = runner.invoke(main, ["list", "--store", first, "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [json.loads(line)["id"] for line in listed.output.splitlines()] == ["desal-plant-vote"]
+    assert Store(second).count() == 0  # another name on the same server is another store
+    assert Store(str(tmp_path / "local")).count() == 0
+    asked = runner.invoke(
+        main, ["ask", "By what margin did the council approve the money?", "--store", first]
+    )
+    assert asked.exit_code == 0, asked.output
+    assert "7-4" in asked.output
+
+
+def test_bad_urls_and_unreachable_servers_get_clear_errors() -> None:
+    with pytest.raises(StoreError, match="store name"):
+        Store("http://127.0.0.1:8000/a")
+    with pytest.raises(StoreError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1"):
+        Store(f"http://127.0.0.1:{_free_port()}").count()
