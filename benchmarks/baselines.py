@@ -8,7 +8,8 @@ Usage: python -m benchmarks.baselines [--set small] [--store DIR] [--doc docs/be
 - Ours: the default settings, each question asked as of its ``question_date``, through the
   store in ``--store`` (ingested first when needed).
 
-Scores are article-level hit@1/5/10 and MRR@10 over answerable questions (evidence articles).
+Scores are article-level hit@1/5/10 and MRR@10 over answerable questions (evidence articles),
+then hit@5 and MRR@10 again by quiz source and by year of ``question_date``.
 """
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from benchmarks.run import bench_args, machine
-from eval.metrics import distinct, hit_at_k, reciprocal_rank
+from eval.metrics import distinct, hit_at_k, reciprocal_rank, segments, year_of
 from index.articles import Article, iter_articles
 from index.embed import Embedder
 
 log = logging.getLogger("baselines")
+
+# The scores of each retriever shown in the breakdown table (all four would be too wide).
+BREAKDOWN_METRICS = ("hit@5", "mrr@10")
 
 
 def _documents(articles: Iterable[Article]) -> list[Any]:
@@ -105,6 +109,43 @@ def score(ranked: list[list[str]], gold: list[set[str]]) -> dict[str, float]:
     }
 
 
+def breakdown_table(
+    questions: Sequence[Mapping[str, Any]], ranked: Mapping[str, Sequence[list[str]]]
+) -> list[str]:
+    """The markdown table of the scores by quiz source and by year, as lines: a row per
+    segment (``source CNN (n=12)``, ``year 2023 (n=30)``, grouped by ``eval.metrics.segments``),
+    ``BREAKDOWN_METRICS`` of each retriever as columns.
+
+    ``questions`` are gold records (answerable, with evidence); ``ranked`` holds, for each
+    retriever, the article ids it retrieved for each question, in the order of ``questions``.
+    No lines when no question has a source or a date.
+    """
+    for name, lists in ranked.items():
+        if len(lists) != len(questions):
+            raise ValueError(
+                f"{name}: {len(lists)} ranked lists for {len(questions)} questions; "
+                "give one list per question, in the same order"
+            )
+    gold = [{e["article_id"] for e in q["evidence"]} for q in questions]
+    groups = segments(
+        range(len(questions)),
+        source=lambda i: questions[i].get("source"),
+        year=lambda i: year_of(questions[i].get("question_date")),
+    )
+    rows = []
+    for kind, labels in groups.items():
+        for label, members in labels.items():
+            cells = []
+            for lists in ranked.values():
+                values = score([lists[i] for i in members], [gold[i] for i in members])
+                cells += [f"{values[m]:.3f}" for m in BREAKDOWN_METRICS]
+            rows.append(f"| {kind} {label} (n={len(members)}) | " + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    columns = [f"{name} {m}" for name in ranked for m in BREAKDOWN_METRICS]
+    return ["| segment | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns), *rows]
+
+
 def main() -> None:
     args, gold_path, articles_path, store = bench_args(__doc__)
     questions = [
@@ -121,17 +162,18 @@ def main() -> None:
     embedder = Embedder()
     articles = [a for a in iter_articles([articles_path]) if isinstance(a, Article)]
     documents = _documents(articles)
-    results: dict[str, dict[str, float]] = {}
+    ranked: dict[str, list[list[str]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         baseline = llama_defaults(documents, embedder, Path(tmp))
-        results["LlamaIndex defaults"] = score([baseline(q["question"]) for q in questions], gold)
-        log.info("LlamaIndex defaults: %s", results["LlamaIndex defaults"])
+        ranked["LlamaIndex defaults"] = [baseline(q["question"]) for q in questions]
+        log.info("LlamaIndex defaults: %s", score(ranked["LlamaIndex defaults"], gold))
     bm25 = plain_bm25(documents)
-    results["plain BM25, 256-token chunks"] = score([bm25(q["question"]) for q in questions], gold)
+    ranked["plain BM25, 256-token chunks"] = [bm25(q["question"]) for q in questions]
     run = ours(store)
-    results["article-qa (default)"] = score(
-        [run(q["question"], dt.date.fromisoformat(q["question_date"])) for q in questions], gold
-    )
+    ranked["article-qa (default)"] = [
+        run(q["question"], dt.date.fromisoformat(q["question_date"])) for q in questions
+    ]
+    results = {name: score(lists, gold) for name, lists in ranked.items()}
     seconds = time.perf_counter() - started
     better = max(
         ("LlamaIndex defaults", "plain BM25, 256-token chunks"),
@@ -162,6 +204,9 @@ def main() -> None:
         + " | ".join(f"{mine[m] / base[m]:.2f}" if base[m] else "-" for m in names)
         + " |"
     )
+    segment_lines = breakdown_table(questions, ranked)
+    if segment_lines:
+        lines += ["", "By quiz source and by year of the question:", "", *segment_lines]
     lines.append("")
     with args.doc.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines))

@@ -8,13 +8,20 @@ An answer "contains" the gold answer when the normalised gold occurs in the norm
 as whole words (``contains_answer``). Normalising folds case, accents, quote marks and dashes
 and collapses white space; nothing else. So number formats stay strict: "104.5 F" does not
 match "104.5F", "4,300" does not match "4300", and "Iran" does not match "Iranian".
+
+Breakdowns group questions by quiz source and by the year of their ``question_date``
+(``segments``); the same metrics are then computed over each group.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import unicodedata
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 # Typographic quote marks, apostrophes and dashes, folded to their ASCII forms.
 _FOLD = str.maketrans(
@@ -118,3 +125,45 @@ def mean(values: Iterable[float | bool]) -> float | None:
     """The average (booleans count 1 and 0); ``None`` for no values."""
     items = [float(v) for v in values]
     return sum(items) / len(items) if items else None
+
+
+def year_of(date: dt.date | str | None) -> int | None:
+    """The year of a date or an ISO date string (``"2022-06-10"``); ``None`` for no date.
+
+    >>> year_of("2022-06-10")
+    2022
+    """
+    if date is None or isinstance(date, dt.date):
+        return None if date is None else date.year
+    if not date.strip():
+        return None
+    return dt.date.fromisoformat(date.strip()[:10]).year
+
+
+def segments(
+    items: Iterable[T],
+    source: Callable[[T], str | None],
+    year: Callable[[T], int | None],
+) -> dict[str, dict[str, list[T]]]:
+    """``items`` grouped by quiz source and by year: ``{"source": {"CNN": [...], ...},
+    "year": {"2022": [...], ...}}``, sources in alphabetical order (ignoring case), years in
+    order, items in their given order within a group. An item whose source is ``None`` or
+    empty is in no source group; one whose year is ``None``, in no year group.
+
+    >>> questions = [("CNN", 2023), ("BBC", 2022), ("CNN", None)]
+    >>> segments(questions, source=lambda q: q[0], year=lambda q: q[1])["source"]
+    {'BBC': [('BBC', 2022)], 'CNN': [('CNN', 2023), ('CNN', None)]}
+    """
+    by_source: dict[str, list[T]] = {}
+    by_year: dict[int, list[T]] = {}
+    for item in items:
+        name = source(item)
+        if name:
+            by_source.setdefault(name, []).append(item)
+        when = year(item)
+        if when is not None:
+            by_year.setdefault(when, []).append(item)
+    return {
+        "source": {k: by_source[k] for k in sorted(by_source, key=lambda k: (k.casefold(), k))},
+        "year": {str(k): by_year[k] for k in sorted(by_year)},
+    }

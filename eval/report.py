@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import mean, percentile
+from eval.metrics import mean, percentile, segments, year_of
 
 # The cut-offs of the retrieval metrics (hit@k for each, MRR over the last).
 HIT_KS = (1, 5, 10)
@@ -38,13 +38,24 @@ class QuestionResult:
     latency_ms: float
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    source: str | None = None  # the quiz the question comes from ("CNN"); None when unknown
 
     @property
     def scored_retrieval(self) -> bool:
         return self.answerable and bool(self.evidence_ids)
 
+    @property
+    def year(self) -> int | None:
+        """The year of ``question_date``; ``None`` without one."""
+        return year_of(self.question_date)
+
     def to_dict(self) -> dict[str, Any]:
+        """The record for ``report.json``; ``source`` and ``year`` only when known."""
         row = asdict(self)
+        if self.source is None:
+            del row["source"]
+        if self.year is not None:
+            row["year"] = self.year
         row["evidence_ids"] = list(self.evidence_ids)
         row["cited_ids"] = list(self.cited_ids)
         row["retrieved_ids"] = list(self.retrieved_ids)
@@ -86,6 +97,29 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Any]:
     return metrics
 
 
+def breakdown(results: Sequence[QuestionResult]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The answerable questions' metrics by quiz source and by year (see ``segments``):
+    ``{"source": {"CNN": {...}, ...}, "year": {"2022": {...}, ...}}``.
+
+    Each segment holds ``n`` (its answerable questions), ``n_retrieval_scored`` (those of them
+    that list evidence), the hit@k keys and mrr@10 over the latter, and
+    ``answer_contains_gold`` over the former, computed as in ``summarize``. A question
+    without a source (a date) is in no source (year) segment, and a segment with no
+    answerable question does not appear.
+    """
+    names = [*hit_names(results), f"mrr@{MRR_K}", "answer_contains_gold"]
+    answerable = [r for r in results if r.answerable]
+    groups = segments(answerable, source=lambda r: r.source, year=lambda r: r.year)
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for kind, members in groups.items():
+        out[kind] = {}
+        for label, group in members.items():
+            m = summarize(group)
+            row = {"n": m["n_answerable"], "n_retrieval_scored": m["n_retrieval_scored"]}
+            out[kind][label] = row | {name: m.get(name) for name in names}
+    return out
+
+
 def hit_names(results: Sequence[QuestionResult]) -> list[str]:
     """The ``hit@k`` keys the results hold (at least those of ``HIT_KS``), by k."""
     names = {f"hit@{k}" for k in HIT_KS} | {n for r in results for n in r.hits}
@@ -106,22 +140,27 @@ _ROWS = (
 
 @dataclass
 class Report:
-    """An evaluation run: ``config``, ``ingest``, ``metrics`` and one record per question."""
+    """An evaluation run: ``config``, ``ingest``, ``metrics``, their ``breakdown`` by quiz
+    source and year, and one record per question."""
 
     config: dict[str, Any]
     ingest: dict[str, Any] | None
     results: list[QuestionResult]
     metrics: dict[str, Any] = field(default_factory=dict)
+    breakdown: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.metrics:
             self.metrics = summarize(self.results)
+        if not self.breakdown:
+            self.breakdown = breakdown(self.results)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "config": self.config,
             "ingest": self.ingest,
             "metrics": self.metrics,
+            "breakdown": self.breakdown,
             "questions": [r.to_dict() for r in self.results],
         }
 
@@ -136,7 +175,8 @@ class Report:
         return path
 
     def table(self) -> str:
-        """The metrics as an aligned plain-text table, each with the count it is over."""
+        """The metrics as an aligned plain-text table, each with the count it is over, then
+        (when any question has a source or a date) their breakdown by source and year."""
         m = self.metrics
         counts = {
             "answerable with evidence": m["n_retrieval_scored"],
@@ -172,4 +212,35 @@ class Report:
                 f"ingest: added {i['added']}, updated {i['updated']}, unchanged "
                 f"{i['unchanged']}, skipped {i['skipped']} in {i['seconds']:.1f}s"
             )
+        segment_lines = self._breakdown_lines()
+        if segment_lines:
+            lines += ["", *segment_lines]
         return "\n".join(lines)
+
+    def _breakdown_lines(self) -> list[str]:
+        """The lines of the breakdown table (none when there is no segment)."""
+        segment_rows = [
+            (f"{kind} {label}", values)
+            for kind, members in self.breakdown.items()
+            for label, values in members.items()
+        ]
+        if not segment_rows:
+            return []
+        names = [k for k in segment_rows[0][1] if k not in ("n", "n_retrieval_scored")]
+        rows = [("segment", "n", *names)]
+        for label, values in segment_rows:
+            shown = ["-" if values[n] is None else f"{values[n]:.3f}" for n in names]
+            rows.append((label, str(values["n"]), *shown))
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines = []
+        for row in rows:
+            cells = zip(row, widths, strict=True)
+            lines.append(
+                "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(cells))
+            )
+        lines.insert(1, "-" * len(lines[0]))
+        head = (
+            f"by segment: n answerable questions; hit@k and mrr@{MRR_K} over those of them "
+            "with evidence"
+        )
+        return [head, *lines]

@@ -240,6 +240,7 @@ def evaluate_question(
         latency_ms=latency_ms,
         timings=timings,
         error=error,
+        source=item.source.strip() or None,
     )
 
 

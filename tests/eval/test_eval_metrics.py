@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from eval.metrics import (
@@ -11,6 +13,8 @@ from eval.metrics import (
     normalize,
     percentile,
     reciprocal_rank,
+    segments,
+    year_of,
 )
 
 
@@ -125,3 +129,33 @@ def test_percentile_interpolates_like_numpy() -> None:
 def test_mean_counts_booleans_and_is_none_when_empty() -> None:
     assert mean([True, False, True, True]) == 0.75
     assert mean([]) is None
+
+
+def test_year_of_dates_and_iso_strings() -> None:
+    assert year_of("2022-06-10") == 2022
+    assert year_of(" 2023-01-31T12:00:00 ") == 2023
+    assert year_of(dt.date(2024, 2, 29)) == 2024
+    assert year_of(None) is None
+    assert year_of("") is None
+    with pytest.raises(ValueError):
+        year_of("June 2022")
+
+
+def test_segments_group_by_source_and_year_in_order() -> None:
+    items = [
+        ("c1", "CNN", 2023),
+        ("u1", "USAtoday", 2022),
+        ("b1", "bbc", 2023),
+        ("c2", "CNN", None),  # no date: in no year
+        ("n1", None, 2022),  # no source: in no source
+        ("e1", "", 2021),  # an empty source is no source
+    ]
+    groups = segments(items, source=lambda i: i[1], year=lambda i: i[2])
+    ids = {kind: {k: [i[0] for i in v] for k, v in g.items()} for kind, g in groups.items()}
+    assert ids == {
+        "source": {"bbc": ["b1"], "CNN": ["c1", "c2"], "USAtoday": ["u1"]},
+        "year": {"2021": ["e1"], "2022": ["u1", "n1"], "2023": ["c1", "b1"]},
+    }
+    assert list(ids["source"]) == ["bbc", "CNN", "USAtoday"]  # alphabetical, ignoring case
+    assert list(ids["year"]) == ["2021", "2022", "2023"]
+    assert segments([], source=lambda i: i, year=lambda i: None) == {"source": {}, "year": {}}

@@ -44,6 +44,7 @@ RECORD_FIELDS = {
     "latency_ms",
     "timings",
     "error",
+    "year",  # the sample questions have a date but no quiz source, so no "source"
 }
 
 
@@ -55,7 +56,10 @@ def load_report(out: Path) -> dict[str, Any]:
 @pytest.mark.slow
 def test_sample_report_has_every_metric(sample_eval: Any) -> None:
     data = load_report(sample_eval.out)
-    assert set(data) == {"config", "ingest", "metrics", "questions"}
+    assert set(data) == {"config", "ingest", "metrics", "breakdown", "questions"}
+    assert data["breakdown"]["source"] == {}
+    assert list(data["breakdown"]["year"]) == ["2026"]
+    assert data["breakdown"]["year"]["2026"]["n"] == 13
     metrics = data["metrics"]
     for name in METRICS:
         assert isinstance(metrics[name], float), name
@@ -88,6 +92,7 @@ def test_sample_records(sample_eval: Any) -> None:
     for record in questions.values():
         assert set(record) == RECORD_FIELDS
         assert record["question_date"] == "2026-11-20"
+        assert record["year"] == 2026
         assert len(record["retrieved_ids"]) == len(set(record["retrieved_ids"])) <= 10
     s01 = questions["s01"]
     assert s01["gold_answer"] == "$412 million"
