@@ -33,6 +33,7 @@ from eval.report import HIT_KS, MRR_K, QuestionResult, Report
 from index.embed import Embedder
 from index.errors import InputError
 from index.ingest import Ingestor, IngestReport
+from index.remote import is_url
 from index.store import Store
 from qa.assistant import Assistant
 from qa.config import Settings
@@ -82,9 +83,9 @@ def run_eval(
             tmp = stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="article-qa-eval-", ignore_cleanup_errors=True)
             )
-            store_path = Path(tmp) / "store"
+            store_path: Path | str = Path(tmp) / "store"
         else:
-            store_path = Path(store).expanduser()
+            store_path = store if is_url(store) else Path(store).expanduser()
         settings = Settings.load(
             store=store_path, embed_model=embed_model, retrieval=retrieval, reranker=reranker
         )
@@ -127,7 +128,7 @@ def run_eval(
     return report
 
 
-def _ingest(paths: Sequence[Path], store_path: Path, embedder: Embedder) -> IngestReport:
+def _ingest(paths: Sequence[Path], store_path: Path | str, embedder: Embedder) -> IngestReport:
     """Ingest ``paths`` (the ingestor logs what it skips and a summary)."""
     target = Store(store_path)
     try:

@@ -284,9 +284,10 @@ def serve(store: str | None, embed_model: str | None, host: str, port: int) -> N
 )
 @click.option(
     "--store",
-    type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Store to ingest into and ask (default: a temporary one, deleted afterwards).",
+    metavar="DIR|URL",
+    help="Store (directory or Chroma server URL) to ingest into and ask (default: a temporary "
+    "one, deleted afterwards).",
 )
 @_model_option
 @click.option(
@@ -310,7 +311,7 @@ def serve(store: str | None, embed_model: str | None, host: str, port: int) -> N
 def eval_command(
     gold: Path,
     articles: tuple[Path, ...],
-    store: Path | None,
+    store: str | None,
     embed_model: str | None,
     out: Path,
     limit: int | None,
