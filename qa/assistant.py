@@ -45,6 +45,7 @@ class Assistant:
             self.embedder,
             s.candidates,
             weights=HybridWeights(
+                fusion=s.fusion,
                 dense=s.dense_weight,
                 depth=s.depth,
                 recency=s.recency_boost,

@@ -37,7 +37,8 @@ class Settings:
     min_score: float = DEFAULT_MIN_SCORE  # abstain below this
     max_question_chars: int = 2000
     retrieval: str = "hybrid"  # hybrid (dense + BM25), dense or bm25
-    dense_weight: float = 0.3  # hybrid score = w * cosine + (1 - w) * bm25 / best bm25
+    fusion: str = "weighted"  # weighted: w * cosine + (1 - w) * bm25 / best bm25; or rrf
+    dense_weight: float = 0.3  # w above; in rrf, the dense list's weight
     depth: int = 100  # candidates taken from each of dense and BM25 before fusing
     recency_boost: float = 0.2  # added for articles from the recent_days before "now"
     recent_days: int = 14
@@ -53,6 +54,8 @@ class Settings:
             raise ConfigError(f"candidates ({self.candidates}) must be at least k ({self.k})")
         if self.retrieval not in ("hybrid", "dense", "bm25"):
             raise ConfigError(f"retrieval must be hybrid, dense or bm25, not {self.retrieval!r}")
+        if self.fusion not in ("weighted", "rrf"):
+            raise ConfigError(f"fusion must be weighted or rrf, not {self.fusion!r}")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ConfigError(f"dense_weight must be between 0 and 1, got {self.dense_weight}")
         if self.depth < 1 or self.recent_days < 0:
