@@ -40,6 +40,7 @@ class Chunk:
     end: int
     text: str
     context: str  # header embedded with the text: title, source, date
+    tokens: int = 0  # embedding-model tokens of embed_text (header included)
 
     @property
     def embed_text(self) -> str:
@@ -126,6 +127,7 @@ def chunk_article(
                 end=end,
                 text=body[start:end],
                 context=header,
+                tokens=total + header_tokens,
             )
         )
         if last + 1 >= len(units):

@@ -35,6 +35,7 @@ class IngestReport:
     unchanged: int = 0
     skipped: list[Skip] = field(default_factory=list)
     chunks: int = 0
+    tokens: int = 0  # embedding-model tokens of the chunks embedded
     seconds: float = 0.0
 
     @property
@@ -42,12 +43,21 @@ class IngestReport:
         return self.added + self.updated + self.unchanged + len(self.skipped)
 
     def summary(self) -> str:
-        rate = self.chunks / self.seconds if self.seconds > 0 else 0.0
+        per_s = 1 / self.seconds if self.seconds > 0 else 0.0
         return (
             f"added {self.added}, updated {self.updated}, unchanged {self.unchanged}, "
             f"skipped {len(self.skipped)} ({self.chunks} chunks embedded in "
-            f"{self.seconds:.1f}s, {rate:.1f} chunks/s)"
+            f"{self.seconds:.1f}s: {self.read * per_s:.1f} articles/s, "
+            f"{self.chunks * per_s:.1f} chunks/s, {self.tokens * per_s:.0f} tokens/s; "
+            f"peak memory {peak_memory_mib():.0f} MiB)"
         )
+
+
+def peak_memory_mib() -> float:
+    """This process's peak resident memory so far."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def stored_hash(article: Article, chunking: ChunkingConfig, model: str) -> str:
@@ -200,6 +210,7 @@ class Ingestor:
             else:
                 report.added += 1
         report.chunks += len(chunks)
+        report.tokens += sum(c.tokens for c in chunks)
 
 
 def _other_file(stored_origin: str, new_origin: str) -> bool:

@@ -181,3 +181,20 @@ def test_two_files_with_one_name_do_not_replace_each_other(tmp_path: Path) -> No
     (tmp_path / "a" / "notes.txt").write_text("Notes\n\nThe bridge cost $5 million.", "utf-8")
     report = Ingestor(store).ingest_paths([tmp_path / "a"], progress=False)
     assert report.updated == 1
+
+
+def test_the_report_counts_tokens_and_rates(tmp_path: Path) -> None:
+    from index.chunking import ChunkingConfig, chunk_article
+
+    embedder = Embedder()
+    report = Ingestor(Store(tmp_path / "s"), embedder).ingest_paths([SAMPLES], progress=False)
+    articles = [a for a in iter_articles([SAMPLES]) if isinstance(a, Article)]
+    chunks = [
+        c for a in articles for c in chunk_article(a, ChunkingConfig(), embedder.count_tokens)
+    ]
+    exact = sum(embedder.count_tokens([c.embed_text for c in chunks]))
+    assert len(chunks) == report.chunks
+    assert abs(report.tokens - exact) <= 0.02 * exact  # per-sentence counts, summed
+    assert all(c.tokens <= 254 for c in chunks)  # 256 minus [CLS] and [SEP]
+    summary = report.summary()
+    assert "articles/s" in summary and "tokens/s" in summary and "peak memory" in summary
