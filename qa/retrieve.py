@@ -149,8 +149,8 @@ class HybridWeights:
     that list's floor); with ``fusion="rrf"`` it is weighted reciprocal rank fusion,
     ``61 * (dense / (60 + dense_rank) + (1 - dense) / (60 + bm25_rank))`` (1 at best). Either
     way ``recency`` is added when a reference date is given and the article appeared in the
-    ``recent_days`` before it (up to 3 days after). On rtqa small weighted scores beat RRF by
-    7 points of hit@1 (docs/benchmarks.md): RRF throws away how far ahead the best match is.
+    ``recent_days`` before it (up to 3 days after). On rtqa small weighted scores beat RRF
+    (docs/benchmarks.md): RRF throws away how far ahead the best match is.
     """
 
     fusion: str = "weighted"  # or "rrf"
