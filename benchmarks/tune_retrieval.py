@@ -1,0 +1,139 @@
+"""Fusion variants scored offline on cached candidates: weights, recency shape, article votes.
+
+Usage: python -m benchmarks.tune_retrieval --set small [--store DIR]
+
+Each question's dense and BM25 candidates (depth 100 each, with cosine, BM25 score, date and
+text) are fetched once through the real retriever; every variant then re-fuses the same
+candidates (the production ``collapse_copies`` included) and is scored by article-level
+hit@1/5/10 and MRR@10, the way ``article-qa eval`` scores them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from benchmarks.run import bench_args
+from eval.metrics import hit_at_k, reciprocal_rank
+from qa import Assistant
+from qa.config import Settings
+from qa.retrieve import Passage, collapse_copies
+
+log = logging.getLogger("tune_retrieval")
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    dense: float = 0.3
+    recency: float = 0.2
+    shape: str = "flat"  # flat | linear (boost falls from full at the date to half at the edge)
+    article_vote: float = 0.0  # share of an article's second-best chunk added to its best
+
+
+def candidates(assistant: Assistant, question: dict[str, Any]) -> dict[str, Any]:
+    retriever = assistant.retriever
+    when = dt.date.fromisoformat(question["question_date"])
+    window = assistant._time_window(question["question"], when)
+    depth = retriever.weights.depth
+    dense = retriever.dense.run(question["question"], depth, None)
+    sparse = retriever._bm25(question["question"], depth, None)
+    passages = {p.chunk_id: p for p in dense}
+    passages.update(retriever._fetch([c for c, _ in sparse if c not in passages]))
+    return {
+        "passages": passages,
+        "cosine": {p.chunk_id: p.score for p in dense},
+        "bm25": dict(sparse),
+        "window": window,
+        "date": when,
+    }
+
+
+def fuse(c: dict[str, Any], v: Variant) -> list[Passage]:
+    best = max(c["bm25"].values(), default=0.0) or 1.0
+    floor = min(c["cosine"].values(), default=0.0)
+    window: tuple[dt.date, dt.date] | None = c["window"]
+    future = (c["date"] + dt.timedelta(days=3)).isoformat()
+    scored = []
+    for chunk_id, p in c["passages"].items():
+        s = v.dense * c["cosine"].get(chunk_id, floor) + (1 - v.dense) * (
+            c["bm25"].get(chunk_id, 0.0) / best
+        )
+        if window and p.published_at and window[0].isoformat() <= p.published_at:
+            low, high = window
+            if p.published_at > high.isoformat():
+                pass
+            elif v.shape == "flat":
+                s += v.recency
+            else:
+                span = max(1, (high - low).days)
+                age = (high - dt.date.fromisoformat(p.published_at)).days
+                s += v.recency * (1 - 0.5 * age / span)
+        if p.published_at and p.published_at > future:
+            s -= v.recency
+        scored.append(dataclasses.replace(p, score=s))
+    if v.article_vote:
+        by_article: dict[str, list[float]] = {}
+        for p in scored:
+            by_article.setdefault(p.article_id, []).append(p.score)
+        second = {
+            a: sorted(s, reverse=True)[1] if len(s) > 1 else 0.0 for a, s in by_article.items()
+        }
+        scored = [
+            dataclasses.replace(p, score=p.score + v.article_vote * max(0.0, second[p.article_id]))
+            for p in scored
+        ]
+    scored.sort(key=lambda p: -p.score)
+    return collapse_copies(scored)
+
+
+def ranked_articles(passages: Sequence[Passage], evidence: set[str]) -> list[str]:
+    out: list[str] = []
+    for p in passages:
+        a = next((x for x in (p.article_id, *p.copies) if x in evidence), p.article_id)
+        if a not in out:
+            out.append(a)
+    return out
+
+
+def score(cached: list[tuple[dict[str, Any], set[str]]], v: Variant) -> dict[str, float]:
+    ranks = [ranked_articles(fuse(c, v), gold) for c, gold in cached]
+    n = len(ranks)
+    pairs = list(zip(ranks, [g for _, g in cached], strict=True))
+    return {
+        "hit@1": sum(hit_at_k(r, g, 1) for r, g in pairs) / n,
+        "hit@5": sum(hit_at_k(r, g, 5) for r, g in pairs) / n,
+        "hit@10": sum(hit_at_k(r, g, 10) for r, g in pairs) / n,
+        "mrr@10": sum(reciprocal_rank(r, g, 10) for r, g in pairs) / n,
+    }
+
+
+def main() -> None:
+    _, gold_path, _, store = bench_args(__doc__)
+    questions = [json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line]
+    questions = [q for q in questions if q.get("answerable", True) and q.get("evidence")]
+    assistant = Assistant(Settings.load(store=store))
+    cached = [
+        (candidates(assistant, q), {e["article_id"] for e in q["evidence"]}) for q in questions
+    ]
+    grid = [
+        Variant(dense=d, recency=r, shape=s, article_vote=a)
+        for d, r, s, a in itertools.product(
+            (0.2, 0.3, 0.4, 0.5), (0.1, 0.2, 0.3), ("flat", "linear"), (0.0, 0.1, 0.2, 0.3)
+        )
+    ]
+    results = sorted(
+        ((score(cached, v), v) for v in grid), key=lambda r: (-r[0]["mrr@10"], -r[0]["hit@1"])
+    )
+    default = score(cached, Variant())
+    log.info("%d questions; default %s", len(cached), default)
+    for metrics, v in results[:15]:
+        log.info("%s  %s", " ".join(f"{k} {x:.3f}" for k, x in metrics.items()), v)
+
+
+if __name__ == "__main__":
+    main()
