@@ -253,6 +253,11 @@ class RemoteStore(Store):
             return 0
         return sum(1 for _ in self._get(where={"state": "ready"}, include=[]))
 
+    def is_empty(self) -> bool:
+        if not self.exists():
+            return True
+        return not self.articles.get(where={"state": "ready"}, limit=1, include=[])["ids"]
+
     def get(self, article_id: str) -> ArticleRecord | None:
         return self.get_many([article_id]).get(article_id)
 

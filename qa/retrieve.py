@@ -97,7 +97,7 @@ class DenseRetriever:
         return self._index
 
     def check_ready(self) -> None:
-        if self.store.count() == 0:
+        if self.store.is_empty():
             raise StoreError(
                 f"No articles indexed yet in {self.store.location}: run `article-qa ingest PATH` "
                 "(or `make run` for the sample collection)."

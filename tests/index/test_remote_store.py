@@ -108,12 +108,12 @@ def test_ingest_ask_remove_and_restart_against_a_chroma_server(
     url = f"{server.url}/newsroom"
     store = Store(url)
     assert isinstance(store, RemoteStore) and store.location == url
-    assert not store.exists() and store.count() == 0
+    assert not store.exists() and store.count() == 0 and store.is_empty()
 
     report = Ingestor(store).ingest_paths([SAMPLES], progress=False)
     assert report.added >= 15 and not report.skipped
     n_articles, n_chunks = store.count(), store.count_chunks()
-    assert n_articles == report.added and n_chunks == report.chunks
+    assert n_articles == report.added and n_chunks == report.chunks and not store.is_empty()
     assert store.embed_model is not None
     local = Store(sample_store_master)  # the same articles in a local store
     assert store.sources() == local.sources() and len(store.sources()) >= 3
