@@ -1,19 +1,28 @@
 """A BM25 index over the store's chunks (title, outlet and date included), kept in step.
 
-The index is derived data: it is rebuilt from the chunk collection itself whenever the
-store's generation (bumped by every completed write or removal) differs from the one it was
-built at, so an interrupted ingest can never leave BM25 and Chroma disagreeing. Ingest
-rebuilds it at the end, so questions do not pay for it.
+The index is derived data, always made from the chunk collection itself, so an interrupted
+ingest can never leave BM25 and Chroma disagreeing. Whenever the store's generation (bumped
+by every completed write or removal) differs from the one the index has seen, it catches up:
+
+- a small change (up to a fifth of the chunks, at least 2,000) is applied in place: the ids
+  now in Chroma are listed, chunks that are gone are masked out, and new ones go into a
+  *delta* scored with the main index's statistics (IDF, average length), so a new article
+  ranks as it would after a full rebuild (chunk ids hash their text, so an edited chunk is a
+  new id);
+- a bigger one rebuilds the main index from every chunk and saves it (``DIR/bm25``).
+
+Ingest brings the index up to date at its end, so questions do not pay for it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 FORMAT = 1
 _PAGE = 5000
+DELTA_SHARE = 0.2  # beyond this share of changed chunks, rebuild the whole index
+DELTA_MIN = 2000
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,7 @@ def bm25_text(document: str, meta: dict[str, Any]) -> str:
 
 
 class BM25Index:
-    """Sparse retrieval over one store; loads or rebuilds itself on first use."""
+    """Sparse retrieval over one store; loads, updates or rebuilds itself on first use."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -63,30 +74,39 @@ class BM25Index:
         self._ids: list[str] = []
         self._sources: np.ndarray = np.array([], dtype=object)
         self._days: np.ndarray = np.array([], dtype=np.int64)
+        self._live: np.ndarray = np.array([], dtype=np.float32)  # 0 for chunks since removed
+        self._avgdl = 0.0
+        self._delta = _Delta()
         self._generation: str | None = None
+        self.last_update = ""  # "loaded", "built" or "delta": how the index last caught up
 
     # -- building ------------------------------------------------------------------------
 
-    def _current(self) -> bool:
-        return self._model is not None and self._generation == self.store.generation()
-
     def ensure(self) -> None:
-        """Load the saved index, or rebuild it when the store has changed since."""
+        """Catch up with the store: load the saved index, apply a small change, or rebuild."""
         with self._lock:
-            if self._current():
-                return
             generation = self.store.generation()
-            if self._load(generation):
+            if self._model is not None and self._generation == generation:
                 return
-            self._build(generation)
+            if self._model is None and self._load():
+                self.last_update = "loaded"
+                if self._generation == generation:
+                    return
+            if self._model is None or not self._catch_up(generation):
+                self._build(generation)
 
-    def _load(self, generation: str) -> bool:
+    def chunk_ids(self) -> set[str]:
+        """The chunks the index can return (after :meth:`ensure`)."""
+        main = {i for i, live in zip(self._ids, self._live, strict=True) if live}
+        return main | set(self._delta.ids)
+
+    def _load(self) -> bool:
         info_path = self.path / "info.json"
         if not info_path.exists():
             return False
         try:
             info = json.loads(info_path.read_text(encoding="utf-8"))
-            if info.get("format") != FORMAT or info.get("generation") != generation:
+            if info.get("format") != FORMAT:
                 return False
             import bm25s
 
@@ -95,11 +115,50 @@ class BM25Index:
         except (OSError, ValueError, KeyError) as exc:
             logger.warning("rebuilding the BM25 index (%s)", exc)
             return False
-        self._model = model
-        self._ids = list(arrays["ids"])
-        self._sources = arrays["sources"]
-        self._days = arrays["days"]
+        self._set_main(model, list(arrays["ids"]), arrays["sources"], arrays["days"])
+        self._avgdl = float(info.get("avgdl") or 0.0)
+        self._generation = str(info.get("generation"))
+        return self._avgdl > 0
+
+    def _set_main(self, model: Any, ids: list[str], sources: Any, days: Any) -> None:
+        self._model, self._ids = model, ids
+        self._sources = np.asarray(sources, dtype=object)
+        self._days = np.asarray(days, dtype=np.int64)
+        self._live = np.ones(len(ids), dtype=np.float32)
+        self._delta = _Delta()
+
+    def _catch_up(self, generation: str) -> bool:
+        """Apply the change since the main index was built as a mask and a delta; False when
+        the change is too big for that (the caller rebuilds)."""
+        started = time.perf_counter()
+        collection = self.store.collection
+        current: set[str] = set()
+        for offset in range(0, collection.count(), _PAGE):
+            current.update(collection.get(limit=_PAGE, offset=offset, include=[])["ids"])
+        known = set(self._ids)
+        added = [i for i in current if i not in known]
+        live = np.fromiter((i in current for i in self._ids), dtype=bool, count=len(self._ids))
+        changed = len(added) + int((~live).sum())
+        if changed > max(DELTA_MIN, DELTA_SHARE * len(self._ids)):
+            return False
+        ids, texts, sources, days = [], [], [], []
+        for i in range(0, len(added), 500):
+            page = collection.get(ids=added[i : i + 500], include=["documents", "metadatas"])
+            for chunk_id, text, source, day in _page_rows(page):
+                ids.append(chunk_id)
+                texts.append(text)
+                sources.append(source)
+                days.append(day)
+        self._live = live.astype(np.float32)
+        self._delta = _Delta.build(ids, texts, sources, days, self._model, self._avgdl)
         self._generation = generation
+        self.last_update = "delta"
+        logger.info(
+            "BM25 index caught up in %.1fs: %d chunks added, %d removed",
+            time.perf_counter() - started,
+            len(added),
+            int((~live).sum()),
+        )
         return True
 
     def _build(self, generation: str) -> None:
@@ -114,21 +173,21 @@ class BM25Index:
         total = collection.count()
         for offset in range(0, total, _PAGE):
             page = collection.get(limit=_PAGE, offset=offset, include=["documents", "metadatas"])
-            for chunk_id, doc, meta in zip(
-                page["ids"], page["documents"], page["metadatas"], strict=True
-            ):
+            for chunk_id, text, source, day in _page_rows(page):
                 ids.append(chunk_id)
-                texts.append(bm25_text(doc or "", meta))
-                sources.append(str(meta.get("source") or ""))
-                days.append(int(meta.get("published_day") or 0))
+                texts.append(text)
+                sources.append(source)
+                days.append(day)
         model = bm25s.BM25()
+        avgdl = 0.0
         if texts:
-            model.index(_tokenize(texts), show_progress=False)
-        self._model = model
-        self._ids = ids
-        self._sources = np.array(sources, dtype=object)
-        self._days = np.array(days, dtype=np.int64)
+            tokens = _tokenize(texts)
+            avgdl = sum(len(t) for t in tokens.ids) / len(tokens.ids)
+            model.index(tokens, show_progress=False)
+        self._set_main(model, ids, sources, days)
+        self._avgdl = avgdl or 1.0
         self._generation = generation
+        self.last_update = "built"
         if texts:
             self._save(generation)
         logger.info(
@@ -148,10 +207,9 @@ class BM25Index:
             sources=self._sources,
             days=self._days,
         )
-        (tmp / "info.json").write_text(
-            json.dumps({"format": FORMAT, "generation": generation, "chunks": len(self._ids)}),
-            encoding="utf-8",
-        )
+        info = {"format": FORMAT, "generation": generation, "chunks": len(self._ids)}
+        info["avgdl"] = self._avgdl
+        (tmp / "info.json").write_text(json.dumps(info), encoding="utf-8")
         shutil.rmtree(self.path, ignore_errors=True)
         tmp.rename(self.path)
 
@@ -167,26 +225,131 @@ class BM25Index:
     ) -> list[BM25Hit]:
         """The ``top_k`` best chunks for ``query`` among those passing the filters."""
         self.ensure()
-        if not self._ids:
-            return []
+        filters = (sources, since_day, until_day)
         tokens = _tokenize([query])
         if not tokens.vocab:
             return []
-        mask = np.ones(len(self._ids), dtype=np.float32)
-        if sources:
-            mask *= np.isin(self._sources, list(sources))
-        if since_day is not None:
-            mask *= self._days >= since_day
-        if until_day is not None:
-            mask *= (self._days <= until_day) & (self._days > 0)
-        k = min(top_k, int(mask.sum()))
-        if k <= 0:
-            return []
-        docs, scores = self._model.retrieve(
-            tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1
+        hits: list[BM25Hit] = []
+        if self._ids:
+            mask = self._live * _filter_mask(self._sources, self._days, filters)
+            k = min(top_k, int(mask.sum()))
+            if k > 0:
+                docs, scores = self._model.retrieve(
+                    tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1
+                )
+                hits = [
+                    BM25Hit(self._ids[int(d)], float(s))
+                    for d, s in zip(docs[0], scores[0], strict=True)
+                    if s > 0
+                ]
+        if self._delta.ids:
+            words = _words(tokens)
+            mask = _filter_mask(self._delta.sources, self._delta.days, filters)
+            hits.extend(self._delta.search(words, top_k, mask))
+            hits.sort(key=lambda h: -h.score)
+        return hits[:top_k]
+
+
+def _words(tokens: Any) -> list[str]:
+    """The (stemmed) words of one tokenized query."""
+    inverse = {i: w for w, i in tokens.vocab.items()}
+    return [inverse[i] for i in dict.fromkeys(tokens.ids[0]) if inverse.get(i)]
+
+
+def _page_rows(page: dict[str, Any]) -> Iterator[tuple[str, str, str, int]]:
+    """``(chunk id, BM25 text, source, day)`` for each chunk of a ``collection.get`` page."""
+    for chunk_id, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
+        yield (
+            chunk_id,
+            bm25_text(doc or "", meta),
+            str(meta.get("source") or ""),
+            int(meta.get("published_day") or 0),
         )
-        return [
-            BM25Hit(self._ids[int(d)], float(s))
-            for d, s in zip(docs[0], scores[0], strict=True)
-            if s > 0
-        ]
+
+
+def _filter_mask(
+    sources_of: np.ndarray,
+    days_of: np.ndarray,
+    filters: tuple[Sequence[str], int | None, int | None],
+) -> np.ndarray:
+    """1 for the chunks passing ``(sources, since_day, until_day)``, else 0."""
+    sources, since_day, until_day = filters
+    mask = np.ones(len(sources_of), dtype=np.float32)
+    if sources:
+        mask *= np.isin(sources_of, list(sources))
+    if since_day is not None:
+        mask *= days_of >= since_day
+    if until_day is not None:
+        mask *= (days_of <= until_day) & (days_of > 0)
+    return mask
+
+
+@dataclass
+class _Delta:
+    """Chunks added since the main index was built, scored with the main index's IDF and
+    average length (Lucene BM25, as bm25s computes it), so scores compare across the two."""
+
+    ids: list[str] = field(default_factory=list)
+    sources: np.ndarray = field(default_factory=lambda: np.array([], dtype=object))
+    days: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    vocab: dict[str, int] = field(default_factory=dict)
+    matrix: Any = None  # chunks x words, BM25 weight of each word in each chunk
+
+    @classmethod
+    def build(
+        cls,
+        ids: list[str],
+        texts: list[str],
+        sources: list[str],
+        days: list[int],
+        main: Any,
+        avgdl: float,
+    ) -> _Delta:
+        if not ids:
+            return cls()
+        from scipy import sparse
+
+        tokens = _tokenize(texts)
+        inverse = {i: w for w, i in tokens.vocab.items()}
+        vocab = {w: i for i, w in enumerate(sorted(w for w in tokens.vocab if w))}
+        main_vocab = main.vocab_dict
+        indptr = main.scores["indptr"]
+        n_docs = int(main.scores["num_docs"]) + len(ids)
+        df: dict[str, int] = {}
+        for doc in tokens.ids:
+            for w in {inverse[i] for i in doc}:
+                if w:
+                    df[w] = df.get(w, 0) + 1
+        k1, b = float(main.k1), float(main.b)
+        rows, cols, values = [], [], []
+        for row, doc in enumerate(tokens.ids):
+            counts: dict[str, int] = {}
+            for i in doc:
+                if inverse[i]:
+                    counts[inverse[i]] = counts.get(inverse[i], 0) + 1
+            length_norm = k1 * (1 - b + b * len(doc) / avgdl)
+            for w, tf in counts.items():
+                j = main_vocab.get(w)
+                n_t = df[w] + (int(indptr[j + 1] - indptr[j]) if j is not None else 0)
+                idf = math.log(1 + (n_docs - n_t + 0.5) / (n_t + 0.5))
+                rows.append(row)
+                cols.append(vocab[w])
+                values.append(idf * tf / (tf + length_norm))
+        matrix = sparse.csr_matrix(
+            (values, (rows, cols)), shape=(len(ids), len(vocab)), dtype=np.float32
+        )
+        return cls(
+            ids=ids,
+            sources=np.array(sources, dtype=object),
+            days=np.array(days, dtype=np.int64),
+            vocab=vocab,
+            matrix=matrix,
+        )
+
+    def search(self, words: Sequence[str], top_k: int, mask: np.ndarray) -> list[BM25Hit]:
+        columns = [self.vocab[w] for w in words if w in self.vocab]
+        if not columns:
+            return []
+        scores = np.asarray(self.matrix[:, columns].sum(axis=1)).ravel() * mask
+        best = np.argsort(-scores)[:top_k]
+        return [BM25Hit(self.ids[int(i)], float(scores[i])) for i in best if scores[i] > 0]

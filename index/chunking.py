@@ -47,8 +47,11 @@ class Chunk:
         return f"{self.context}\n{self.text}" if self.context else self.text
 
 
-def chunk_id(article_id: str, start: int, end: int) -> str:
-    digest = hashlib.sha256(f"{article_id}\x00{start}\x00{end}".encode()).hexdigest()
+def chunk_id(article_id: str, start: int, end: int, text: str = "") -> str:
+    """Stable for unchanged text; an edit anywhere in the chunk or its context header gives it
+    a new id (the BM25 index relies on that to apply changes in place)."""
+    key = f"{article_id}\x00{start}\x00{end}\x00{text}"
+    digest = hashlib.sha256(key.encode()).hexdigest()
     return f"c{digest[:24]}"
 
 
@@ -120,7 +123,7 @@ def chunk_article(
         start, end = units[first][0], units[last][1]
         chunks.append(
             Chunk(
-                id=chunk_id(article.id, start, end),
+                id=chunk_id(article.id, start, end, f"{header}\n{body[start:end]}"),
                 article_id=article.id,
                 index=len(chunks),
                 start=start,
