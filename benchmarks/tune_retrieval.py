@@ -22,6 +22,7 @@ from benchmarks.run import bench_args
 from eval.metrics import hit_at_k, reciprocal_rank
 from qa import Assistant
 from qa.config import Settings
+from qa.dates import resolve_time, search_text
 from qa.retrieve import Passage, collapse_copies
 
 log = logging.getLogger("tune_retrieval")
@@ -35,13 +36,17 @@ class Variant:
     article_vote: float = 0.0  # share of an article's second-best chunk added to its best
 
 
-def candidates(assistant: Assistant, question: dict[str, Any]) -> dict[str, Any]:
+def candidates(
+    assistant: Assistant, question: dict[str, Any], strip_time: bool = True
+) -> dict[str, Any]:
     retriever = assistant.retriever
     when = dt.date.fromisoformat(question["question_date"])
-    window = assistant._time_window(question["question"], when)
+    found = resolve_time(question["question"], when)
+    window = assistant._boost(found, when)
+    text = search_text(question["question"], found) if strip_time else question["question"]
     depth = retriever.weights.depth
-    dense = retriever.dense.run(question["question"], depth, None)
-    sparse = retriever._bm25(question["question"], depth, None)
+    dense = retriever.dense.run(text, depth, None)
+    sparse = retriever._bm25(text, depth, None)
     passages = {p.chunk_id: p for p in dense}
     passages.update(retriever._fetch([c for c, _ in sparse if c not in passages]))
     return {
@@ -117,9 +122,14 @@ def main() -> None:
     questions = [json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line]
     questions = [q for q in questions if q.get("answerable", True) and q.get("evidence")]
     assistant = Assistant(Settings.load(store=store))
-    cached = [
-        (candidates(assistant, q), {e["article_id"] for e in q["evidence"]}) for q in questions
-    ]
+    for strip_time in (False, True):
+        cached = [
+            (candidates(assistant, q, strip_time), {e["article_id"] for e in q["evidence"]})
+            for q in questions
+        ]
+        log.info(
+            "relative time phrases removed: %s; default %s", strip_time, score(cached, Variant())
+        )
     grid = [
         Variant(dense=d, recency=r, shape=s, article_vote=a)
         for d, r, s, a in itertools.product(

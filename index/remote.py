@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 from index.articles import Article
 from index.errors import StoreError
-from index.store import SCHEMA_VERSION, ArticleRecord, Store, _now
+from index.store import SCHEMA_VERSION, ArticleRecord, Store, _now, open_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -175,11 +175,7 @@ class RemoteStore(Store):
         with self._lock:
             if self._collection is None:
                 self.articles  # noqa: B018 - checks the schema first
-                self._collection = self.client.get_or_create_collection(
-                    f"{self.name}-chunks",
-                    embedding_function=None,
-                    configuration={"hnsw": {"space": "cosine"}},
-                )
+                self._collection = open_chunks(self.client, f"{self.name}-chunks")
             return self._collection
 
     def close(self) -> None:

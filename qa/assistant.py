@@ -13,7 +13,7 @@ from index.embed import Embedder
 from index.store import Store
 from qa.answer import Answer, ExtractiveAnswerer
 from qa.config import Settings
-from qa.dates import resolve_time
+from qa.dates import TimeWindow, resolve_time, search_text
 from qa.errors import QuestionError
 from qa.rerank import make_reranker
 from qa.retrieve import Filters, HybridRetriever, HybridWeights, Passage
@@ -125,22 +125,22 @@ class Assistant:
         self.retriever.check_ready()
         now = _as_date(reference_date)
         depth = max(self.settings.candidates, self.settings.k if k is None else k)
+        window = resolve_time(question, now)
         passages = self.retriever.run(
-            question,
+            search_text(question, window),
             top_k=depth,
             filters=filters,
             reference_date=now,
-            boost=self._time_window(question, now),
+            boost=self._boost(window, now),
         )
         return self.reranker.run(question, passages)
 
-    def _time_window(
-        self, question: str, reference: dt.date | None
+    def _boost(
+        self, window: TimeWindow | None, reference: dt.date | None
     ) -> tuple[dt.date, dt.date] | None:
         """The dates whose articles get the recency boost: the question's own time phrase
-        ("this week", "in June 2023") read against ``reference`` (today when not given), else
-        the ``recent_days`` before ``reference`` when one is given, else none."""
-        window = resolve_time(question, reference)
+        (``window``, read against ``reference`` or today), else the ``recent_days`` before
+        ``reference`` when one is given, else none."""
         day = dt.timedelta(days=1)
         if window is not None:
             pad = 0 if window.strict else 3  # reports of an event follow it by a few days

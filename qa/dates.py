@@ -429,3 +429,14 @@ def _written_as_name(text: str, start: int) -> bool:
         return False
     before = text[:start].rstrip(" \"'“‘([")
     return bool(before) and before[-1] not in ".!?:;"
+
+
+def search_text(question: str, window: TimeWindow | None) -> str:
+    """The question as retrieval reads it: a relative time phrase ("this week", "yesterday",
+    "last month") is taken out once it has become a date window, since its words would match
+    any article that says "this week"; a calendar phrase ("in June 2023") stays, as articles
+    name their dates."""
+    if window is None or window.strict or not window.phrase:
+        return question
+    text = question.replace(window.phrase, " ", 1)
+    return re.sub(r"\s+", " ", text).strip() or question

@@ -248,7 +248,7 @@ class HybridRetriever:
                 score -= w.recency
             fused.append(dataclasses.replace(passage, score=score))
         fused.sort(key=lambda p: -p.score)
-        return collapse_copies(fused)[:k]
+        return collapse_copies(fused, limit=k)
 
     def _bm25(self, query: str, depth: int, filters: Filters | None) -> list[tuple[str, float]]:
         f = filters or Filters()
@@ -278,10 +278,14 @@ def _shingles(text: str, n: int = 5) -> set[int]:
     return {hash(tuple(words[i : i + n])) for i in range(max(1, len(words) - n + 1))}
 
 
-def collapse_copies(passages: Sequence[Passage], threshold: float = 0.7) -> list[Passage]:
+def collapse_copies(
+    passages: Sequence[Passage], threshold: float = 0.7, limit: int | None = None
+) -> list[Passage]:
     """Fold passages of other articles that repeat a better-ranked passage's text (syndicated
     or re-fetched copies of one story) into it: it keeps its place and lists their ids in
     ``copies``. Overlap is the share of the shorter text's 5-word shingles found in the other.
+    With ``limit``, stop once that many passages are kept (copies ranked below the last kept
+    passage are not listed).
     """
     kept: list[Passage] = []
     kept_shingles: list[set[int]] = []
@@ -296,6 +300,8 @@ def collapse_copies(passages: Sequence[Passage], threshold: float = 0.7) -> list
                     kept[i] = dataclasses.replace(other, copies=(*other.copies, passage.article_id))
                 break
         else:
+            if limit is not None and len(kept) >= limit:
+                break
             kept.append(passage)
             kept_shingles.append(shingles)
     return kept

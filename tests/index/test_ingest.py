@@ -198,3 +198,27 @@ def test_the_report_counts_tokens_and_rates(tmp_path: Path) -> None:
     assert all(c.tokens <= 254 for c in chunks)  # 256 minus [CLS] and [SEP]
     summary = report.summary()
     assert "articles/s" in summary and "tokens/s" in summary and "peak memory" in summary
+
+
+def test_chunk_collections_search_with_the_measured_hnsw_setting(tmp_path: Path) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from index.store import COLLECTION, HNSW_EF_SEARCH
+
+    def ef_search(path: Path) -> int:
+        client = chromadb.PersistentClient(
+            path=str(path / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        return int(client.get_collection(COLLECTION).configuration["hnsw"]["ef_search"])
+
+    Store(tmp_path / "new").collection  # noqa: B018
+    assert ef_search(tmp_path / "new") == HNSW_EF_SEARCH == 200
+    old = tmp_path / "old"
+    chromadb.PersistentClient(
+        path=str(old / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+    ).get_or_create_collection(
+        COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+    Store(old).collection  # noqa: B018 - an older store is raised to the setting
+    assert ef_search(old) == HNSW_EF_SEARCH

@@ -12,6 +12,7 @@ from index.store import Store
 from qa import Answer, Assistant, answer
 from qa.answer import NOT_FOUND
 from qa.config import Settings
+from qa.dates import resolve_time, search_text
 from qa.errors import ConfigError, QuestionError, StoreError
 
 QUESTIONS = [json.loads(line) for line in SAMPLE_QUESTIONS.read_text("utf-8").splitlines()]
@@ -179,6 +180,8 @@ def test_collapse_keeps_distinct_texts_apart() -> None:
     collapsed = collapse_copies(passages)
     assert [p.article_id for p in collapsed] == ["a", "c"]
     assert collapsed[0].copies == ("b",)
+    first = collapse_copies(passages, limit=1)  # stops at the first new text past the limit
+    assert [p.article_id for p in first] == ["a"] and first[0].copies == ("b",)
 
 
 def test_time_phrases_are_read_against_the_reference_date(assistant: Assistant) -> None:
@@ -187,5 +190,17 @@ def test_time_phrases_are_read_against_the_reference_date(assistant: Assistant) 
     late = assistant.ask(q, k=5, reference_date="2026-01-31")
     assert early.passages[0].published_at <= "2026-01-16"
     assert late.passages[0].published_at >= "2026-01-21"
-    window = assistant._time_window("Who won in June 2023?", None)
+    window = assistant._boost(resolve_time("Who won in June 2023?", None), None)
     assert window == (dt.date(2023, 6, 1), dt.date(2023, 7, 3))
+
+
+def test_relative_time_phrases_leave_the_search_text() -> None:
+    ref = dt.date(2026, 6, 11)
+    q = "Which country was rocked by a 7.8 magnitude earthquake this week?"
+    assert search_text(q, resolve_time(q, ref)) == (
+        "Which country was rocked by a 7.8 magnitude earthquake ?"
+    )
+    calendar = "Who won the election in June 2023?"
+    assert search_text(calendar, resolve_time(calendar, ref)) == calendar
+    plain = "Who won the election?"
+    assert search_text(plain, resolve_time(plain, ref)) == plain
