@@ -27,6 +27,11 @@ SETS = {
 }
 
 
+def shown(path: Path) -> str:
+    """A path as the docs show it: relative to the folder holding the repo when inside it."""
+    return str(path.relative_to(REPO.parent)) if path.is_relative_to(REPO.parent) else str(path)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -42,6 +47,10 @@ def bench_args(description: str | None) -> tuple[argparse.Namespace, Path, Path,
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     gold, articles = SETS[args.set]
+    if args.set == "subset" and not (gold.exists() and articles.exists()):
+        from benchmarks.subset import build
+
+        build(gold.parent)
     return args, gold, articles, args.store or REPO / "bench-out" / f"store-{args.set}"
 
 
@@ -52,8 +61,7 @@ def main() -> None:
     report = run_eval(gold, articles=[articles], store=store, out=out)
     seconds = time.perf_counter() - started
     command = (
-        f"article-qa eval {gold.relative_to(REPO.parent)} --articles "
-        f"{articles.relative_to(REPO.parent)} --store {store} --out {out}"
+        f"article-qa eval {shown(gold)} --articles {shown(articles)} --store {store} --out {out}"
     )
     section = [
         "",
