@@ -101,11 +101,13 @@ class Answer:
     abstained: bool
     mode: str = "extractive"
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+    searched: str = ""  # the stand-alone question retrieval used, when a chat rewrote it
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape of ``article-qa ask --json`` (fields are only ever added)."""
         return {
             "question": self.question,
+            "searched": self.searched or self.question,
             "answer": self.text,
             "abstained": self.abstained,
             "mode": self.mode,

@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from index.embed import Embedder
 from index.store import Store
 from qa.answer import Answer, ExtractiveAnswerer
 from qa.config import Settings
+from qa.conversation import Turn, condense
 from qa.dates import TimeWindow, resolve_time, search_text
 from qa.errors import QuestionError
 from qa.rerank import make_reranker
 from qa.retrieve import Filters, HybridRetriever, HybridWeights, Passage
 
 logger = logging.getLogger(__name__)
+
+HistoryItem = Turn | tuple[str, str] | Mapping[str, str]
+
+
+def _turn(item: HistoryItem) -> Turn:
+    if isinstance(item, Turn):
+        return item
+    if isinstance(item, Mapping):
+        return Turn(
+            str(item.get("question", "")),
+            str(item.get("answer", "")),
+            str(item.get("searched", "")),
+        )
+    if isinstance(item, (tuple, list)) and len(item) == 2:
+        return Turn(str(item[0]), str(item[1] or ""))
+    raise QuestionError(
+        f"A history item must be a Turn, a (question, answer) pair or a mapping, not {item!r:.80}"
+    )
 
 
 class Assistant:
@@ -100,6 +120,26 @@ class Assistant:
                 "total_ms": (done - started) * 1000,
             },
         )
+
+    def chat(
+        self,
+        message: str,
+        history: Sequence[HistoryItem] = (),
+        **options: Any,
+    ) -> Answer:
+        """Answer one chat message in the light of the conversation so far.
+
+        ``history`` holds the earlier turns, oldest first, each a :class:`Turn`, a
+        ``(question, answer)`` pair or a mapping with ``question`` and ``answer``. A follow-up
+        ("What about Iran?", "When was she sworn in?") is rewritten into a stand-alone
+        question first (:func:`qa.conversation.condense`); the answer's ``searched`` says what
+        was searched. ``options`` are those of :meth:`ask`.
+        """
+        text = self._check_question(message)
+        searched = condense(text, [_turn(item) for item in history])
+        searched = searched[: self.settings.max_question_chars]
+        result = self.ask(searched, **options)
+        return dataclasses.replace(result, question=text, searched=searched)
 
     def retrieve(
         self,

@@ -242,6 +242,11 @@ def ask(
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
+    _show(result)
+
+
+def _show(result: Any) -> None:
+    """An answer for the terminal: the text, then each citation with its quote."""
     click.echo(result.text)
     if result.citations:
         click.echo()
@@ -253,6 +258,56 @@ def ask(
         click.echo(f'    "{c.quote}"')
         if c.copies:
             click.echo(f"    also published as: {', '.join(c.copies)}")
+
+
+@main.command()
+@_store_option
+@_model_option
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=_date,
+    help="Prefer articles from the two weeks before this date (YYYY-MM-DD, or 'today').",
+)
+@_retrieval_option
+@_friendly_errors
+def chat(
+    store: str | None,
+    embed_model: str | None,
+    retrieval: str | None,
+    reranker: str | None,
+    as_of: dt.date | None,
+) -> None:
+    """A conversation in the terminal: follow-ups ("What about Iran?") are understood.
+
+    One question a line; an empty line, `exit` or Ctrl-D ends it.
+    """
+    from qa.assistant import Assistant
+    from qa.conversation import Turn
+    from qa.errors import QuestionError
+
+    assistant = Assistant(
+        _settings(store=store, embed_model=embed_model, retrieval=retrieval, reranker=reranker)
+    )
+    history: list[Turn] = []
+    while True:
+        try:
+            message = click.prompt("you", prompt_suffix="> ", default="", show_default=False)
+        except (EOFError, click.Abort):
+            click.echo()
+            return
+        if message.strip().lower() in ("", "exit", "quit"):
+            return
+        try:
+            result = assistant.chat(message, history, reference_date=as_of)
+        except QuestionError as exc:
+            click.echo(str(exc), err=True)
+            continue
+        if result.searched != result.question:
+            click.echo(f"(searched: {result.searched})")
+        _show(result)
+        click.echo()
+        history.append(Turn(result.question, result.text, result.searched))
 
 
 @main.command()
