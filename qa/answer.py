@@ -102,6 +102,8 @@ class Answer:
     mode: str = "extractive"
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     searched: str = ""  # the stand-alone question retrieval used, when a chat rewrote it
+    checks: tuple[Any, ...] = ()  # qa.verify.SentenceCheck per generated sentence
+    notice: str = ""  # why the answer is not what the mode asked for (a failed model, ...)
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape of ``article-qa ask --json`` (fields are only ever added)."""
@@ -144,6 +146,8 @@ class Answer:
                 for p in self.passages
             ],
             "timings": {k: round(v, 1) for k, v in self.timings.items()},
+            "checks": [c.to_dict() for c in self.checks],
+            "notice": self.notice,
         }
 
 

@@ -7,18 +7,20 @@ import datetime as dt
 import functools
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from index.embed import Embedder
 from index.store import Store
-from qa.answer import Answer, ExtractiveAnswerer
+from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer
 from qa.config import Settings
 from qa.conversation import Turn, condense
 from qa.dates import TimeWindow, resolve_time, search_text
 from qa.errors import QuestionError
+from qa.generate import Generated, GenerationError, GenerativeAnswerer, make_llm
 from qa.rerank import make_reranker
 from qa.retrieve import Filters, HybridRetriever, HybridWeights, Passage
+from qa.verify import CitationChecker
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +81,10 @@ class Assistant:
             max_sentences=self.settings.max_sentences,
             min_score=self.settings.min_score,
         )
+        llm = make_llm(s)  # constructing a client connects to nothing
+        self.generator = (
+            GenerativeAnswerer(llm, CitationChecker(self.embedder)) if llm is not None else None
+        )
 
     def ask(
         self,
@@ -89,13 +95,16 @@ class Assistant:
         since: dt.date | str | None = None,
         until: dt.date | str | None = None,
         reference_date: dt.date | str | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """Answer ``question`` from the store, citing the sentences used.
 
         ``k`` passages are returned with the answer; ``sources`` keeps only those outlets;
         ``since`` / ``until`` (dates or ``YYYY-MM-DD``) keep articles published in that range.
         ``reference_date`` is "now" for the question: articles from the two weeks before it
-        rank higher (news questions are usually about the latest events).
+        rank higher (news questions are usually about the latest events). With a language
+        model (``answer_mode``), ``on_token`` receives its reply as it is written, before
+        the citation check.
         """
         text = self._check_question(question)
         shown = self.settings.k if k is None else k
@@ -106,19 +115,61 @@ class Assistant:
             text, k=shown, sources=sources, since=since, until=until, reference_date=reference_date
         )
         retrieved = time.perf_counter()
-        answer_text, citations, abstained = self.answerer.run(text, passages)
+        if self.generator is not None:
+            result = self._generate(text, passages, shown, on_token)
+        else:
+            answer_text, citations, abstained = self.answerer.run(text, passages)
+            result = Answer(text, answer_text, citations, tuple(passages[:shown]), abstained)
         done = time.perf_counter()
-        return Answer(
-            question=text,
-            text=answer_text,
-            citations=citations,
-            passages=tuple(passages[:shown]),
-            abstained=abstained,
+        return dataclasses.replace(
+            result,
             timings={
                 "retrieve_ms": (retrieved - started) * 1000,
                 "answer_ms": (done - retrieved) * 1000,
                 "total_ms": (done - started) * 1000,
             },
+        )
+
+    def _generate(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        shown: int,
+        on_token: Callable[[str], None] | None,
+    ) -> Answer:
+        """The language model's answer, checked; the extractive one when the model fails,
+        keeps nothing the passages support, or says they do not tell while they do."""
+        assert self.generator is not None
+        top = tuple(passages[:shown])
+        generated: Generated | None = None
+        notice = ""
+        try:
+            generated = self.generator.run(question, top, on_token)
+        except GenerationError as exc:
+            logger.warning("%s; answering extractively", exc)
+            notice = f"{exc}. This is the extractive answer instead."
+        if generated is not None and not generated.abstained:
+            return Answer(
+                question,
+                generated.text,
+                generated.citations,
+                top,
+                False,
+                mode="generative",
+                checks=generated.checks,
+            )
+        answer_text, citations, abstained = self.answerer.run(question, passages)
+        if abstained and generated is not None:  # both agree: the articles do not tell
+            return Answer(question, NOT_FOUND, (), top, True, mode="generative")
+        return Answer(
+            question,
+            answer_text,
+            citations,
+            top,
+            abstained,
+            mode="extractive-fallback",
+            checks=generated.checks if generated else (),
+            notice=notice,
         )
 
     def chat(

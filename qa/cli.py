@@ -247,7 +247,12 @@ def ask(
 
 def _show(result: Any) -> None:
     """An answer for the terminal: the text, then each citation with its quote."""
+    if result.notice:
+        click.echo(f"note: {result.notice}", err=True)
     click.echo(result.text)
+    removed = [c for c in result.checks if not c.supported] if result.mode == "generative" else []
+    if removed:
+        click.echo(f"({len(removed)} sentence(s) of the model's answer removed: not supported)")
     if result.citations:
         click.echo()
     for c in result.citations:
