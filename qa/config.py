@@ -47,10 +47,12 @@ class Settings:
     # passage's best sentences), or the name or path of a sentence-transformers CrossEncoder.
     reranker: str = "none"
     # How answers are written: "extractive" (default: quoted sentences, offline) or "openai"
-    # (a language model on any OpenAI-compatible server; every sentence checked, see
-    # qa/generate.py). The key is read from the environment variable named here.
+    # (a language model on any OpenAI-compatible server) or "local" (a GGUF model run here by
+    # llama.cpp); every generated sentence is checked, see qa/generate.py. The API key is
+    # read from the environment variable named by llm_api_key_env.
     answer_mode: str = "extractive"
     llm_base_url: str = ""  # e.g. http://127.0.0.1:8080/v1
+    llm_model_path: str = ""  # answer_mode local: a .gguf file or "smollm2" (qa/local_llm.py)
     llm_model: str = ""
     llm_api_key_env: str = "OPENAI_API_KEY"
     llm_timeout: float = 60.0  # seconds for one request
@@ -69,8 +71,10 @@ class Settings:
             raise ConfigError(f"dense_weight must be between 0 and 1, got {self.dense_weight}")
         if self.depth < 1 or self.recent_days < 0:
             raise ConfigError("depth must be at least 1 and recent_days at least 0")
-        if self.answer_mode not in ("extractive", "openai"):
-            raise ConfigError(f"answer_mode must be extractive or openai, not {self.answer_mode!r}")
+        if self.answer_mode not in ("extractive", "openai", "local"):
+            raise ConfigError(
+                f"answer_mode must be extractive, openai or local, not {self.answer_mode!r}"
+            )
         if self.llm_timeout <= 0 or self.llm_max_tokens < 1:
             raise ConfigError("llm_timeout must be positive and llm_max_tokens at least 1")
         if self.max_sentences < 1:

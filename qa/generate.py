@@ -13,7 +13,8 @@ then goes through the citation check (:mod:`qa.verify`):
   (``mode="extractive-fallback"``).
 
 Models come through LlamaIndex LLM classes: any OpenAI-compatible server (OpenAI, vLLM,
-Ollama, LM Studio, llama.cpp's server) through ``OpenAILike``.
+Ollama, LM Studio, llama.cpp's server) through ``OpenAILike``; a local GGUF model is served
+in-process by llama.cpp on 127.0.0.1 (:mod:`qa.local_llm`) and reached the same way.
 """
 
 from __future__ import annotations
@@ -81,8 +82,13 @@ def make_llm(settings: Settings) -> Any:
     """The LlamaIndex LLM the settings name (``answer_mode``), or ``None`` for extractive."""
     if settings.answer_mode == "extractive":
         return None
-    if settings.answer_mode == "openai":
-        if not settings.llm_base_url or not settings.llm_model:
+    if settings.answer_mode in ("openai", "local"):
+        base_url, model = settings.llm_base_url, settings.llm_model
+        if settings.answer_mode == "local":
+            from qa.local_llm import server_url
+
+            base_url, model = server_url(settings.llm_model_path), model or "local"
+        if not base_url or not model:
             raise ConfigError(
                 "answer_mode openai needs llm_base_url (e.g. http://127.0.0.1:8080/v1) and "
                 "llm_model (ARTICLE_QA_LLM_BASE_URL, ARTICLE_QA_LLM_MODEL)"
@@ -90,8 +96,8 @@ def make_llm(settings: Settings) -> Any:
         from llama_index.llms.openai_like import OpenAILike
 
         return OpenAILike(
-            model=settings.llm_model,
-            api_base=settings.llm_base_url,
+            model=model,
+            api_base=base_url,
             api_key=os.environ.get(settings.llm_api_key_env) or "none",
             is_chat_model=True,
             timeout=settings.llm_timeout,
@@ -99,7 +105,9 @@ def make_llm(settings: Settings) -> Any:
             max_tokens=settings.llm_max_tokens,
             temperature=0.0,
         )
-    raise ConfigError(f"answer_mode must be extractive or openai, not {settings.answer_mode!r}")
+    raise ConfigError(
+        f"answer_mode must be extractive, openai or local, not {settings.answer_mode!r}"
+    )
 
 
 def stream_tokens(llm: Any, messages: Sequence[dict[str, str]]) -> Iterator[str]:
