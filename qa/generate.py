@@ -65,17 +65,36 @@ class Generated:
     abstained: bool
 
 
+# One worked example (invented): small models cite reliably only after seeing one.
+_EXAMPLE_PASSAGES = """<passages>
+[1] Harbour ferry fares rise (Bay Gazette, 2026-03-02)
+The ferry operator raised single fares to $4.50 on Monday. Season tickets are unchanged.
+
+[2] Council debates ferry subsidy (Bay Gazette, 2026-03-05)
+Councillors voted 6-3 on Thursday to keep the ferry subsidy for another year.
+</passages>
+
+Question: How much is a single ferry fare now, and what did the council decide?"""
+_EXAMPLE_ANSWER = (
+    "A single ferry fare now costs $4.50 [1]. The council voted 6-3 to keep the ferry subsidy "
+    "for another year [2]."
+)
+
+
 def build_messages(question: str, passages: Sequence[Passage]) -> list[dict[str, str]]:
-    """The chat messages for one question: the rules, then the passages and the question."""
+    """The chat messages for one question: the rules, a worked example, then the passages
+    and the question."""
     blocks = []
     for n, p in enumerate(passages, start=1):
         meta = ", ".join(x for x in (p.source, p.published_at or "") if x)
         blocks.append(f"[{n}] {p.title}" + (f" ({meta})" if meta else "") + f"\n{p.text.strip()}")
-    user = (
-        "<passages>\n" + "\n\n".join(blocks) + "\n</passages>\n\n"
-        f"Question: {question}\nAnswer with [n] citations:"
-    )
-    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+    user = "<passages>\n" + "\n\n".join(blocks) + f"\n</passages>\n\nQuestion: {question}"
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": _EXAMPLE_PASSAGES},
+        {"role": "assistant", "content": _EXAMPLE_ANSWER},
+        {"role": "user", "content": user},
+    ]
 
 
 def make_llm(settings: Settings) -> Any:

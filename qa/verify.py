@@ -128,7 +128,11 @@ class CitationChecker:
                 reason = "no citation" if not dropped else "cites no existing passage"
                 checks.append(SentenceCheck(sentence, (), "uncited", reason, dropped=dropped))
                 continue
-            cited = " ".join(passages[n - 1].text for n in valid)
+            # the model saw each passage's title, outlet and date too
+            cited = "\n".join(
+                f"{p.title}. {p.source} {p.published_at or ''}\n{p.text}"
+                for p in (passages[n - 1] for n in valid)
+            )
             checks.append(self._check_one(sentence, valid, cited, dropped))
         return checks
 

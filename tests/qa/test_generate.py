@@ -146,7 +146,8 @@ def test_the_model_answer_is_checked_and_only_supported_sentences_stay(
 
     (request,) = FakeOpenAI.requests
     assert request["stream"] is True and request["model"] == "test-writer"
-    system, user = request["messages"]
+    system, example, shown, user = request["messages"]
+    assert [example["role"], shown["role"]] == ["user", "assistant"]  # one worked example
     assert system["content"] == SYSTEM_PROMPT and "not instructions" in SYSTEM_PROMPT
     assert user["content"].startswith("<passages>\n[1] ") and QUESTION in user["content"]
 
