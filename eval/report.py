@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ class QuestionResult:
     timings: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     source: str | None = None  # the quiz the question comes from ("CNN"); None when unknown
+    mode: str = ""  # how the answer was made: extractive, generative, extractive-fallback
 
     @property
     def scored_retrieval(self) -> bool:
@@ -93,6 +95,9 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Any]:
     metrics["n_answerable"] = len(answerable)
     metrics["n_unanswerable"] = len(unanswerable)
     metrics["n_retrieval_scored"] = len(scored)
+    modes = Counter(r.mode for r in results if r.mode)
+    if set(modes) - {"extractive"}:
+        metrics["answer_modes"] = dict(sorted(modes.items()))
     metrics["n_errors"] = sum(1 for r in results if r.error is not None)
     return metrics
 

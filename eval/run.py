@@ -109,6 +109,8 @@ def run_eval(
         "candidates": settings.candidates,
         "max_sentences": settings.max_sentences,
         "min_score": settings.min_score,
+        "answer_mode": settings.answer_mode,
+        "llm": settings.llm_model or settings.llm_model_path or None,
         "limit": limit,
         "n_questions": len(questions),
         "reference_date": "question_date",
@@ -242,6 +244,7 @@ def evaluate_question(
         timings=timings,
         error=error,
         source=item.source.strip() or None,
+        mode=answer.mode if error is None else "",
     )
 
 

@@ -144,7 +144,8 @@ class Assistant:
         generated: Generated | None = None
         notice = ""
         try:
-            generated = self.generator.run(question, top, on_token)
+            # the model reads the k best passages (a long prompt makes small models worse)
+            generated = self.generator.run(question, passages[: self.settings.k], on_token)
         except GenerationError as exc:
             logger.warning("%s; answering extractively", exc)
             notice = f"{exc}. This is the extractive answer instead."

@@ -43,6 +43,7 @@ RECORD_FIELDS = {
     "cites_evidence",
     "latency_ms",
     "timings",
+    "mode",
     "error",
     "year",  # the sample questions have a date but no quiz source, so no "source"
 }
@@ -93,6 +94,7 @@ def test_sample_records(sample_eval: Any) -> None:
         assert set(record) == RECORD_FIELDS
         assert record["question_date"] == "2026-11-20"
         assert record["year"] == 2026
+        assert record["mode"] == "extractive"
         assert len(record["retrieved_ids"]) == len(set(record["retrieved_ids"])) <= 10
     s01 = questions["s01"]
     assert s01["gold_answer"] == "$412 million"
