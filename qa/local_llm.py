@@ -88,6 +88,8 @@ def server_url(name_or_path: str, context: int = 4096, threads: int | None = Non
             params = xllamacpp.CommonParams()
             params.model.path = str(path)
             params.n_ctx = context
+            # llama.cpp logs every request to stderr at its default level; only with -vv
+            params.verbosity = 3 if logger.isEnabledFor(logging.DEBUG) else -1
             params.cpuparams.n_threads = threads or os.cpu_count() or 2
             params.cpuparams_batch.n_threads = threads or os.cpu_count() or 2
             logger.info("starting llama.cpp on %s", path.name)
