@@ -86,6 +86,25 @@ class Citation:
     score: float
     copies: tuple[str, ...] = ()  # other articles carrying the same passage (syndication)
 
+    @classmethod
+    def of(cls, n: int, passage: Passage, start: int, end: int, score: float) -> Citation:
+        """Citation ``n`` quoting ``passage.text[start:end]`` (offsets in the passage)."""
+        return cls(
+            n=n,
+            article_id=passage.article_id,
+            title=passage.title,
+            source=passage.source,
+            published_at=passage.published_at,
+            url=passage.url,
+            passage=passage.text,
+            passage_start=passage.start,
+            quote=passage.text[start:end],
+            start=passage.start + start,
+            end=passage.start + end,
+            score=score,
+            copies=passage.copies,
+        )
+
     @property
     def quote_in_passage(self) -> tuple[int, int]:
         """Offsets of the quote inside ``passage`` (for highlighting)."""
@@ -299,21 +318,7 @@ class ExtractiveAnswerer:
         if not chosen:
             return NOT_FOUND, (), True
         citations = tuple(
-            Citation(
-                n=n,
-                article_id=s.passage.article_id,
-                title=s.passage.title,
-                source=s.passage.source,
-                published_at=s.passage.published_at,
-                url=s.passage.url,
-                passage=s.passage.text,
-                passage_start=s.passage.start,
-                quote=s.text,
-                start=s.start,
-                end=s.end,
-                score=s.score,
-                copies=s.passage.copies,
-            )
+            Citation.of(n, s.passage, s.start - s.passage.start, s.end - s.passage.start, s.score)
             for n, s in enumerate(chosen, start=1)
         )
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)

@@ -200,6 +200,15 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from None
 
 
+def _as_of_option(func: F) -> F:
+    return click.option(
+        "--as-of",
+        "as_of",
+        callback=_date,
+        help="Prefer articles from the two weeks before this date (YYYY-MM-DD, or 'today').",
+    )(func)
+
+
 @main.command()
 @click.argument("question")
 @_store_option
@@ -209,12 +218,7 @@ def _date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.d
 @click.option("--source", multiple=True, help="Only this outlet (repeat for several).")
 @click.option("--since", callback=_date, help="Only articles published on or after YYYY-MM-DD.")
 @click.option("--until", callback=_date, help="Only articles published on or before YYYY-MM-DD.")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=_date,
-    help="Prefer articles from the two weeks before this date (YYYY-MM-DD, or 'today').",
-)
+@_as_of_option
 @_retrieval_option
 @_friendly_errors
 def ask(
@@ -268,12 +272,7 @@ def _show(result: Any) -> None:
 @main.command()
 @_store_option
 @_model_option
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=_date,
-    help="Prefer articles from the two weeks before this date (YYYY-MM-DD, or 'today').",
-)
+@_as_of_option
 @_retrieval_option
 @_friendly_errors
 def chat(

@@ -188,19 +188,4 @@ def _citation(n: int, passage: Passage, sentences: Sequence[str]) -> Citation:
     said = set(content_words(" ".join(sentences)))
     spans = sentence_spans(passage.text) or [(0, len(passage.text))]
     start, end = max(spans, key=lambda s: len(said & set(content_words(passage.text[s[0] : s[1]]))))
-    quote = passage.text[start:end]
-    return Citation(
-        n=n,
-        article_id=passage.article_id,
-        title=passage.title,
-        source=passage.source,
-        published_at=passage.published_at,
-        url=passage.url,
-        passage=passage.text,
-        passage_start=passage.start,
-        quote=quote,
-        start=passage.start + start,
-        end=passage.start + end,
-        score=passage.score,
-        copies=passage.copies,
-    )
+    return Citation.of(n, passage, start, end, passage.score)
