@@ -215,25 +215,24 @@ class RemoteStore(Store):
                 return
             offset += _PAGE
 
-    def _ready_by_ids(
+    def _by_ids(
         self, ids: Sequence[str], include: list[str]
     ) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        """``(id, body, metadata)`` for those of ``ids`` the server knows, whatever their
+        state (``body`` is ``None`` unless ``include`` asks for documents)."""
         for i in range(0, len(ids), 500):
             page = self.articles.get(ids=list(ids[i : i + 500]), include=include)
             documents = page.get("documents") or [None] * len(page["ids"])
-            for article_id, body, meta in zip(
-                page["ids"], documents, page["metadatas"], strict=True
-            ):
-                if meta.get("state") == "ready":
-                    yield article_id, body, meta
+            yield from zip(page["ids"], documents, page["metadatas"], strict=True)
+
+    def _ready_by_ids(
+        self, ids: Sequence[str], include: list[str]
+    ) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        return (row for row in self._by_ids(ids, include) if row[2].get("state") == "ready")
 
     def _metas(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The registry metadata of those of ``ids`` the server knows, whatever their state."""
-        found: dict[str, dict[str, Any]] = {}
-        for i in range(0, len(ids), 500):
-            page = self.articles.get(ids=list(ids[i : i + 500]), include=["metadatas"])
-            found.update(zip(page["ids"], page["metadatas"], strict=True))
-        return found
+        return {i: meta for i, _, meta in self._by_ids(ids, ["metadatas"])}
 
     def states(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
         return {
