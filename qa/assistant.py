@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import functools
@@ -85,6 +86,52 @@ class Assistant:
         self.generator = (
             GenerativeAnswerer(llm, CitationChecker(self.embedder)) if llm is not None else None
         )
+
+    # Settings that only change how an answer is written or how many passages are read:
+    # an assistant derived with changes to these alone shares the store and the retriever.
+    QUERY_TIME = frozenset(
+        {
+            "k",
+            "candidates",
+            "max_sentences",
+            "min_score",
+            "max_question_chars",
+            "reranker",
+            "answer_mode",
+            "llm_base_url",
+            "llm_model_path",
+            "llm_model",
+            "llm_api_key_env",
+            "llm_timeout",
+            "llm_max_tokens",
+        }
+    )
+
+    def derive(self, **changes: Any) -> Assistant:
+        """An assistant with some settings changed (one chat session's choices, a sweep's
+        point). It shares this one's embedding model, and when only ``QUERY_TIME`` settings
+        change, its store and retriever too, so deriving costs no second index in memory.
+        """
+        settings = self.settings.replace(**changes)
+        if settings == self.settings:
+            return self
+        changed = {
+            name for name in changes if getattr(settings, name) != getattr(self.settings, name)
+        }
+        if changed - self.QUERY_TIME:
+            return Assistant(settings, embedder=self.embedder)
+        other = copy.copy(self)
+        other.settings = settings
+        if settings.reranker != self.settings.reranker:
+            other.reranker = make_reranker(settings.reranker, self.embedder)
+        other.answerer = ExtractiveAnswerer(
+            self.embedder, max_sentences=settings.max_sentences, min_score=settings.min_score
+        )
+        llm = make_llm(settings)
+        other.generator = (
+            GenerativeAnswerer(llm, CitationChecker(self.embedder)) if llm is not None else None
+        )
+        return other
 
     def ask(
         self,
