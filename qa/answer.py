@@ -8,6 +8,7 @@ in the article. When no sentence scores high enough it abstains with ``NOT_FOUND
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -85,6 +86,8 @@ class Citation:
     end: int
     score: float
     copies: tuple[str, ...] = ()  # other articles carrying the same passage (syndication)
+    # offsets in ``quote`` of the short answer phrase (a name, number or date), if any
+    phrase: tuple[int, int] | None = None
 
     @classmethod
     def of(cls, n: int, passage: Passage, start: int, end: int, score: float) -> Citation:
@@ -106,6 +109,11 @@ class Citation:
         )
 
     @property
+    def phrase_text(self) -> str:
+        """The short answer phrase ("52.7 percent"), or "" when none was found."""
+        return "" if self.phrase is None else self.quote[self.phrase[0] : self.phrase[1]]
+
+    @property
     def quote_in_passage(self) -> tuple[int, int]:
         """Offsets of the quote inside ``passage`` (for highlighting)."""
         return self.start - self.passage_start, self.end - self.passage_start
@@ -123,6 +131,13 @@ class Answer:
     searched: str = ""  # the stand-alone question retrieval used, when a chat rewrote it
     checks: tuple[Any, ...] = ()  # qa.verify.SentenceCheck per generated sentence
     notice: str = ""  # why the answer is not what the mode asked for (a failed model, ...)
+    disagreement: str = ""  # "The sources differ on this: ..." when cited sentences do
+    usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens
+
+    @property
+    def short_answer(self) -> str:
+        """The first citation's short answer phrase ("52.7 percent"), or ""."""
+        return next((c.phrase_text for c in self.citations if c.phrase is not None), "")
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON shape of ``article-qa ask --json`` (fields are only ever added)."""
@@ -147,6 +162,8 @@ class Answer:
                     "passage_start": c.passage_start,
                     "score": round(c.score, 4),
                     "copies": list(c.copies),
+                    "phrase": None if c.phrase is None else list(c.phrase),
+                    "phrase_text": c.phrase_text,
                 }
                 for c in self.citations
             ],
@@ -164,6 +181,9 @@ class Answer:
                 }
                 for p in self.passages
             ],
+            "short_answer": self.short_answer,
+            "disagreement": self.disagreement,
+            "usage": dict(self.usage),
             "timings": {k: round(v, 1) for k, v in self.timings.items()},
             "checks": [c.to_dict() for c in self.checks],
             "notice": self.notice,
@@ -309,20 +329,48 @@ class ExtractiveAnswerer:
             chosen.append(candidate)
         return chosen
 
-    def run(
-        self, question: str, passages: Sequence[Passage]
-    ) -> tuple[str, tuple[Citation, ...], bool]:
+    def run(self, question: str, passages: Sequence[Passage]) -> Extracted:
+        """The answer to ``question`` from ``passages``: the chosen sentences, each cited,
+        with its short answer phrase marked; when two sources give different answers (one
+        says 12, another 15), a last sentence says so and cites both."""
+        from qa.phrases import counterpart, disagreement, find_phrase  # (imports this module)
+
         if not names_covered(question, passages):
-            return NOT_FOUND, (), True
-        chosen = self.choose(self.score_sentences(question, passages))
+            return Extracted(NOT_FOUND, (), True)
+        scored = self.score_sentences(question, passages)
+        chosen = self.choose(scored)
         if not chosen:
-            return NOT_FOUND, (), True
-        citations = tuple(
-            Citation.of(n, s.passage, s.start - s.passage.start, s.end - s.passage.start, s.score)
-            for n, s in enumerate(chosen, start=1)
-        )
+            return Extracted(NOT_FOUND, (), True)
+        conflict = disagreement(question, chosen)
+        if conflict is None:
+            other = counterpart(question, chosen, scored, self.weights.margin * 1.5)
+            if other is not None:
+                chosen = [*chosen[: max(1, self.max_sentences - 1)], other]
+                conflict = disagreement(question, chosen)
+        citations = []
+        for n, s in enumerate(chosen, start=1):
+            citation = Citation.of(
+                n, s.passage, s.start - s.passage.start, s.end - s.passage.start, s.score
+            )
+            citations.append(
+                dataclasses.replace(citation, phrase=find_phrase(question, s.text, s.passage.text))
+            )
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
-        return text, citations, False
+        note = ""
+        if conflict is not None:
+            note = conflict.sentence(citations)
+            text = f"{text} {note}"
+        return Extracted(text, tuple(citations), False, note)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What the extractive answerer made of a question."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    disagreement: str = ""
 
 
 def question_names(question: str) -> set[str]:

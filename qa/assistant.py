@@ -19,6 +19,7 @@ from qa.conversation import Turn, condense
 from qa.dates import TimeWindow, resolve_time, search_text
 from qa.errors import QuestionError
 from qa.generate import Generated, GenerationError, GenerativeAnswerer, make_llm
+from qa.phrases import find_phrase
 from qa.rerank import make_reranker
 from qa.retrieve import Filters, HybridRetriever, HybridWeights, Passage
 from qa.verify import CitationChecker
@@ -165,8 +166,15 @@ class Assistant:
         if self.generator is not None:
             result = self._generate(text, passages, shown, on_token)
         else:
-            answer_text, citations, abstained = self.answerer.run(text, passages)
-            result = Answer(text, answer_text, citations, tuple(passages[:shown]), abstained)
+            found = self.answerer.run(text, passages)
+            result = Answer(
+                text,
+                found.text,
+                found.citations,
+                tuple(passages[:shown]),
+                found.abstained,
+                disagreement=found.disagreement,
+            )
         done = time.perf_counter()
         return dataclasses.replace(
             result,
@@ -200,22 +208,26 @@ class Assistant:
             return Answer(
                 question,
                 generated.text,
-                generated.citations,
+                tuple(
+                    dataclasses.replace(c, phrase=find_phrase(question, c.quote, c.passage))
+                    for c in generated.citations
+                ),
                 top,
                 False,
                 mode="generative",
                 checks=generated.checks,
             )
-        answer_text, citations, abstained = self.answerer.run(question, passages)
-        if abstained and generated is not None:  # both agree: the articles do not tell
+        found = self.answerer.run(question, passages)
+        if found.abstained and generated is not None:  # both agree: the articles do not tell
             return Answer(question, NOT_FOUND, (), top, True, mode="generative")
         return Answer(
             question,
-            answer_text,
-            citations,
+            found.text,
+            found.citations,
             top,
-            abstained,
+            found.abstained,
             mode="extractive-fallback",
+            disagreement=found.disagreement,
             checks=generated.checks if generated else (),
             notice=notice,
         )

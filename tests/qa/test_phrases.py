@@ -1,0 +1,157 @@
+"""Short answer phrases and disagreeing sources (qa/phrases.py), on sentences and on a real
+store of articles that give different figures for the same thing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.embed import Embedder
+from index.ingest import Ingestor
+from index.store import Store
+from qa.assistant import Assistant
+from qa.config import Settings
+from qa.phrases import find_phrase, normalise_phrase
+
+
+def _phrase(question: str, sentence: str, context: str = "") -> str | None:
+    span = find_phrase(question, sentence, context)
+    return None if span is None else sentence[span[0] : span[1]]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        (
+            "How many people were evacuated?",
+            "The blaze burned for twelve days and about 1,200 residents were evacuated.",
+            "about 1,200",
+        ),
+        (
+            "How large an area did the fire burn?",
+            "It burned for nine days and covered 12,300 hectares of forest.",
+            "12,300 hectares",
+        ),
+        (
+            "How much will the plant cost?",
+            "The plant is expected to cost $4.3 billion after a vote on May 4, 2026.",
+            "$4.3 billion",
+        ),
+        (
+            "When did the strike end?",
+            "The strike ended on Tuesday, March 3, 2026.",
+            "Tuesday, March 3, 2026",  # the longest date, the weekday included
+        ),
+        (
+            "When did the strike end?",
+            "The strike at the port ended on March 3, 2026, after 17 days.",
+            "March 3, 2026",
+        ),
+        (
+            "Who was brought in to mediate the rail dispute?",
+            "Valley Rail and the union agreed to bring in mediator Helen Ashdown.",
+            "Helen Ashdown",
+        ),
+        (
+            "Who is the new prime minister?",
+            "WASHINGTON (AP) — The new Prime Minister Rishi Sunak took office on Tuesday.",
+            "Rishi Sunak",
+        ),
+        (
+            "Which company bought the network?",
+            "In October, Elon Musk's company bought the network.",
+            "Elon Musk",
+        ),
+        (
+            "Which state is the seaweed heading for?",
+            "Several beaches may see it. Beachgoers in Florida should expect seaweed soon.",
+            "Florida",
+        ),
+        ("Why did the strike end?", "The strike ended when Helen Ashdown mediated.", None),
+    ],
+)
+def test_the_short_answer_phrase_is_what_the_question_asks_for(
+    question: str, sentence: str, expected: str | None
+) -> None:
+    assert _phrase(question, sentence, sentence) == expected
+
+
+def test_a_word_capitalised_only_at_the_start_of_a_sentence_is_no_name() -> None:
+    sentence = "Several teams were invited, officials said."
+    assert _phrase("Which team was invited?", sentence, "There were several of them.") is None
+
+
+def test_phrases_are_compared_after_folding_number_formats() -> None:
+    assert normalise_phrase("about $4.3bn") == normalise_phrase("$4.3 billion")
+    assert normalise_phrase("53%") == normalise_phrase("53 per cent")
+
+
+ARTICLES = [
+    {
+        "id": "ferry-wire",
+        "title": "Ferry capsizes off Kessel Point",
+        "source": "Coastal Wire",
+        "published_at": "2026-03-10",
+        "body": "A passenger ferry capsized off Kessel Point on Monday night. "
+        "The ferry capsize off Kessel Point killed 14 passengers, the coast guard said on "
+        "Tuesday. Divers searched the hull through the night and rescue boats stayed out.",
+    },
+    {
+        "id": "ferry-herald",
+        "title": "Kessel Point ferry disaster: questions for the operator",
+        "source": "Harbor Herald",
+        "published_at": "2026-03-11",
+        "body": "Questions grew on Wednesday about the operator of the ferry. "
+        "The ferry capsize off Kessel Point killed 17 passengers, the coast guard said on "
+        "Wednesday. The operator has not commented on the inspection records.",
+    },
+    {
+        "id": "bakery",
+        "title": "Bakery opens in Northfield",
+        "source": "Harbor Herald",
+        "published_at": "2026-03-01",
+        "body": "A new bakery opened on Main Street in Northfield on Saturday, selling rye "
+        "bread and pastries to a queue that stretched around the block.",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def ferry_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("ferry")
+    source = folder / "articles.jsonl"
+    source.write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n", "utf-8")
+    store = Store(folder / "store")
+    Ingestor(store, Embedder(Settings.load().embed_model)).ingest_paths([source], progress=None)
+    store.close()
+    return folder / "store"
+
+
+def test_an_answer_says_when_sources_give_different_figures_and_cites_both(
+    ferry_store: Path,
+) -> None:
+    result = Assistant(Settings.load(store=ferry_store)).ask(
+        "How many passengers did the Kessel Point ferry capsize kill?"
+    )
+    assert result.disagreement.startswith("The sources differ on this: ")
+    assert result.text.endswith(result.disagreement)
+    sides = {c.article_id: c.phrase_text for c in result.citations}
+    assert sides.get("ferry-wire") == "14 passengers"
+    assert sides.get("ferry-herald") == "17 passengers"
+    for c in result.citations:
+        assert f"[{c.n}]" in result.disagreement or c.article_id == "bakery"
+    assert result.to_dict()["disagreement"] == result.disagreement
+    assert result.short_answer in ("14 passengers", "17 passengers")
+
+
+def test_agreeing_sources_give_no_disagreement(sample_store: Path) -> None:
+    result = Assistant(Settings.load(store=sample_store)).ask(
+        "Who won the presidential runoff in Estravia?"
+    )
+    assert result.short_answer == "Lena Marovic"
+    assert result.disagreement == ""
+    first = result.citations[0]
+    assert first.quote[first.phrase[0] : first.phrase[1]] == "Lena Marovic"  # type: ignore[index]
+    assert result.to_dict()["citations"][0]["phrase_text"] == "Lena Marovic"
