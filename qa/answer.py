@@ -21,6 +21,7 @@ import numpy as np
 from index.embed import Embedder
 from index.sentences import sentence_spans
 from qa.config import DEFAULT_MIN_SCORE
+from qa.injection import is_instruction
 from qa.retrieve import Passage
 
 NOT_FOUND = "I couldn't find this in the indexed articles."
@@ -288,8 +289,8 @@ class ExtractiveAnswerer:
             for s, e in sentence_spans(passage.text):
                 key = (passage.article_id, passage.start + s)
                 text = passage.text[s:e]
-                if key in seen or len(content_words(text)) < 3:
-                    continue
+                if key in seen or len(content_words(text)) < 3 or is_instruction(text):
+                    continue  # (an instruction planted for a language model is no answer)
                 seen.add(key)
                 found.append((passage, passage.start + s, passage.start + e, text))
         if not found:

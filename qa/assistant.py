@@ -216,10 +216,13 @@ class Assistant:
                 False,
                 mode="generative",
                 checks=generated.checks,
+                usage=generated.usage,
             )
         found = self.answerer.run(question, passages)
         if found.abstained and generated is not None:  # both agree: the articles do not tell
-            return Answer(question, NOT_FOUND, (), top, True, mode="generative")
+            return Answer(
+                question, NOT_FOUND, (), top, True, mode="generative", usage=generated.usage
+            )
         return Answer(
             question,
             found.text,
@@ -230,6 +233,7 @@ class Assistant:
             disagreement=found.disagreement,
             checks=generated.checks if generated else (),
             notice=notice,
+            usage=generated.usage if generated else {},
         )
 
     def chat(

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from index.sentences import sentence_spans
@@ -63,6 +64,7 @@ class Generated:
     checks: tuple[SentenceCheck, ...]  # every sentence the model wrote, with its verdict
     raw: str  # what the model wrote
     abstained: bool
+    usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens
 
 
 # One worked example (invented): small models cite reliably only after seeing one.
@@ -81,13 +83,17 @@ _EXAMPLE_ANSWER = (
 )
 
 
+_FENCE = re.compile(r"<\s*/?\s*passages\s*>", re.IGNORECASE)
+
+
 def build_messages(question: str, passages: Sequence[Passage]) -> list[dict[str, str]]:
     """The chat messages for one question: the rules, a worked example, then the passages
     and the question."""
     blocks = []
     for n, p in enumerate(passages, start=1):
         meta = ", ".join(x for x in (p.source, p.published_at or "") if x)
-        blocks.append(f"[{n}] {p.title}" + (f" ({meta})" if meta else "") + f"\n{p.text.strip()}")
+        text = _FENCE.sub("(passages)", p.text.strip())  # an article cannot close the block
+        blocks.append(f"[{n}] {p.title}" + (f" ({meta})" if meta else "") + f"\n{text}")
     user = "<passages>\n" + "\n\n".join(blocks) + f"\n</passages>\n\nQuestion: {question}"
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
@@ -123,20 +129,30 @@ def make_llm(settings: Settings) -> Any:
             max_retries=0,
             max_tokens=settings.llm_max_tokens,
             temperature=0.0,
+            # the last streamed chunk then reports the tokens used (servers that do not
+            # know the option ignore it)
+            additional_kwargs={"stream_options": {"include_usage": True}},
         )
     raise ConfigError(
         f"answer_mode must be extractive, openai or local, not {settings.answer_mode!r}"
     )
 
 
-def stream_tokens(llm: Any, messages: Sequence[dict[str, str]]) -> Iterator[str]:
-    """The model's reply as it comes; :class:`GenerationError` with the reason on failure."""
+def stream_tokens(
+    llm: Any, messages: Sequence[dict[str, str]], usage: dict[str, int] | None = None
+) -> Iterator[str]:
+    """The model's reply as it comes; :class:`GenerationError` with the reason on failure.
+    ``usage`` receives ``prompt_tokens`` and ``completion_tokens`` when the server says."""
     from llama_index.core.llms import ChatMessage
 
     chat = [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
     where = getattr(llm, "api_base", "") or type(llm).__name__
     try:
         for chunk in llm.stream_chat(chat):
+            counts = chunk.additional_kwargs or {}
+            if usage is not None and counts.get("prompt_tokens"):
+                usage["prompt_tokens"] = int(counts["prompt_tokens"])
+                usage["completion_tokens"] = int(counts.get("completion_tokens") or 0)
             if chunk.delta:
                 yield chunk.delta
     except Exception as exc:  # the client raises many kinds; all mean "no answer"
@@ -159,13 +175,14 @@ class GenerativeAnswerer:
         on_token: Callable[[str], None] | None = None,
     ) -> Generated:
         raw_parts = []
-        for token in stream_tokens(self.llm, build_messages(question, passages)):
+        usage: dict[str, int] = {}
+        for token in stream_tokens(self.llm, build_messages(question, passages), usage):
             raw_parts.append(token)
             if on_token is not None:
                 on_token(token)
         raw = "".join(raw_parts).strip()
         if not raw or NOT_IN_PASSAGES in raw:
-            return Generated("", (), (), raw, abstained=True)
+            return Generated("", (), (), raw, abstained=True, usage=usage)
         checks = tuple(self.checker.check(raw, passages))
         kept = [c for c in checks if c.supported]
         numbers: dict[int, int] = {}  # passage number -> citation number in the answer
@@ -179,7 +196,7 @@ class GenerativeAnswerer:
             _citation(numbers[n], passages[n - 1], [c.text for c in kept if n in c.cited])
             for n in sorted(numbers, key=numbers.__getitem__)
         )
-        return Generated(text, citations, checks, raw, abstained=not kept)
+        return Generated(text, citations, checks, raw, abstained=not kept, usage=usage)
 
 
 def _citation(n: int, passage: Passage, sentences: Sequence[str]) -> Citation:

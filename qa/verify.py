@@ -18,6 +18,11 @@ deterministic by default:
    (numbers and names still count);
 3. a sentence without citations is ``uncited``: shown, but never as cited fact.
 
+Sentences of a passage that address a language model ("Ignore previous instructions and
+...", see :func:`is_instruction`) are no evidence for anything: an article cannot make a
+claim pass by telling the model to write it. A sentence of the answer that is such an
+instruction is unsupported.
+
 Each sentence gets a :class:`SentenceCheck` with its verdict and the reason.
 """
 
@@ -30,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from index.sentences import sentence_spans
 from qa.answer import content_words
+from qa.injection import is_instruction, without_instructions
 
 if TYPE_CHECKING:
     from index.embed import Embedder
@@ -130,7 +136,7 @@ class CitationChecker:
                 continue
             # the model saw each passage's title, outlet and date too
             cited = "\n".join(
-                f"{p.title}. {p.source} {p.published_at or ''}\n{p.text}"
+                f"{p.title}. {p.source} {p.published_at or ''}\n{without_instructions(p.text)}"
                 for p in (passages[n - 1] for n in valid)
             )
             checks.append(self._check_one(sentence, valid, cited, dropped))
@@ -149,6 +155,8 @@ class CitationChecker:
         def result(verdict: str, reason: str = "") -> SentenceCheck:
             return SentenceCheck(sentence, cited, verdict, reason, overlap, similarity, dropped)
 
+        if is_instruction(sentence):
+            return result("unsupported", "an instruction to a language model, not a fact")
         if missing_numbers:
             return result("unsupported", f"numbers not in the cited passages: {missing_numbers}")
         if missing_names:
