@@ -7,6 +7,7 @@ so that nothing else in ``qa`` depends on them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import os
@@ -240,20 +241,56 @@ def ask(
     assistant = Assistant(
         _settings(store=store, embed_model=embed_model, retrieval=retrieval, reranker=reranker)
     )
-    result = assistant.ask(
-        question, k=k, sources=source, since=since, until=until, reference_date=as_of
-    )
     if as_json:
+        result = assistant.ask(
+            question, k=k, sources=source, since=since, until=until, reference_date=as_of
+        )
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
-    _show(result)
+    result, streamed = _live(
+        assistant,
+        functools.partial(
+            assistant.ask,
+            question,
+            k=k,
+            sources=source,
+            since=since,
+            until=until,
+            reference_date=as_of,
+        ),
+    )
+    _show(result, streamed)
 
 
-def _show(result: Any) -> None:
-    """An answer for the terminal: the text, then each citation with its quote."""
+def _live(assistant: Any, call: Callable[..., Any]) -> tuple[Any, str]:
+    """Run ``call(on_token=...)`` (an ask or chat), echoing a language model's words as they
+    come.
+    The answer, and what was streamed ("" for extractive answers)."""
+    if assistant.generator is None:
+        return call(), ""
+    written: list[str] = []
+
+    def on_token(token: str) -> None:
+        if not written:
+            click.secho("writing: ", nl=False, dim=True)
+        written.append(token)
+        click.secho(token, nl=False, dim=True)
+
+    result = call(on_token=on_token)
+    if written:
+        click.echo()
+    return result, "".join(written)
+
+
+def _show(result: Any, streamed: str = "") -> None:
+    """An answer for the terminal: the text, then each citation with its quote. After a
+    streamed reply, the checked answer is only repeated when the check changed it."""
     if result.notice:
         click.echo(f"note: {result.notice}", err=True)
-    click.echo(result.text)
+    if streamed and result.text.strip() != streamed.strip():
+        click.echo("checked answer:")
+    if not streamed or result.text.strip() != streamed.strip():
+        click.echo(result.text)
     removed = [c for c in result.checks if not c.supported] if result.mode == "generative" else []
     if removed:
         click.echo(f"({len(removed)} sentence(s) of the model's answer removed: not supported)")
@@ -303,13 +340,16 @@ def chat(
         if message.strip().lower() in ("", "exit", "quit"):
             return
         try:
-            result = assistant.chat(message, history, reference_date=as_of)
+            result, streamed = _live(
+                assistant,
+                functools.partial(assistant.chat, message, history, reference_date=as_of),
+            )
         except QuestionError as exc:
             click.echo(str(exc), err=True)
             continue
         if result.searched != result.question:
             click.echo(f"(searched: {result.searched})")
-        _show(result)
+        _show(result, streamed)
         click.echo()
         history.append(Turn(result.question, result.text, result.searched))
 

@@ -217,6 +217,10 @@ def test_the_command_line_says_what_the_check_removed_and_why_it_fell_back(
     good = CliRunner().invoke(main, args)
     assert good.exit_code == 0, good.output
     assert "2 sentence(s) of the model's answer removed" in good.output
+    # the model's words as they came, then the checked answer without the moon
+    written, checked = good.output.split("checked answer:")
+    assert written.startswith("writing: ") and "hotel on the moon" in written
+    assert "moon" not in checked and "[1]" in checked
     FakeOpenAI.behaviour = "error"
     failed = CliRunner().invoke(main, [*args, "--json"])
     assert failed.exit_code == 0, failed.output
