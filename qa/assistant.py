@@ -15,10 +15,16 @@ from index.embed import Embedder
 from index.store import Store
 from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer
 from qa.config import Settings
-from qa.conversation import Turn, condense
+from qa.conversation import Turn, condense, condense_messages, plausible_rewrite
 from qa.dates import TimeWindow, resolve_time, search_text
 from qa.errors import QuestionError
-from qa.generate import Generated, GenerationError, GenerativeAnswerer, make_llm
+from qa.generate import (
+    Generated,
+    GenerationError,
+    GenerativeAnswerer,
+    make_llm,
+    stream_tokens,
+)
 from qa.phrases import find_phrase
 from qa.rerank import make_reranker
 from qa.retrieve import Filters, HybridRetriever, HybridWeights, Passage
@@ -105,6 +111,7 @@ class Assistant:
             "llm_api_key_env",
             "llm_timeout",
             "llm_max_tokens",
+            "condense",
         }
     )
 
@@ -251,10 +258,24 @@ class Assistant:
         was searched. ``options`` are those of :meth:`ask`.
         """
         text = self._check_question(message)
-        searched = condense(text, [_turn(item) for item in history])
+        searched = self._condense(text, [_turn(item) for item in history])
         searched = searched[: self.settings.max_question_chars]
         result = self.ask(searched, **options)
         return dataclasses.replace(result, question=text, searched=searched)
+
+    def _condense(self, message: str, turns: Sequence[Turn]) -> str:
+        """``message`` made stand-alone: by the language model when one is configured (and
+        ``condense`` is "model"), else, or when it fails or writes no usable question, by
+        the rules of :func:`qa.conversation.condense`."""
+        ruled = condense(message, turns)
+        if self.generator is None or not turns or self.settings.condense != "model":
+            return ruled
+        try:
+            reply = "".join(stream_tokens(self.generator.llm, condense_messages(message, turns)))
+        except GenerationError as exc:
+            logger.warning("%s; the follow-up was rewritten by rules", exc)
+            return ruled
+        return plausible_rewrite(reply, message, turns) or ruled
 
     def retrieve(
         self,

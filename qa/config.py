@@ -57,6 +57,9 @@ class Settings:
     llm_api_key_env: str = "OPENAI_API_KEY"
     llm_timeout: float = 60.0  # seconds for one request
     llm_max_tokens: int = 256
+    # How chat follow-ups become stand-alone questions: "model" (the language model, when
+    # answer_mode has one; the rules when it fails) or "rules" (qa/conversation.py only).
+    condense: str = "model"
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -77,6 +80,8 @@ class Settings:
             )
         if self.llm_timeout <= 0 or self.llm_max_tokens < 1:
             raise ConfigError("llm_timeout must be positive and llm_max_tokens at least 1")
+        if self.condense not in ("model", "rules"):
+            raise ConfigError(f"condense must be model or rules, not {self.condense!r}")
         if self.max_sentences < 1:
             raise ConfigError(f"max_sentences must be at least 1, got {self.max_sentences}")
 

@@ -160,3 +160,36 @@ def _keep_time(text: str, previous: str) -> str:
     if when and not _TIME.search(text):
         return f"{text.rstrip(' ?.!')} {when.group(0)}?"
     return text
+
+
+CONDENSE_PROMPT = """You rewrite the last message of a conversation about news articles as
+one stand-alone search question. Keep its meaning; fill in from the earlier turns the
+people, places, subjects and times it leaves out. Reply with the question only, on one line.
+If the message already stands alone, repeat it unchanged."""
+
+
+def condense_messages(message: str, history: Sequence[Turn]) -> list[dict[str, str]]:
+    """The chat messages asking a language model to make ``message`` stand alone."""
+    turns = list(history)[-MAX_TURNS:]
+    lines = []
+    for t in turns:
+        lines.append(f"User: {t.question[:MAX_TURN_CHARS]}")
+        if t.answer:
+            lines.append(f"Assistant: {t.answer[:MAX_TURN_CHARS]}")
+    user = "Conversation:\n" + "\n".join(lines) + f"\n\nLast message: {message.strip()}"
+    return [{"role": "system", "content": CONDENSE_PROMPT}, {"role": "user", "content": user}]
+
+
+def plausible_rewrite(rewrite: str, message: str, history: Sequence[Turn]) -> str:
+    """A model's rewrite cleaned up ("Question: ..." and quotes dropped, first line only),
+    or "" when it is no usable question: empty, far longer than the conversation could
+    explain, or sharing no word with the message or the turns before it."""
+    line = next((x.strip() for x in rewrite.strip().splitlines() if x.strip()), "")
+    line = re.sub(r"^(?:stand-alone |standalone |search )?question:\s*", "", line, flags=re.I)
+    line = line.strip().strip('"“”').strip()
+    if not line or len(line) > 2 * len(message) + 200:
+        return ""
+    known = set(_content_words(message))
+    for t in list(history)[-MAX_TURNS:]:
+        known.update(_content_words(f"{t.question} {t.answer[:MAX_TURN_CHARS]}"))
+    return line if known & set(_content_words(line)) else ""

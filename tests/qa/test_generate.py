@@ -23,6 +23,7 @@ import pytest
 from index.store import Store
 from qa import Assistant
 from qa.config import Settings
+from qa.conversation import CONDENSE_PROMPT
 from qa.errors import ConfigError
 from qa.generate import NOT_IN_PASSAGES, SYSTEM_PROMPT
 
@@ -50,7 +51,10 @@ class FakeOpenAI(BaseHTTPRequestHandler):
             return
         if self.behaviour == "slow":
             time.sleep(3)
-        text = self._write(body["messages"][-1]["content"])
+        if body["messages"][0]["content"] == CONDENSE_PROMPT:
+            text = self._condense(body["messages"][-1]["content"])
+        else:
+            text = self._write(body["messages"][-1]["content"])
         if not body.get("stream"):
             self._send(200, _completion(text))
             return
@@ -68,6 +72,17 @@ class FakeOpenAI(BaseHTTPRequestHandler):
             final = _chunk({}, None) | {"choices": [], "usage": usage}
             self.wfile.write(f"data: {json.dumps(final)}\n\n".encode())
         self.wfile.write(b"data: [DONE]\n\n")
+
+    def _condense(self, prompt: str) -> str:
+        """A follow-up made stand-alone: its pronoun becomes the first full name (two
+        capitalised words) of the conversation's last answer."""
+        if self.behaviour == "ramble":
+            return "Sure! Here is a poem about autumn leaves falling."
+        last = prompt.rsplit("Last message: ", 1)[1].strip()
+        answer = [x for x in prompt.splitlines() if x.startswith("Assistant: ")][-1]
+        name = re.search(r"[A-Z][a-z]+ [A-Z][a-z]+", answer.removeprefix("Assistant: "))
+        assert name is not None
+        return re.sub(r"\b(?:she|he)\b", name.group(0), last) + " (Estravia)"
 
     def _write(self, prompt: str) -> str:
         if self.behaviour == "refuse":
@@ -275,3 +290,41 @@ def test_instructions_planted_in_an_article_change_nothing(
         "Was the Gull Point desalination plant cancelled and its budget refunded?"
     )
     assert "Ignore previous" not in extractive.text
+
+
+RUNOFF = "Who won the presidential runoff in Estravia?"
+WON = "Lena Marovic won Estravia's presidential runoff on Sunday with 52.7 percent. [1]"
+
+
+def test_a_follow_up_is_condensed_by_the_model_when_there_is_one(
+    sample_store_master: Path, server: str
+) -> None:
+    assistant = _assistant(sample_store_master, server)
+    result = assistant.chat("When was she sworn in?", [(RUNOFF, WON)])
+    assert result.searched == "When was Lena Marovic sworn in? (Estravia)"
+    condensing = FakeOpenAI.requests[0]["messages"]
+    assert condensing[0]["content"] == CONDENSE_PROMPT
+    assert (
+        RUNOFF in condensing[1]["content"]
+        and "Last message: When was she" in (condensing[1]["content"])
+    )
+    assert result.question == "When was she sworn in?" and not result.abstained
+
+    # a rewrite that has nothing to do with the conversation is not searched: the rules are
+    FakeOpenAI.behaviour = "ramble"
+    FakeOpenAI.requests = []
+    rambled = assistant.chat("When was she sworn in?", [(RUNOFF, WON)])
+    assert "poem" not in rambled.searched and "Lena Marovic" in rambled.searched
+    # and with condense=rules the model is not asked to rewrite
+    FakeOpenAI.requests = []
+    ruled = assistant.derive(condense="rules").chat("When was she sworn in?", [(RUNOFF, WON)])
+    assert "Lena Marovic" in ruled.searched
+    assert all(r["messages"][0]["content"] != CONDENSE_PROMPT for r in FakeOpenAI.requests)
+
+
+def test_a_follow_up_is_condensed_by_rules_when_the_model_is_down(
+    sample_store_master: Path,
+) -> None:
+    assistant = _assistant(sample_store_master, "http://127.0.0.1:9/v1", llm_timeout=1.0)
+    result = assistant.chat("When was she sworn in?", [(RUNOFF, WON)])
+    assert "Lena Marovic" in result.searched and result.mode == "extractive-fallback"
