@@ -112,6 +112,7 @@ class Assistant:
             "llm_timeout",
             "llm_max_tokens",
             "condense",
+            "stale_score",
         }
     )
 
@@ -166,11 +167,17 @@ class Assistant:
         if shown < 1:
             raise QuestionError(f"k must be at least 1, got {shown}")
         started = time.perf_counter()
-        passages = self.retrieve(
+        passages, rerank_ms = self._retrieve(
             text, k=shown, sources=sources, since=since, until=until, reference_date=reference_date
         )
         retrieved = time.perf_counter()
-        if self.generator is not None:
+        stale = self._stale(passages, _as_date(reference_date))
+        if stale:
+            mode = "extractive" if self.generator is None else "generative"
+            result = Answer(
+                text, NOT_FOUND, (), tuple(passages[:shown]), True, mode=mode, notice=stale
+            )
+        elif self.generator is not None:
             result = self._generate(text, passages, shown, on_token)
         else:
             found = self.answerer.run(text, passages)
@@ -186,7 +193,8 @@ class Assistant:
         return dataclasses.replace(
             result,
             timings={
-                "retrieve_ms": (retrieved - started) * 1000,
+                "retrieve_ms": (retrieved - started) * 1000 - rerank_ms,
+                "rerank_ms": rerank_ms,
                 "answer_ms": (done - retrieved) * 1000,
                 "total_ms": (done - started) * 1000,
             },
@@ -277,6 +285,31 @@ class Assistant:
             return ruled
         return plausible_rewrite(reply, message, turns) or ruled
 
+    def _stale(self, passages: Sequence[Passage], reference: dt.date | None) -> str:
+        """Why the articles cannot tell, or "": asked as of ``reference``, the best passages
+        are all older than ``recent_days`` before it and the best of them matches weakly
+        (its fused score is below ``stale_score``). News questions are about their week:
+        then the articles on the same story are about another week's news."""
+        s = self.settings
+        if reference is None or not passages or s.stale_score <= 0:
+            return ""
+        if s.fusion != "weighted" or s.reranker != "none":  # other score scales
+            return ""
+        if passages[0].score >= s.stale_score:
+            return ""
+        dates = [_as_date_or_none(p.published_at) for p in passages[: s.k]]
+        known = [d for d in dates if d is not None]
+        if not known or len(known) < len(dates):
+            return ""
+        newest = max(known)
+        if (reference - newest).days <= s.recent_days:
+            return ""
+        return (
+            f"The closest articles are from {newest.isoformat()} or earlier, more than "
+            f"{s.recent_days} days before {reference.isoformat()}, and match the question "
+            "weakly: the articles do not seem to cover it."
+        )
+
     def retrieve(
         self,
         question: str,
@@ -289,6 +322,21 @@ class Assistant:
     ) -> list[Passage]:
         """The passages ``ask`` reads (at least ``candidates`` of them), best first, without
         answering: the filters checked, time phrases read, fused and reranked."""
+        return self._retrieve(
+            question, k=k, sources=sources, since=since, until=until, reference_date=reference_date
+        )[0]
+
+    def _retrieve(
+        self,
+        question: str,
+        *,
+        k: int | None,
+        sources: Sequence[str] | None,
+        since: dt.date | str | None,
+        until: dt.date | str | None,
+        reference_date: dt.date | str | None,
+    ) -> tuple[list[Passage], float]:
+        """``retrieve``'s passages, and the milliseconds the reranking took."""
         filters = Filters(
             sources=self._known_sources(sources or ()),
             since=_as_date(since),
@@ -309,7 +357,9 @@ class Assistant:
             reference_date=now,
             boost=self._boost(window, now),
         )
-        return self.reranker.run(question, passages)
+        started = time.perf_counter()
+        reranked = self.reranker.run(question, passages)
+        return reranked, (time.perf_counter() - started) * 1000
 
     def _boost(
         self, window: TimeWindow | None, reference: dt.date | None
@@ -351,6 +401,14 @@ class Assistant:
                 f"The question is {len(text)} characters long; keep it under {limit}."
             )
         return text
+
+
+def _as_date_or_none(value: str | None) -> dt.date | None:
+    """A passage's ``published_at`` as a date; ``None`` when missing or unreadable."""
+    try:
+        return dt.date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:

@@ -87,7 +87,7 @@ def test_k_controls_passages_and_timings_are_reported(assistant: Assistant) -> N
     result = assistant.ask("Who won the runoff?", k=2)
     assert len(result.passages) == 2
     assert result.passages[0].score >= result.passages[1].score
-    assert set(result.timings) == {"retrieve_ms", "answer_ms", "total_ms"}
+    assert set(result.timings) == {"retrieve_ms", "rerank_ms", "answer_ms", "total_ms"}
 
 
 @pytest.mark.parametrize(
@@ -204,3 +204,21 @@ def test_relative_time_phrases_leave_the_search_text() -> None:
     assert search_text(calendar, resolve_time(calendar, ref)) == calendar
     plain = "Who won the election?"
     assert search_text(plain, resolve_time(plain, ref)) == plain
+
+
+def test_asked_as_of_a_date_old_weak_matches_mean_the_articles_do_not_tell(
+    assistant: Assistant,
+) -> None:
+    weak = "What did the heat wave do to rail services?"
+    later = dt.date(2027, 6, 1)
+    stale = assistant.ask(weak, reference_date=later)
+    assert stale.abstained and stale.text == NOT_FOUND
+    assert "more than 14 days before 2027-06-01" in stale.notice
+    assert stale.passages  # what was found is still shown
+    # without a date the rule does not apply; a strong match is answered at any date
+    assert not assistant.ask(weak).abstained
+    strong = assistant.ask("Who won the presidential runoff in Estravia?", reference_date=later)
+    assert not strong.abstained and "Lena Marovic" in strong.text
+    # and the rule can be turned off
+    assert not assistant.derive(stale_score=0).ask(weak, reference_date=later).abstained
+    assert set(stale.timings) >= {"retrieve_ms", "rerank_ms", "answer_ms", "total_ms"}
