@@ -30,7 +30,17 @@ from urllib.parse import urlsplit
 
 from index.articles import Article
 from index.errors import StoreError
-from index.store import SCHEMA_VERSION, ArticleRecord, Store, _now, open_chunks
+from index.store import (
+    SCHEMA_VERSION,
+    ArticlePage,
+    ArticleRecord,
+    ArticleSummary,
+    Store,
+    _now,
+    check_listing,
+    open_chunks,
+    search_words,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +87,20 @@ def _sort_key(key: str, row: tuple[str, dict[str, Any]]) -> str:
     return row[0] if key == "id" else str(row[1].get(key, ""))
 
 
+def _haystack(row: ArticleSummary) -> str:
+    return f"{row.title}\n{row.source}\n{row.id}\n{row.url}".casefold()
+
+
+def _listing_key(sort: str, row: ArticleSummary) -> tuple[Any, ...]:
+    """The order of the local store's SQL: no date sorts first, text by case, ties by id."""
+    value = getattr(row, sort)
+    if sort == "published_at":
+        return (value is not None, value or "", row.id)
+    if sort in ("title", "source"):
+        return (value.casefold(), row.id)
+    return (value, row.id)
+
+
 def _record(article_id: str, body: str | None, meta: dict[str, Any]) -> ArticleRecord:
     article = Article(
         id=article_id,
@@ -99,6 +123,9 @@ def _record(article_id: str, body: str | None, meta: dict[str, Any]) -> ArticleR
 
 class RemoteStore(Store):
     """The :class:`Store` interface over a Chroma server (see the module doc)."""
+
+    # (generation, rows) of the last listing: see list_articles.
+    _listing_cache: tuple[str, list[ArticleSummary]] | None = None
 
     def __init__(self, path: str | Path | None = None) -> None:
         url = str(path)
@@ -279,6 +306,51 @@ class RemoteStore(Store):
     def sources(self) -> list[str]:
         ready = self._get(where={"state": "ready"})
         return sorted({str(meta.get("source") or "") for _, _, meta in ready} - {""})
+
+    def list_articles(
+        self,
+        query: str = "",
+        sort: str = "published_at",
+        descending: bool = True,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> ArticlePage:
+        """:meth:`Store.list_articles` on the server. Chroma can neither sort nor search
+        metadata by substring, so the registry's metadata (never the bodies) is read once per
+        store generation, 1,000 records a request, and kept here: later pages, sorts and
+        searches cost no request but the generation check, until the store changes."""
+        check_listing(sort, limit, offset)
+        if not self.exists():
+            return ArticlePage(rows=(), total=0, offset=offset, limit=limit)
+        rows = self._listing_rows()
+        words = search_words(query)
+        if words:
+            rows = [r for r in rows if all(w in _haystack(r) for w in words)]
+        rows = sorted(rows, key=functools.partial(_listing_key, sort), reverse=descending)
+        return ArticlePage(
+            rows=tuple(rows[offset : offset + limit]), total=len(rows), offset=offset, limit=limit
+        )
+
+    def _listing_rows(self) -> list[ArticleSummary]:
+        generation = self.generation()
+        cached = self._listing_cache
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        rows = [
+            ArticleSummary(
+                id=article_id,
+                title=str(meta.get("title", "")),
+                source=str(meta.get("source", "")),
+                url=str(meta.get("url", "")),
+                published_at=str(meta.get("published_at") or "") or None,
+                n_chunks=int(meta.get("n_chunks") or 0),
+                added_at=str(meta.get("added_at", "")),
+                origin=str(meta.get("origin", "")),
+            )
+            for article_id, _, meta in self._get(where={"state": "ready"})
+        ]
+        self._listing_cache = (generation, rows)
+        return rows
 
     # -- writing -------------------------------------------------------------------------
 

@@ -63,6 +63,12 @@ CREATE TABLE IF NOT EXISTS articles (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_state ON articles(state);
+-- The Library listing (Store.list_articles): one index per sort key, so a page is a walk.
+CREATE INDEX IF NOT EXISTS articles_by_date ON articles(state, published_at, id);
+CREATE INDEX IF NOT EXISTS articles_by_title ON articles(state, title COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS articles_by_source ON articles(state, source COLLATE NOCASE, id);
+CREATE INDEX IF NOT EXISTS articles_by_added ON articles(state, added_at, id);
+CREATE INDEX IF NOT EXISTS articles_by_chunks ON articles(state, n_chunks, id);
 """
 
 
@@ -103,6 +109,59 @@ class ArticleRecord:
     n_chunks: int
     added_at: str
     updated_at: str
+
+
+# What the Library table can be sorted by (``Store.list_articles``); ties go by id.
+LISTING_SORTS = ("published_at", "title", "source", "n_chunks", "added_at")
+_LISTING_ORDER = {
+    "published_at": "published_at",
+    "title": "title COLLATE NOCASE",
+    "source": "source COLLATE NOCASE",
+    "n_chunks": "n_chunks",
+    "added_at": "added_at",
+}
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """One row of the article listing: what a table shows, without the body."""
+
+    id: str
+    title: str
+    source: str
+    url: str
+    published_at: str | None
+    n_chunks: int
+    added_at: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """A page of the listing: ``rows`` are ``offset .. offset + len(rows)`` of ``total``
+    matching articles."""
+
+    rows: tuple[ArticleSummary, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a listing search, case-folded: an article matches when its title,
+    outlet, id or url contains every one of them."""
+    return query.casefold().split()
+
+
+def check_listing(sort: str, limit: int, offset: int) -> None:
+    if sort not in LISTING_SORTS:
+        raise ValueError(f"sort must be one of {', '.join(LISTING_SORTS)}, not {sort!r}")
+    if limit < 1 or offset < 0:
+        raise ValueError(f"limit must be >= 1 and offset >= 0 (got {limit}, {offset})")
+
+
+def _fold(value: str | None) -> str:
+    return (value or "").casefold()
 
 
 def _now() -> str:
@@ -340,6 +399,45 @@ class Store:
                 "ORDER BY source"
             ).fetchall()
         return [row[0] for row in rows]
+
+    def list_articles(
+        self,
+        query: str = "",
+        sort: str = "published_at",
+        descending: bool = True,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> ArticlePage:
+        """A page of the ready articles for a table: those whose title, outlet, id or url
+        contains every word of ``query`` (any case), sorted by ``sort`` (one of
+        ``LISTING_SORTS``; ties by id), ``limit`` rows from ``offset``. The database does the
+        search, sort and paging (indexes per sort key), so a page costs the same at 25,000
+        articles as at 25; bodies are never read."""
+        check_listing(sort, limit, offset)
+        if not self.exists():
+            return ArticlePage(rows=(), total=0, offset=offset, limit=limit)
+        words = search_words(query)
+        where = "state = 'ready'"
+        if words:
+            haystack = "aqa_fold(title || char(10) || source || char(10) || id || char(10) || url)"
+            where += "".join(f" AND instr({haystack}, ?) > 0" for _ in words)
+        direction = "DESC" if descending else "ASC"
+        order = f"{_LISTING_ORDER[sort]} {direction}, id {direction}"
+        with self._lock:
+            self.db.create_function("aqa_fold", 1, _fold, deterministic=True)
+            total = self.db.execute(f"SELECT COUNT(*) FROM articles WHERE {where}", words)
+            count = int(total.fetchone()[0])
+            rows = self.db.execute(
+                "SELECT id, title, source, url, published_at, n_chunks, added_at, origin"
+                f" FROM articles WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                [*words, limit, offset],
+            ).fetchall()
+        return ArticlePage(
+            rows=tuple(ArticleSummary(*row) for row in rows),
+            total=count,
+            offset=offset,
+            limit=limit,
+        )
 
     # -- writing -------------------------------------------------------------------------
 
