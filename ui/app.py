@@ -1,40 +1,49 @@
-"""The Gradio chat: layout and wiring only. Answers come from ``qa``, formatting from ``render``.
+"""The Gradio app: layout and wiring only. Answers come from ``qa``, formatting from
+``render``, a session's assistant from ``session``.
 
-Per-user data (the questions and their answers) lives in ``gr.State``; the one
-``Assistant`` is shared by every user and holds none.
+Per-user data (the questions and their answers, the settings, an API key) lives in
+``gr.State``; the app's ``Assistant`` and those derived from it for the sessions' settings are
+shared by every user and hold none.
 
 No ``from __future__ import annotations`` here: Gradio finds the ``gr.SelectData`` argument
 of a callback by its evaluated annotation.
 """
 
+import datetime as dt
+import ipaddress
 import logging
 import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from index.errors import ArticleQAError
+from qa.answer import Answer
 from qa.assistant import Assistant
 from qa.config import Settings
 from ui import render
+from ui.library import build_library
+from ui.session import (
+    ANSWER_MODES,
+    SAMPLE_EXAMPLES,
+    Assistants,
+    Choices,
+    example_questions,
+    stream_answer,
+)
 
 if TYPE_CHECKING:
     import gradio as gr
-    from gradio.components.chatbot import ExampleMessage
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["SAMPLE_EXAMPLES", "build_app", "exposure_warning", "launch", "serve", "warm_up"]
+
 TITLE = "article-qa"
 DESCRIPTION = "Ask about your news articles; every sentence of the answer is quoted and cited."
-
-# Shown as example cards in the empty chat when the store holds the sample collection
-# (question, id of the sample article that answers it).
-SAMPLE_EXAMPLES: tuple[tuple[str, str], ...] = (
-    (
-        "How much is the Gull Point desalination plant expected to cost in total?",
-        "desal-plant-cost-overrun",
-    ),
-    ("Who won the presidential runoff in Estravia?", "election-runoff-result"),
-    ("When did the rail strike end?", "rail-strike-settlement"),
-)
+CONCURRENCY = 3  # questions answered at once (each holds a worker thread and some CPU)
+REVEAL_SECONDS = 0.12  # pause between the sentences of an extractive answer as it streams
 
 
 def _no_analytics() -> None:
@@ -44,44 +53,126 @@ def _no_analytics() -> None:
 
 def _header(count: int) -> str:
     if count == 0:
-        status = "No articles indexed yet: run `article-qa ingest PATH`, then reload this page."
+        status = (
+            "No articles indexed yet: add some in the Library tab or run `article-qa ingest PATH`."
+        )
     else:
         status = f"{count} article{'s' if count != 1 else ''} indexed."
     return f"# {TITLE}\n{DESCRIPTION} {status}"
 
 
-def _examples(assistant: Assistant) -> list["ExampleMessage"]:
-    """The sample questions, only when every article they need is in the store."""
-    wanted = [article_id for _, article_id in SAMPLE_EXAMPLES]
+def _outlets(qa: Assistant) -> list[str]:
     try:
-        found = assistant.store.get_many(wanted) if assistant.store.exists() else {}
-    except ArticleQAError:
+        return qa.store.sources() if qa.store.exists() else []
+    except ArticleQAError as exc:
+        logger.warning("no outlets for the filter: %s", exc)
         return []
-    if len(found) != len(wanted):
-        return []
-    return [{"text": question} for question, _ in SAMPLE_EXAMPLES]
+
+
+def _settings_note(choices: Choices, key_set: bool) -> str:
+    """The session's settings in one line (markdown; what the user typed is escaped)."""
+    mode = f"Answers: {choices.answer_mode}"
+    if choices.answer_mode == "openai":
+        server = choices.llm_base_url or "no server URL yet"
+        model = choices.llm_model or "no model yet"
+        mode += f" ({render.escape_markdown(server)}, {render.escape_markdown(model)})"
+    parts = [mode, f"{choices.k} passages"]
+    parts.append("reranking on" if choices.reranker != "none" else "reranking off")
+    if key_set:
+        parts.append("an API key is set for this session (not shown)")
+    return " · ".join(parts)
+
+
+def _history(turns: list[render.Turn]) -> list[dict[str, str]]:
+    """The earlier answered turns, for follow-ups."""
+    return [
+        {"question": t.question, "answer": t.answer.text, "searched": t.answer.searched}
+        for t in turns
+        if t.answer is not None
+    ]
+
+
+def _bodies(qa: Assistant, answer: Answer) -> dict[str, str]:
+    """The cleaned bodies of the cited articles (for "Open article")."""
+    ids = [c.article_id for c in answer.citations]
+    if not ids:
+        return {}
+    try:
+        return {i: rec.article.body for i, rec in qa.store.get_many(ids).items()}
+    except ArticleQAError as exc:
+        logger.warning("cited articles not readable: %s", exc)
+        return {}
 
 
 def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blocks":
-    """The chat app for the store in ``settings`` (launch it with :func:`launch`)."""
+    """The app for the store in ``settings`` (launch it with :func:`launch`)."""
     _no_analytics()
     import gradio as gr
 
     qa = assistant if assistant is not None else Assistant(settings)
+    assistants = Assistants(qa)
+    defaults = assistants.default
 
-    def chat(question: str, turns: list[render.Turn] | None) -> tuple[Any, ...]:
-        """One turn: (chat messages, sources panel, turns state, textbox)."""
+    def respond(
+        question: str,
+        turns: list[render.Turn] | None,
+        outlets: list[str] | None,
+        since: str,
+        until: str,
+        recent: bool,
+        choices: dict[str, Any] | None,
+        api_key: str | None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """One turn, streamed: (chat messages, sources panel, turns state, textbox, copy text)."""
         turns = list(turns or [])
-        try:
-            answer = qa.ask(question)
-        except ArticleQAError as exc:
-            if not (question or "").strip():
-                gr.Warning(str(exc))
-                return gr.skip(), gr.skip(), gr.skip(), ""
-            turns.append(render.Turn(question, error=str(exc)))
-            return render.chat_messages(turns), render.error_html(str(exc)), turns, question
-        turns.append(render.Turn(question, answer=answer))
-        return render.chat_messages(turns), render.sources_html(answer), turns, ""
+        text = (question or "").strip()
+        if not text:
+            gr.Warning("The question is empty: type what you want to know.")
+            yield gr.skip(), gr.skip(), gr.skip(), "", gr.skip()
+            return
+        pending: list[Any] = render.chat_messages(turns)
+        pending.append({"role": "user", "content": render.question_markdown(text)})
+
+        def find(on_token: Callable[[str], None]) -> Answer:
+            chosen = assistants.get(Choices.from_dict(choices), api_key or "")
+            return chosen.chat(
+                text,
+                _history(turns),
+                sources=outlets or None,
+                since=(since or "").strip() or None,
+                until=(until or "").strip() or None,
+                reference_date=dt.date.today() if recent else None,
+                on_token=on_token,
+            )
+
+        written = ""
+        for kind, value in stream_answer(find):
+            if kind == "partial":
+                written = value
+                partial = {"role": "assistant", "content": render.streaming_markdown(written)}
+                yield [*pending, partial], gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        if kind == "error":
+            turns.append(render.Turn(text, error=value))
+            yield render.chat_messages(turns), render.error_html(value), turns, question, ""
+            return
+        answer: Answer = value
+        sources = render.sources_html(answer, _bodies(qa, answer))
+        if not written:  # extractive: show it sentence by sentence
+            for part in render.revealed(answer)[:-1]:
+                content = render.answer_markdown(part) + render.CURSOR
+                yield (
+                    [*pending, {"role": "assistant", "content": content}],
+                    sources,
+                    gr.skip(),
+                    gr.skip(),
+                    gr.skip(),
+                )
+                time.sleep(REVEAL_SECONDS)
+        used = render.filter_labels(
+            outlets or [], (since or "").strip(), (until or "").strip(), recent
+        )
+        turns.append(render.Turn(text, answer=answer, filters=tuple(used)))
+        yield render.chat_messages(turns), sources, turns, "", render.answer_plain_text(answer)
 
     def echo(question: str, turns: list[render.Turn] | None) -> list[Any]:
         """The chat with the new question in it, shown while its answer is being found."""
@@ -90,102 +181,326 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blo
             messages.append({"role": "user", "content": render.question_markdown(question)})
         return messages
 
-    def ask(question: str) -> dict[str, Any]:
-        """The answer as JSON (the shape of `article-qa ask --json`)."""
+    def stopped(question: str, turns: list[render.Turn] | None) -> tuple[Any, ...]:
+        """Stop pressed: the question stays in the chat, marked as stopped."""
+        if not (question or "").strip():  # no answer under way (a finished one empties it)
+            return gr.skip(), gr.skip(), gr.skip()
+        turns = [*(turns or []), render.Turn(question.strip(), stopped=True)]
+        return render.chat_messages(turns), render.empty_html(), turns
+
+    def retry(turns: list[render.Turn] | None) -> tuple[Any, ...]:
+        """Take the last question back out of the chat and put it in the textbox again."""
+        turns = list(turns or [])
+        if not turns:
+            gr.Warning("Nothing to retry yet: ask a question first.")
+            return gr.skip(), gr.skip(), gr.skip()
+        last = turns.pop()
+        return last.question, turns, echo(last.question, turns)
+
+    def ask(
+        question: str,
+        history: list[list[str]] | None = None,
+        sources: list[str] | None = None,
+        since: str = "",
+        until: str = "",
+        k: int = 0,
+    ) -> dict[str, Any]:
+        """The answer as JSON (the shape of `article-qa ask --json`). ``history`` holds the
+        earlier ``[question, answer]`` pairs of a conversation (for follow-ups); ``sources``
+        keeps those outlets, ``since``/``until`` (YYYY-MM-DD) that date range; ``k`` (0: the
+        default) is the number of passages returned."""
         try:
-            return qa.ask(question).to_dict()
+            chosen = assistants.get(replace(defaults, k=k) if k else defaults)
+            return chosen.chat(
+                question,
+                [(str(pair[0]), str(pair[1])) for pair in history or [] if len(pair) == 2],
+                sources=sources or None,
+                since=since.strip() or None,
+                until=until.strip() or None,
+            ).to_dict()
         except ArticleQAError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
 
-    def clear() -> tuple[list[Any], str, list[render.Turn], str]:
-        return [], render.empty_html(), [], ""
+    def clear() -> tuple[list[Any], str, list[render.Turn], str, str]:
+        return [], render.empty_html(), [], "", ""
 
     def example_text(evt: gr.SelectData) -> str:
         value = evt.value
         return str(value.get("text", "")) if isinstance(value, dict) else str(value)
 
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
-        # This user's questions and answers; the panel shows the last answer's sources.
-        turns_state = gr.State([])
-        header = gr.Markdown(_header(qa.store.count()), elem_id="aqa-header")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=360):
-                chatbot = gr.Chatbot(
-                    label="Answers",
-                    height=520,
-                    latex_delimiters=[],
-                    feedback_options=None,
-                    buttons=[],  # "copy" would copy the escaped markdown, backslashes and all
-                    examples=_examples(qa) or None,
-                    placeholder="Ask a question about the indexed articles.",
-                    elem_id="aqa-chat",
-                )
-                with gr.Row():
-                    question = gr.Textbox(
-                        placeholder="e.g. When did the rail strike end?",
-                        show_label=False,
-                        container=False,
-                        scale=5,
-                        max_lines=4,
-                        autofocus=True,
-                        elem_id="aqa-question",
-                    )
-                    ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80)
-            with gr.Column(scale=2, min_width=320):
-                gr.Markdown("### Sources")
-                sources = gr.HTML(
-                    render.empty_html(), js_on_load=None, elem_id="aqa-sources", max_height=540
-                )
+    def save_choices(
+        mode: str, base_url: str, model: str, k: float, rerank: bool, key: str | None
+    ) -> tuple[dict[str, Any], str, Any]:
+        choices = Choices(
+            answer_mode=mode,
+            llm_base_url=(base_url or "").strip(),
+            llm_model=(model or "").strip(),
+            k=int(k),
+            reranker="sentence" if rerank else "none",
+        )
+        note = _settings_note(choices, bool(key))
+        return choices.changes(), note, gr.update(visible=mode == "openai")
 
-        # A question shows in the chat at once (echo); then its answer is found (chat, also the
-        # /chat API). One question at a time: the model is shared.
-        state = [question, turns_state]
-        turn_outputs = [chatbot, sources, turns_state, question]
+    def save_key(
+        typed: str, choices: dict[str, Any] | None, current: str | None
+    ) -> tuple[str, str, str]:
+        """Keep the typed key in this session's state; the field is emptied, never refilled
+        (leaving the field empty keeps the key set before; "Forget the key" drops it)."""
+        key = (typed or "").strip() or (current or "")
+        return key, "", _settings_note(Choices.from_dict(choices), bool(key))
+
+    def forget_key(choices: dict[str, Any] | None) -> tuple[str, str, str]:
+        return "", "", _settings_note(Choices.from_dict(choices), False)
+
+    def filter_chips(outlets: list[str] | None, since: str, until: str, recent: bool) -> str:
+        return render.filters_html(
+            outlets or [], (since or "").strip(), (until or "").strip(), recent
+        )
+
+    def on_load() -> tuple[Any, ...]:
+        """The header, example questions and outlets, as the store is now."""
+        questions = example_questions(qa)
+        return (
+            _header(qa.store.count()),
+            gr.update(examples=[{"text": q} for q in questions] or None),
+            gr.update(choices=_outlets(qa)),
+        )
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
+        # This user's questions and answers, settings and API key (server-side only).
+        turns_state = gr.State([])
+        choices_state = gr.State(defaults.changes())
+        key_state = gr.State("")
+        header = gr.Markdown(_header(qa.store.count()), elem_id="aqa-header")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat") as chat_tab, gr.Row(equal_height=False):
+                with gr.Column(scale=3, min_width=360):
+                    chatbot = gr.Chatbot(
+                        label="Answers",
+                        height=520,
+                        latex_delimiters=[],
+                        feedback_options=None,
+                        buttons=[],  # "copy" would copy escaped markdown: see "Copy answer"
+                        examples=[{"text": q} for q in example_questions(qa)] or None,
+                        placeholder="Ask a question about the indexed articles.",
+                        elem_id="aqa-chat",
+                    )
+                    chips = gr.HTML(render.filters_html(), elem_id="aqa-chips", js_on_load=None)
+                    with gr.Row():
+                        question = gr.Textbox(
+                            placeholder="e.g. When did the rail strike end?",
+                            show_label=False,
+                            container=False,
+                            scale=5,
+                            max_lines=4,
+                            autofocus=True,
+                            elem_id="aqa-question",
+                        )
+                        ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+                        stop_button = gr.Button("Stop", variant="secondary", scale=1, min_width=70)
+                    with gr.Row():
+                        retry_button = gr.Button("Retry", size="sm", elem_id="aqa-retry")
+                        copy_button = gr.Button(
+                            "Copy answer with sources", size="sm", elem_id="aqa-copy"
+                        )
+                        clear_button = gr.Button(
+                            "Clear conversation", size="sm", elem_id="aqa-clear"
+                        )
+                    copy_text = gr.Textbox(visible=False, elem_id="aqa-copy-text")
+                    with gr.Accordion("Filters", open=False, elem_id="aqa-filters"):
+                        with gr.Row():
+                            outlets = gr.Dropdown(
+                                choices=_outlets(qa),
+                                multiselect=True,
+                                label="Outlets",
+                                elem_id="aqa-outlets",
+                                scale=2,
+                            )
+                            since = gr.Textbox(
+                                value="",
+                                label="From",
+                                placeholder="YYYY-MM-DD",
+                                elem_id="aqa-since",
+                            )
+                            until = gr.Textbox(
+                                value="",
+                                label="Until",
+                                placeholder="YYYY-MM-DD",
+                                elem_id="aqa-until",
+                            )
+                        recent = gr.Checkbox(
+                            False,
+                            label="Prefer recent articles (the two weeks before today)",
+                            elem_id="aqa-recent",
+                        )
+                    with gr.Accordion("Settings", open=False, elem_id="aqa-settings"):
+                        mode = gr.Radio(
+                            list(ANSWER_MODES),
+                            value=defaults.answer_mode,
+                            label="Answer mode",
+                            info="extractive: quoted sentences, offline; local: the model "
+                            "configured on the server; openai: any OpenAI-compatible server",
+                            elem_id="aqa-mode",
+                        )
+                        with gr.Group(visible=defaults.answer_mode == "openai") as server_box:
+                            base_url = gr.Textbox(
+                                defaults.llm_base_url,
+                                label="Server base URL",
+                                placeholder="http://127.0.0.1:8080/v1",
+                                elem_id="aqa-base-url",
+                            )
+                            model = gr.Textbox(
+                                defaults.llm_model, label="Model", elem_id="aqa-model"
+                            )
+                            api_key = gr.Textbox(
+                                label="API key (kept for this session only, never shown)",
+                                type="password",
+                                placeholder="press Enter to set",
+                                elem_id="aqa-api-key",
+                            )
+                            forget = gr.Button("Forget the key", size="sm")
+                        with gr.Row():
+                            k = gr.Slider(
+                                1,
+                                10,
+                                value=defaults.k,
+                                step=1,
+                                label="Passages (k)",
+                                elem_id="aqa-k",
+                            )
+                            rerank = gr.Checkbox(
+                                value=defaults.reranker != "none",
+                                label="Rerank passages (slower)",
+                                elem_id="aqa-rerank",
+                            )
+                        settings_note = gr.Markdown(
+                            _settings_note(defaults, False), elem_id="aqa-settings-note"
+                        )
+                with gr.Column(scale=2, min_width=320):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(
+                        render.empty_html(),
+                        js_on_load=render.SOURCES_JS,
+                        elem_id="aqa-sources",
+                        max_height=640,
+                    )
+            with gr.Tab("Library", id="library"):
+                build_library(qa)
+
+        # A question shows in the chat at once (echo); then its answer streams in (respond,
+        # also the /chat API). CONCURRENCY questions are answered at once.
+        inputs = [question, turns_state, outlets, since, until, recent, choices_state, key_state]
+        outputs = [chatbot, sources, turns_state, question, copy_text]
         quick: dict[str, Any] = {"queue": False, "show_progress": "hidden"}
+        answering: dict[str, Any] = {"show_progress_on": chatbot, "concurrency_id": "qa"}
         asked = gr.on(
             [ask_button.click, question.submit],
             echo,
-            state,
+            [question, turns_state],
             chatbot,
             api_visibility="private",
             **quick,
+        ).then(respond, inputs, outputs, api_name="chat", **answering)
+        picked = (
+            chatbot.example_select(example_text, None, question, api_visibility="private", **quick)
+            .then(echo, [question, turns_state], chatbot, api_visibility="private", **quick)
+            .then(respond, inputs, outputs, api_visibility="private", **answering)
         )
-        asked.then(
-            chat,
-            state,
-            turn_outputs,
-            show_progress_on=chatbot,
-            concurrency_id="qa",
-            api_name="chat",
-        )
-        picked = chatbot.example_select(
-            example_text, None, question, api_visibility="private", **quick
-        ).then(echo, state, chatbot, api_visibility="private", **quick)
-        picked.then(
-            chat,
-            state,
-            turn_outputs,
-            show_progress_on=chatbot,
-            concurrency_id="qa",
+        retried = retry_button.click(
+            retry, turns_state, [question, turns_state, chatbot], api_visibility="private", **quick
+        ).then(respond, inputs, outputs, api_visibility="private", **answering)
+        stop_button.click(
+            stopped,
+            [question, turns_state],
+            [chatbot, sources, turns_state],
+            cancels=[asked, picked, retried],
             api_visibility="private",
+            **quick,
         )
-        # The chat's own bin icon empties the chat; forget the history and sources with it.
-        chatbot.clear(clear, outputs=turn_outputs, queue=False, api_visibility="private")
+        copy_button.click(None, copy_text, None, js=render.COPY_JS, api_visibility="private")
+        # The chat's own bin icon and the Clear button forget the history and sources.
+        clear_outputs = [chatbot, sources, turns_state, question, copy_text]
+        answers = [asked, picked, retried]  # clearing also stops an answer under way
+        for cleared in (chatbot.clear, clear_button.click):
+            cleared(clear, None, clear_outputs, cancels=answers, api_visibility="private", **quick)
+
+        filter_inputs = [outlets, since, until, recent]
+        gr.on(
+            [outlets.change, since.change, until.change, recent.change],
+            filter_chips,
+            filter_inputs,
+            chips,
+            api_visibility="private",
+            **quick,
+        )
+        setting_inputs = [mode, base_url, model, k, rerank, key_state]
+        gr.on(
+            [mode.change, base_url.change, model.change, k.change, rerank.change],
+            save_choices,
+            setting_inputs,
+            [choices_state, settings_note, server_box],
+            api_visibility="private",
+            **quick,
+        )
+        gr.on(
+            [api_key.submit, api_key.blur],
+            save_key,
+            [api_key, choices_state, key_state],
+            [key_state, api_key, settings_note],
+            api_visibility="private",
+            **quick,
+        )
+        forget.click(
+            forget_key,
+            choices_state,
+            [key_state, api_key, settings_note],
+            api_visibility="private",
+            **quick,
+        )
         gr.api(ask, api_name="ask", concurrency_id="qa")
-        # Articles ingested while the app runs count from the next page load.
-        demo.load(
-            lambda: _header(qa.store.count()), None, header, api_visibility="private", queue=False
-        )
-    demo.queue()
+        # Articles added in the Library count at the next page load or return to the chat.
+        for loaded in (demo.load, chat_tab.select):
+            loaded(on_load, None, [header, chatbot, outlets], api_visibility="private", queue=False)
+    demo.queue(default_concurrency_limit=CONCURRENCY)
     return demo
 
 
+Credentials = Sequence[tuple[str, str]]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: assume others can reach it
+
+
+def exposure_warning(host: str, auth: Credentials | None) -> str | None:
+    """What to tell the user when the app would be open to the network without a password."""
+    if auth or is_loopback(host):
+        return None
+    return (
+        f"serving on {host} without --auth: anyone who can reach this machine can ask "
+        "questions and read the stored articles. Add --auth USER:PASS or --auth-file FILE, "
+        "or keep the default --host 127.0.0.1."
+    )
+
+
 def launch(
-    demo: "gr.Blocks", host: str = "127.0.0.1", port: int = 7860, *, block: bool = True
+    demo: "gr.Blocks",
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    *,
+    block: bool = True,
+    auth: Credentials | None = None,
 ) -> str:
     """Start the server (no share link, no analytics); returns the local url.
 
-    With ``block=False`` it returns once the server is up (for tests); stop it with
+    ``auth`` is a list of ``(user, password)`` pairs that may log in (none: no login). With
+    ``block=False`` it returns once the server is up (for tests); stop it with
     ``demo.close()``.
     """
     _no_analytics()
@@ -201,17 +516,27 @@ def launch(
         theme=gr.themes.Default(primary_hue="indigo", secondary_hue="slate", neutral_hue="slate"),
         footer_links=["api"],
         show_error=False,
+        auth=list(auth) if auth else None,
+        auth_message="article-qa: log in with the user name and password you were given."
+        if auth
+        else None,
     )
     return str(demo.local_url)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """``article-qa serve``: load the embedding model, then serve the chat until Ctrl-C."""
+def serve(
+    settings: Settings,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: Credentials | None = None,
+) -> None:
+    """``article-qa serve``: load the embedding model, then serve the app until Ctrl-C (the
+    command warns first, with :func:`exposure_warning`, when that is open to the network)."""
     assistant = Assistant(settings)
     demo = build_app(settings, assistant)
     warm_up(assistant)
     logger.info("serving %s on http://%s:%d", settings.store, host, port)
-    launch(demo, host, port)
+    launch(demo, host, port, auth=auth)
 
 
 def warm_up(assistant: Assistant) -> None:

@@ -13,8 +13,8 @@ import html
 import logging
 import re
 import string
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from qa.answer import Answer, Citation
@@ -97,6 +97,88 @@ CSS = """
   color: var(--body-text-color);
 }
 a.aqa-marker:hover { text-decoration: underline; }
+.aqa-phrase { font-weight: 700; }
+.aqa-article { margin-top: 8px; font-size: 0.85em; }
+.aqa-article summary { cursor: pointer; color: var(--link-text-color); width: fit-content; }
+.aqa-article-body {
+  margin-top: 6px;
+  max-height: 320px;
+  overflow-y: auto;
+  padding: 8px 10px;
+  border-radius: 8px;
+  border: 1px solid var(--border-color-primary);
+  background: var(--background-fill-secondary);
+  white-space: pre-line;
+  line-height: 1.55;
+  color: var(--body-text-color);
+}
+.aqa-article-body mark { background: #fde68a; color: #1f2937; border-radius: 3px; }
+.aqa-article-body sup { font-weight: 700; margin-right: 2px; }
+.aqa-flagged {
+  border: 1px solid #f59e0b;
+  border-radius: 10px;
+  padding: 10px 14px;
+  font-size: 0.85em;
+  color: var(--body-text-color);
+}
+.aqa-flagged-head { font-weight: 600; margin-bottom: 4px; }
+.aqa-flagged ul { margin: 0; padding-left: 18px; }
+.aqa-flag-reason, .aqa-flag-cites { color: var(--body-text-color-subdued); }
+.aqa-status { font-size: 0.78em; color: var(--body-text-color-subdued); margin-top: 2px; }
+.aqa-notice {
+  font-size: 0.85em;
+  padding: 6px 10px;
+  margin: 4px 0;
+  border-radius: 8px;
+  border: 1px solid #f59e0b;
+  background: rgba(245, 158, 11, 0.08);
+}
+.aqa-searched { font-size: 0.8em; color: var(--body-text-color-subdued); margin: 2px 0; }
+.aqa-searched summary { cursor: pointer; width: fit-content; }
+.aqa-searched-text { font-style: italic; }
+.aqa-read { font-size: 0.8em; color: var(--body-text-color-subdued); }
+.aqa-read summary { cursor: pointer; width: fit-content; }
+.aqa-read ol { margin: 4px 0 0; padding-left: 20px; }
+.aqa-read-meta { color: var(--body-text-color-subdued); }
+.aqa-chips { display: flex; flex-wrap: wrap; gap: 6px; font-size: 0.8em; min-height: 1.6em; }
+.aqa-chips { align-items: center; padding: 0 4px; }
+.aqa-chips-label, .aqa-chips-none { color: var(--body-text-color-subdued); }
+.aqa-chip {
+  padding: 1px 10px;
+  border-radius: 999px;
+  background: var(--color-accent-soft);
+  color: var(--body-text-color);
+  border: 1px solid var(--border-color-accent);
+}
+"""
+
+# Runs once when the sources panel loads (our code, never article text): opening an article
+# scrolls it to the cited sentence.
+SOURCES_JS = """
+element.addEventListener('toggle', (event) => {
+  const details = event.target;
+  if (!details.open || !details.classList || !details.classList.contains('aqa-article')) return;
+  const mark = details.querySelector('mark');
+  const box = details.querySelector('.aqa-article-body');
+  if (mark && box) box.scrollTop = Math.max(0, mark.offsetTop - box.offsetTop - 40);
+}, true);
+"""
+
+# Copies the answer and its sources (the hidden textbox's plain text) to the clipboard.
+COPY_JS = """
+(text) => {
+  if (!text) return;
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text);
+  } else {
+    const area = document.createElement('textarea');
+    area.value = text;
+    document.body.appendChild(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  }
+}
 """
 
 
@@ -159,6 +241,87 @@ def error_markdown(message: str) -> str:
     return f"**Could not answer:** {escape_markdown(message)}"
 
 
+STOPPED_MARKDOWN = "*Stopped.*"
+CURSOR = " ▍"
+
+# What each Answer.mode says under the answer (short: it must not compete with the answer).
+MODE_LABELS = {
+    "extractive": "Quoted from the articles",
+    "generative": "Written by a language model, checked against the sources",
+    "extractive-fallback": "Quoted from the articles (the model's answer was not used)",
+}
+
+
+def checks_summary(answer: Answer) -> str:
+    """The citation check's verdict in a few words ("" when nothing was checked)."""
+    checks = list(answer.checks)
+    if not checks:
+        return ""
+    kept = sum(1 for c in checks if getattr(c, "verdict", "") == "supported")
+    removed = len(checks) - kept
+    noun = "sentence" if len(checks) == 1 else "sentences"
+    if not removed:
+        return f"all {len(checks)} {noun} supported"
+    return f"{kept} of {len(checks)} {noun} supported, {removed} removed (see Sources)"
+
+
+def status_html(answer: Answer, filters: Sequence[str] = ()) -> str:
+    """The unobtrusive line under an answer: mode, check verdict, notice and, for a
+    follow-up, a collapsible note with the stand-alone question that was searched; the
+    ``filters`` the question was asked with (chip labels) end the line. An HTML
+    block (Gradio's markdown passes it through its sanitizer); every text in it is escaped."""
+    parts: list[str] = []
+    if answer.notice:
+        parts.append(
+            f'<div class="aqa-notice" role="status">&#9888; {_inline(answer.notice)}</div>'
+        )
+    if answer.searched and answer.searched != answer.question:
+        parts.append(
+            '<details class="aqa-searched"><summary>Searched as</summary>'
+            f'<span class="aqa-searched-text">{_inline(answer.searched)}</span></details>'
+        )
+    label = MODE_LABELS.get(answer.mode, answer.mode)
+    verdict = checks_summary(answer)
+    line = " · ".join(_inline(x) for x in (label, verdict, *filters) if x)
+    parts.append(
+        f'<div class="aqa-status aqa-mode-{_e(answer.mode)}" '
+        f'title="answer mode: {_e(answer.mode)}">{line}</div>'
+    )
+    return "".join(parts)
+
+
+def answer_message(answer: Answer, *, link: bool = True, filters: Sequence[str] = ()) -> str:
+    """The whole chat message of an answer: the text with its markers, then its status."""
+    return f"{answer_markdown(answer, link=link)}\n\n{status_html(answer, filters)}"
+
+
+def streaming_markdown(partial: str) -> str:
+    """What a language model has written so far (before the check), inert, with a cursor."""
+    return escape_markdown(partial) + CURSOR
+
+
+def revealed(answer: Answer) -> list[Answer]:
+    """The answer cut after each cited sentence (for showing an extractive answer as it
+    streams in); the last item is the whole answer."""
+    cuts = [m.end() for m in _MARKER.finditer(answer.text)]
+    prefixes = [answer.text[:cut] for cut in cuts if cut < len(answer.text.rstrip())]
+    return [replace(answer, text=p) for p in prefixes] + [answer]
+
+
+def answer_plain_text(answer: Answer) -> str:
+    """The answer and its sources as plain text, for the clipboard (not markup)."""
+    lines = [answer.text.strip()]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in sorted(answer.citations, key=lambda c: c.n):
+            meta = ", ".join(x for x in (c.source, format_date(c.published_at)) if x)
+            head = f"[{c.n}] {c.title or 'Untitled article'}" + (f" ({meta})" if meta else "")
+            if safe_link(c.url) is not None:
+                head += f" {c.url.strip()}"
+            lines += [head, f'    "{c.quote}"']
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Turn:
     """One question of a chat and what came of it: an answer, or an error message."""
@@ -166,6 +329,8 @@ class Turn:
     question: str
     answer: Answer | None = None
     error: str | None = None
+    stopped: bool = False  # the user pressed Stop before the answer came
+    filters: tuple[str, ...] = ()  # the filters it was asked with, as chip labels
 
 
 def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
@@ -174,7 +339,9 @@ def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
     messages: list[dict[str, str]] = []
     for i, turn in enumerate(turns):
         if turn.answer is not None:
-            reply = answer_markdown(turn.answer, link=i == len(turns) - 1)
+            reply = answer_message(turn.answer, link=i == len(turns) - 1, filters=turn.filters)
+        elif turn.stopped:
+            reply = STOPPED_MARKDOWN
         else:
             reply = error_markdown(turn.error or "")
         messages.append({"role": "user", "content": question_markdown(turn.question)})
@@ -187,6 +354,12 @@ def chat_messages(turns: Sequence[Turn]) -> list[dict[str, str]]:
 
 def _e(text: str) -> str:
     return html.escape(text, quote=True)
+
+
+def _inline(text: str) -> str:
+    """Escaped, on one line: inside a chat message's HTML block a blank line would end the
+    block and let the rest be read as markdown."""
+    return _e(" ".join(text.split()))
 
 
 def safe_link(url: str) -> tuple[str, str] | None:
@@ -225,24 +398,70 @@ def _quote_span(c: Citation) -> tuple[int, int] | None:
     return None
 
 
-def _passage_html(passage: str, citations: Iterable[Citation]) -> str:
-    """The passage, escaped, with each citation's sentence in a ``<mark id="quote-n">``."""
-    spans = sorted(
-        (span[0], span[1], c.n) for c in citations if (span := _quote_span(c)) is not None
-    )
+def _phrase_span(c: Citation) -> tuple[int, int] | None:
+    """The short answer phrase's offsets in the quote, when there is a valid one."""
+    phrase = getattr(c, "phrase", None)
+    if phrase is None:
+        return None
+    s, e = phrase
+    return (s, e) if 0 <= s < e <= len(c.quote) else None
+
+
+def _mark_html(text: str, c: Citation, mark_id: str | None) -> str:
+    """One cited sentence in a ``<mark>``, its short answer phrase (if any) in bold."""
+    inner = _e(text)
+    span = _phrase_span(c) if text == c.quote else None
+    if span is not None:
+        s, e = span
+        inner = f'{_e(text[:s])}<strong class="aqa-phrase">{_e(text[s:e])}</strong>{_e(text[e:])}'
+    id_attr = f' id="{mark_id}"' if mark_id else ""
+    return f'<mark{id_attr} data-n="{c.n}">{inner}</mark>'
+
+
+def _marked_html(
+    text: str, spans: Iterable[tuple[int, int, Citation]], *, ids: bool, numbers: bool
+) -> str:
+    """``text``, escaped, with each ``(start, end, citation)`` span marked (overlaps skipped)."""
     out: list[str] = []
     pos = 0
-    for s, e, n in spans:
+    for s, e, c in sorted(spans, key=lambda x: (x[0], x[1], x[2].n)):
         if s < pos:  # overlaps the previous mark: leave it unmarked
             continue
-        out.append(_e(passage[pos:s]))
-        out.append(f'<sup>{n}</sup><mark id="quote-{n}">{_e(passage[s:e])}</mark>')
+        out.append(_e(text[pos:s]))
+        if numbers:
+            out.append(f"<sup>{c.n}</sup>")
+        out.append(_mark_html(text[s:e], c, f"quote-{c.n}" if ids else None))
         pos = e
-    out.append(_e(passage[pos:]))
+    out.append(_e(text[pos:]))
     return "".join(out)
 
 
-def _card_html(group: list[Citation]) -> str:
+def _passage_html(passage: str, citations: Iterable[Citation]) -> str:
+    """The passage, escaped, with each citation's sentence in a ``<mark id="quote-n">``."""
+    spans = [(span[0], span[1], c) for c in citations if (span := _quote_span(c)) is not None]
+    return _marked_html(passage, spans, ids=True, numbers=True)
+
+
+def _body_span(body: str, c: Citation) -> tuple[int, int] | None:
+    """Where the quote stands in the whole article body; ``None`` if it is not there."""
+    if 0 <= c.start < c.end <= len(body) and body[c.start : c.end] == c.quote:
+        return c.start, c.end
+    found = body.find(c.quote) if c.quote else -1
+    return (found, found + len(c.quote)) if found >= 0 else None
+
+
+def _article_html(body: str, group: Sequence[Citation]) -> str:
+    """The whole cleaned article, folded; opening it scrolls to the cited sentence (the
+    sources panel's ``js_on_load`` does that)."""
+    spans = [(span[0], span[1], c) for c in group if (span := _body_span(body, c)) is not None]
+    return (
+        '<details class="aqa-article"><summary>Open article</summary>'
+        f'<div class="aqa-article-body">{_marked_html(body, spans, ids=False, numbers=True)}'
+        "</div></details>"
+    )
+
+
+def _card_html(group: list[Citation], body: str | None = None) -> str:
     first = group[0]
     # The card is #source-<first n>; the other numbers it holds are anchors on their badges.
     nums = "".join(
@@ -270,6 +489,7 @@ def _card_html(group: list[Citation]) -> str:
         f'<div class="aqa-meta">{" · ".join(meta)}</div>'
         f'<p class="aqa-passage">{_passage_html(first.passage, group)}</p>'
         f"{_copies_html(first.copies)}"
+        f"{_article_html(body, group) if body else ''}"
         "</article>"
     )
 
@@ -293,12 +513,96 @@ def group_citations(citations: Iterable[Citation]) -> list[list[Citation]]:
     return list(groups.values())
 
 
-def sources_html(answer: Answer) -> str:
-    """The numbered sources: one card per cited passage, cited sentences marked."""
+def _flagged_html(answer: Answer) -> str:
+    """The sentences the citation check removed from a generated answer, and why."""
+    flagged = [c for c in answer.checks if getattr(c, "verdict", "supported") != "supported"]
+    if not flagged:
+        return ""
+    items = []
+    for check in flagged:
+        cited = [
+            answer.passages[n - 1].title or "Untitled article"
+            for n in getattr(check, "cited", ())
+            if 1 <= n <= len(answer.passages)
+        ]
+        where = ""
+        if cited:
+            where = f' <span class="aqa-flag-cites">· cites {_e("; ".join(cited))}</span>'
+        items.append(
+            f'<li data-verdict="{_e(check.verdict)}"><s>{_e(check.text)}</s> '
+            f'<span class="aqa-flag-reason">{_e(check.verdict)}'
+            f"{': ' + _e(check.reason) if check.reason else ''}</span>{where}</li>"
+        )
+    noun = "sentence" if len(flagged) == 1 else "sentences"
+    return (
+        '<section class="aqa-flagged"><div class="aqa-flagged-head">'
+        f"{len(flagged)} {noun} of the model's answer removed: not supported by its sources"
+        f"</div><ul>{''.join(items)}</ul></section>"
+    )
+
+
+def _read_html(answer: Answer) -> str:
+    """The passages the answer was drawn from (``k`` of them), folded."""
+    if not answer.passages:
+        return ""
+    items = []
+    for p in answer.passages:
+        meta = ", ".join(x for x in (p.source, format_date(p.published_at)) if x)
+        title = _e(p.title) if p.title else "Untitled article"
+        items.append(
+            f"<li>{title}"
+            + (f' <span class="aqa-read-meta">{_e(meta)}</span>' if meta else "")
+            + "</li>"
+        )
+    n = len(answer.passages)
+    return (
+        f'<details class="aqa-read" data-passages="{n}"><summary>Searched {n} '
+        f"passage{'s' if n != 1 else ''}</summary><ol>{''.join(items)}</ol></details>"
+    )
+
+
+def sources_html(answer: Answer, bodies: Mapping[str, str] | None = None) -> str:
+    """The numbered sources: one card per cited passage, cited sentences marked; with
+    ``bodies`` (article id -> cleaned body), each card can open its whole article."""
+    flagged = _flagged_html(answer)
     if not answer.citations:
-        return f'<div class="aqa-empty">{_e(ABSTAINED_TEXT)}</div>'
-    cards = "".join(_card_html(group) for group in group_citations(answer.citations))
-    return f'<div class="aqa-sources">{cards}</div>'
+        return f'<div class="aqa-empty">{_e(ABSTAINED_TEXT)}</div>{flagged}{_read_html(answer)}'
+    bodies = bodies or {}
+    cards = "".join(
+        _card_html(group, bodies.get(group[0].article_id))
+        for group in group_citations(answer.citations)
+    )
+    return f'<div class="aqa-sources">{cards}{flagged}{_read_html(answer)}</div>'
+
+
+def filter_labels(
+    sources: Sequence[str] = (), since: str = "", until: str = "", recent: bool = False
+) -> list[str]:
+    """The filters of a question in words, one per chip."""
+    labels = [f"Outlet: {s}" for s in sources]
+    if since and until:
+        labels.append(f"{since} to {until}")
+    elif since:
+        labels.append(f"From {since}")
+    elif until:
+        labels.append(f"Until {until}")
+    if recent:
+        labels.append("Prefer recent")
+    return labels
+
+
+def filters_html(
+    sources: Sequence[str] = (), since: str = "", until: str = "", recent: bool = False
+) -> str:
+    """The filters for the next question, as chips."""
+    labels = filter_labels(sources, since, until, recent)
+    chips = "".join(f'<span class="aqa-chip">{_e(label)}</span>' for label in labels)
+    if not chips:
+        chips = '<span class="aqa-chips-none">all articles</span>'
+    return (
+        '<div class="aqa-chips" aria-label="Filters for the next question">'
+        f'<span class="aqa-chips-label">Next question searches:</span>{chips}</div>'
+    )
 
 
 def empty_html(text: str = EMPTY_TEXT) -> str:

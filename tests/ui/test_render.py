@@ -8,6 +8,7 @@ import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -113,8 +114,10 @@ class Parsed(HTMLParser):
 PUNCT = r"!-/:-@\[-`{-~"  # the ASCII punctuation characters, as regex ranges
 INERT_MARKDOWN = re.compile(rf"(?:\\[{PUNCT}]|&(?:lt|gt|amp);|[^{PUNCT}\n])*")
 
-SAFE_TAGS = {"div", "article", "span", "time", "a", "p", "mark", "sup"}
+SAFE_TAGS = {"div", "article", "span", "time", "a", "p", "mark", "sup", "strong"}
+SAFE_TAGS |= {"details", "summary", "section", "ul", "ol", "li", "s"}
 SAFE_ATTRS = {"class", "id", "href", "target", "rel", "datetime", "data-article-id", "role"}
+SAFE_ATTRS |= {"data-n", "data-mode", "data-verdict", "data-passages", "title", "aria-label"}
 
 
 def assert_only_our_markup(fragment: str) -> Parsed:
@@ -185,7 +188,7 @@ def test_mark_wraps_exactly_the_quote() -> None:
     parsed = Parsed(out)
     assert parsed.marks == [QUOTE]
     before, _, after = PASSAGE.partition(QUOTE)
-    assert f'{html.escape(before)}<sup>1</sup><mark id="quote-1">' in out
+    assert f'{html.escape(before)}<sup>1</sup><mark id="quote-1" data-n="1">' in out
     assert f"</mark>{html.escape(after)}</p>" in out
 
 
@@ -311,7 +314,8 @@ def test_only_the_last_answer_links_to_the_sources_panel() -> None:
     assert 'href="#source-1"' not in messages[1]["content"]  # the panel shows other sources
     assert '<span class="aqa-marker">[1]</span>' in messages[1]["content"]
     assert "&lt;type&gt;" in messages[3]["content"]
-    assert messages[5]["content"] == render.answer_markdown(last)
+    assert messages[5]["content"] == render.answer_message(last)
+    assert messages[5]["content"].startswith(render.answer_markdown(last))
     assert 'href="#source-1"' in messages[5]["content"]
 
 
@@ -350,3 +354,180 @@ def test_copies_are_listed_and_escaped() -> None:
     html = sources_html(answer)
     assert "Same text in 2 other copies: copy-1, &lt;b&gt;copy-2&lt;/b&gt;" in html
     assert "<b>copy-2" not in html
+
+
+# -- the answer's status, the streamed text, the clipboard ------------------------------------
+
+
+def a_passage(article_id: str, title: str, published_at: str | None = None) -> Any:
+    from qa.retrieve import Passage
+
+    return Passage(
+        f"{article_id}-0",
+        article_id,
+        title,
+        "Wire",
+        "",
+        published_at,
+        0,
+        len(PASSAGE),
+        PASSAGE,
+        0.5,
+    )
+
+
+def checked(text: str, verdict: str, reason: str = "", cited: tuple[int, ...] = (1,)) -> object:
+    from qa.verify import SentenceCheck
+
+    return SentenceCheck(text, cited, verdict, reason)
+
+
+def test_status_shows_mode_verdict_notice_and_searched_question() -> None:
+    from dataclasses import replace
+
+    base = answer_of(citation())
+    plain = render.status_html(base)
+    assert "Quoted from the articles" in plain
+    assert "aqa-notice" not in plain and "aqa-searched" not in plain
+
+    passage = a_passage("a", "<b>Budget</b> story")
+    generated = replace(
+        base,
+        question="And the total?",
+        searched="What is the <total> cost of the Gull Point plant?",
+        mode="extractive-fallback",
+        notice="the language model at http://x failed: <ConnectError>",
+        checks=(checked("It cost $9 billion.", "unsupported", "numbers not in: ['9']"),),
+        passages=(passage,),
+    )
+    out = render.status_html(generated, ["Outlet: <Wire>"])
+    parsed = assert_only_our_markup(out)
+    text = "".join(parsed.text)
+    assert "What is the <total> cost of the Gull Point plant?" in text
+    assert "failed: <ConnectError>" in text
+    assert "0 of 1 sentence supported, 1 removed" in text
+    assert "Outlet: <Wire>" in text
+    assert "<ConnectError>" not in out and "<Wire>" not in out
+    assert ("class", "aqa-status aqa-mode-extractive-fallback") in parsed.attrs
+
+    flagged = render.sources_html(generated)
+    parsed = assert_only_our_markup(flagged)
+    assert "It cost $9 billion." in "".join(parsed.text)
+    assert "· cites <b>Budget</b> story" in "".join(parsed.text)
+    assert "s" in parsed.tags and "<b>" not in flagged
+
+
+def test_all_supported_checks_say_so() -> None:
+    from dataclasses import replace
+
+    answer = replace(answer_of(citation()), mode="generative", checks=(checked("A.", "supported"),))
+    assert "all 1 sentence supported" in render.status_html(answer)
+    assert "aqa-flagged" not in render.sources_html(answer)
+
+
+def test_answer_message_is_the_answer_then_its_status() -> None:
+    answer = answer_of(citation())
+    message = render.answer_message(answer)
+    assert message == f"{render.answer_markdown(answer)}\n\n{render.status_html(answer)}"
+
+
+def test_streamed_text_is_inert_with_a_cursor() -> None:
+    out = render.streaming_markdown("The <img src=x> plant [1")
+    assert out.endswith(render.CURSOR)
+    assert "<img" not in out
+
+
+def test_revealed_cuts_after_each_cited_sentence() -> None:
+    second = "Port Halvern's plant opened on Tuesday."
+    answer = answer_of(citation(1), citation(2, quote=second))
+    parts = render.revealed(answer)
+    assert [p.text for p in parts] == [f"{QUOTE} [1]", answer.text]
+    assert parts[-1] is answer
+    assert render.revealed(answer_of(text=NOT_FOUND)) == [answer_of(text=NOT_FOUND)]
+
+
+def test_plain_text_copy_has_the_answer_and_numbered_sources() -> None:
+    answer = answer_of(citation(1, url="javascript:alert(1)"), citation(2, title="<b>T</b>"))
+    text = render.answer_plain_text(answer)
+    assert text.startswith(answer.text + "\n\nSources:\n[1] Gull Point plant over budget")
+    assert "(Harbor Ledger, 22 Sep 2025)" in text
+    assert "javascript" not in text
+    assert "[2] <b>T</b> (Harbor Ledger, 22 Sep 2025) https://harborledger.example" in text
+    assert f'    "{QUOTE}"' in text
+    assert render.answer_plain_text(answer_of(text=NOT_FOUND)) == NOT_FOUND
+
+
+# -- the whole article, the short answer phrase, the passages read -----------------------------
+
+
+def test_open_article_marks_the_quote_in_the_whole_body() -> None:
+    body = "Headline text.\n\n" + "x " * 30 + PASSAGE + "\n<script>alert(1)</script> tail."
+    c = citation(passage_start=body.index(PASSAGE))
+    out = render.sources_html(answer_of(c), {c.article_id: body})
+    parsed = assert_only_our_markup(out)
+    assert parsed.tags.count("details") == 1  # the article
+    assert parsed.marks == [QUOTE, QUOTE]  # in the passage, and in the article
+    assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt; tail." in out
+    assert out.count('id="quote-1"') == 1  # the article's mark has no second id
+    assert "Open article" in "".join(parsed.text)
+
+
+def test_no_body_no_open_article() -> None:
+    out = render.sources_html(answer_of(citation()), {"another-article": "text"})
+    assert "Open article" not in out
+
+
+def test_short_answer_phrase_is_bold_inside_the_mark() -> None:
+    from dataclasses import replace
+
+    at = QUOTE.index("$412 million")
+    c = replace(citation(), phrase=(at, at + len("$412 million")))
+    out = render.sources_html(answer_of(c))
+    assert '<strong class="aqa-phrase">$412 million</strong>' in out
+    assert Parsed(out).marks == [QUOTE]
+    bad = replace(citation(), phrase=(5, 999))  # out of range: no bold, still marked
+    assert "aqa-phrase" not in render.sources_html(answer_of(bad))
+
+
+def test_passages_read_are_listed_folded() -> None:
+    from dataclasses import replace
+
+    passages = tuple(a_passage(f"a{i}", f"<i>Title {i}</i>", f"2026-01-0{i + 1}") for i in range(3))
+    out = render.sources_html(replace(answer_of(citation()), passages=passages))
+    parsed = assert_only_our_markup(out)
+    assert ("data-passages", "3") in parsed.attrs
+    assert "Searched 3 passages" in "".join(parsed.text)
+    assert "<i>" not in out and "&lt;i&gt;Title 2&lt;/i&gt;" in out
+
+
+def test_filter_chips() -> None:
+    assert "all articles" in render.filters_html()
+    out = render.filters_html(["<Wire>", "Post"], "2026-01-01", "", True)
+    parsed = assert_only_our_markup(out)
+    chips = render.filter_labels(["<Wire>", "Post"], "2026-01-01", "", True)
+    assert chips == ["Outlet: <Wire>", "Outlet: Post", "From 2026-01-01", "Prefer recent"]
+    assert all(chip in "".join(parsed.text) for chip in chips)
+    assert render.filter_labels(since="2026-01-01", until="2026-02-01") == [
+        "2026-01-01 to 2026-02-01"
+    ]
+    assert render.filter_labels(until="2026-02-01") == ["Until 2026-02-01"]
+
+
+def test_stopped_turn_says_so() -> None:
+    messages = render.chat_messages([render.Turn("Q?", stopped=True)])
+    assert messages[1]["content"] == render.STOPPED_MARKDOWN
+
+
+def test_status_texts_stay_on_one_line_inside_their_html_block() -> None:
+    from dataclasses import replace
+
+    trick = "server down\n\n[click](https://evil.example) <img src=x onerror=alert(1)>"
+    answer = replace(
+        answer_of(citation()), notice=trick, searched=f"Who?\n\n{trick}", question="Who?"
+    )
+    out = render.answer_message(answer, filters=[f"Outlet: {trick}"])
+    _, status = out.split("\n\n", 1)
+    assert "\n" not in status
+    markdown_it = pytest.importorskip("markdown_it")
+    rendered = markdown_it.MarkdownIt("commonmark").render(status)
+    assert "<a " not in rendered and "<img" not in rendered

@@ -1,0 +1,178 @@
+"""One browser session's choices, and the assistants they call for (no Gradio here).
+
+A session's settings (answer mode, model server, k, reranking) become a per-session
+:class:`~qa.assistant.Assistant` through ``Assistant.derive``; derived assistants are cached
+by their settings, so sessions with the same choices share one. An API key typed into the
+app is the user's own: it is kept only in that session's server-side state, goes into a
+client made for that one question, and is never cached, logged or sent back to the page.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from index.errors import ArticleQAError
+
+if TYPE_CHECKING:
+    from qa.answer import Answer
+    from qa.assistant import Assistant
+
+logger = logging.getLogger(__name__)
+
+ANSWER_MODES = ("extractive", "local", "openai")
+RERANKERS = ("none", "sentence")
+
+# Shown as example cards in the empty chat when the store holds the sample collection
+# (question, id of the sample article that answers it).
+SAMPLE_EXAMPLES: tuple[tuple[str, str], ...] = (
+    (
+        "How much is the Gull Point desalination plant expected to cost in total?",
+        "desal-plant-cost-overrun",
+    ),
+    ("Who won the presidential runoff in Estravia?", "election-runoff-result"),
+    ("When did the rail strike end?", "rail-strike-settlement"),
+)
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What a user picked in the Settings panel (the API key is kept apart: it is secret)."""
+
+    answer_mode: str = "extractive"
+    llm_base_url: str = ""
+    llm_model: str = ""
+    k: int = 5
+    reranker: str = "none"
+
+    @classmethod
+    def of(cls, assistant: Assistant) -> Choices:
+        """The choices an assistant was built with (the app's defaults)."""
+        s = assistant.settings
+        reranker = s.reranker if s.reranker in RERANKERS else "none"
+        return cls(s.answer_mode, s.llm_base_url, s.llm_model, s.k, reranker)
+
+    def changes(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Choices:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in (data or {}).items() if k in names})
+
+
+class Assistants:
+    """The app's assistant and those derived from it for sessions' choices (cached, bounded)."""
+
+    def __init__(self, base: Assistant, size: int = 16) -> None:
+        self.base = base
+        self.default = Choices.of(base)
+        self._size = size
+        self._cache: OrderedDict[Choices, Assistant] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, choices: Choices, api_key: str = "") -> Assistant:
+        """The assistant for ``choices``; with ``api_key``, a copy whose model client sends it.
+
+        Raises ``ArticleQAError`` (e.g. ``ConfigError``) when the choices do not make a valid
+        assistant (an OpenAI-compatible mode without a server URL or model name).
+        """
+        with self._lock:
+            found = self._cache.get(choices)
+            if found is not None:
+                self._cache.move_to_end(choices)
+        if found is None:
+            changes = choices.changes()
+            if choices.reranker == self.default.reranker:
+                # keep the configured reranker (it may be a CrossEncoder path)
+                changes["reranker"] = self.base.settings.reranker
+            found = self.base.derive(**changes)
+            with self._lock:
+                self._cache[choices] = found
+                while len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+        return with_api_key(found, api_key) if api_key else found
+
+
+def with_api_key(assistant: Assistant, api_key: str) -> Assistant:
+    """A shallow copy of ``assistant`` whose language model client sends ``api_key`` (the
+    original is shared between sessions and keeps the server's own key, if any)."""
+    generator = assistant.generator
+    if generator is None:
+        return assistant
+    from qa.generate import GenerativeAnswerer
+
+    llm = generator.llm
+    fields = llm.model_dump() if hasattr(llm, "model_dump") else None
+    if fields is None or "api_key" not in fields:
+        return assistant
+    keyed = type(llm)(**{**fields, "api_key": api_key})
+    other = copy.copy(assistant)
+    other.generator = GenerativeAnswerer(keyed, generator.checker)
+    return other
+
+
+def example_questions(assistant: Assistant, count: int = 3) -> list[str]:
+    """Questions to offer on an empty chat: the sample questions when the store holds the
+    sample collection, else questions about its newest articles' titles."""
+    store = assistant.store
+    try:
+        if not store.exists():
+            return []
+        wanted = [article_id for _, article_id in SAMPLE_EXAMPLES]
+        if len(store.get_many(wanted)) == len(wanted):
+            return [question for question, _ in SAMPLE_EXAMPLES]
+        questions: list[str] = []
+        for record in store.iter_articles():
+            title = " ".join(record.article.title.split()).rstrip(" .?!:;")
+            if title and len(title) <= 150:
+                questions.append(f"What happened: {title}?")
+            if len(questions) >= count:
+                break
+        return questions
+    except ArticleQAError as exc:
+        logger.warning("no example questions: %s", exc)
+        return []
+
+
+def stream_answer(
+    answer: Callable[[Callable[[str], None]], Answer],
+) -> Iterator[tuple[str, Any]]:
+    """Run ``answer(on_token)`` in a worker thread and follow it: ``("partial", text so far)``
+    whenever a language model has written more, then ``("answer", Answer)`` or
+    ``("error", message)``. A Gradio generator can yield as it goes and stop early (Stop); the
+    worker then finishes on its own and its result is dropped."""
+    events: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def work() -> None:
+        try:
+            events.put(("answer", answer(lambda token: events.put(("token", token)))))
+        except ArticleQAError as exc:
+            events.put(("error", str(exc)))
+        except Exception as exc:  # shown as a message, never a dead spinner
+            logger.exception("answering failed")
+            events.put(("error", f"Something went wrong ({type(exc).__name__}); see the log."))
+
+    threading.Thread(target=work, name="aqa-answer", daemon=True).start()
+    written = ""
+    while True:
+        kind, value = events.get()
+        if kind != "token":
+            yield kind, value
+            return
+        written += value
+        while not events.empty():  # take every token already there, then show them at once
+            kind, value = events.get_nowait()
+            if kind != "token":
+                yield "partial", written
+                yield kind, value
+                return
+            written += value
+        yield "partial", written
