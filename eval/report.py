@@ -1,5 +1,13 @@
-"""What an evaluation found: one record per question, the metrics over them, and the report
-(``report.json`` and the terminal table)."""
+"""What an evaluation found: one record per question, the metrics over them with their
+bootstrap intervals, breakdowns, and the report (``report.json`` and the terminal table).
+
+Every metric that is a share or an average is the mean of a per-question score
+(:meth:`QuestionResult.scores`); a question has a score for a metric only when it counts for
+it (hit@k: answerable questions that list evidence; abstention_recall: unanswerable ones;
+citation_recall: answers that did not abstain; ...). The same per-question scores give the
+95% intervals (a seeded bootstrap over the questions) and the paired comparison of two runs
+(:mod:`eval.compare`).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +18,21 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eval.metrics import mean, percentile, segments, year_of
+from eval.metrics import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    bootstrap_ci,
+    mean,
+    percentile,
+    segments,
+    year_of,
+)
 
 # The cut-offs of the retrieval metrics (hit@k for each, MRR over the last).
 HIT_KS = (1, 5, 10)
 MRR_K = 10
+WORST_MIN_N = 3  # a segment needs this many questions to be listed among the worst
+WORST_PER_METRIC = 5
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,25 @@ class QuestionResult:
     error: str | None = None
     source: str | None = None  # the quiz the question comes from ("CNN"); None when unknown
     mode: str = ""  # how the answer was made: extractive, generative, extractive-fallback
+    answers: tuple[str, ...] = ()  # every accepted answer
+    prediction: str = ""  # what exact match and F1 compare: the short answer, else the text
+    exact_match: float | None = None  # answerable questions only
+    f1: float | None = None
+    choices: tuple[str, ...] = ()
+    choice_picked: str | None = None
+    choice_level: str | None = None  # where the pick was decided (qa.choices)
+    choice_correct: bool | None = None  # None without choices
+    citation_recall: float | None = None  # None for an abstention
+    citation_precision: float | None = None
+    citations_valid: bool | None = None
+    tags: tuple[str, ...] = ()
+    checks: tuple[dict[str, Any], ...] = ()  # SentenceCheck.to_dict() per answer sentence
+    passages: tuple[dict[str, Any], ...] = ()  # the best retrieved passages, marked
+    retrieval: dict[str, float] = field(default_factory=dict)  # recall@k, ndcg@k, quote_*
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    searched: str = ""  # the stand-alone question a follow-up was rewritten into
+    turns: int = 0  # earlier turns of the conversation
 
     @property
     def scored_retrieval(self) -> bool:
@@ -51,6 +88,38 @@ class QuestionResult:
         """The year of ``question_date``; ``None`` without one."""
         return year_of(self.question_date)
 
+    def scores(self) -> dict[str, float]:
+        """This question's score for each metric it counts for (see the module doc)."""
+        out: dict[str, float] = {}
+        if self.scored_retrieval:
+            out.update({name: float(v) for name, v in self.hits.items()})
+            out[f"mrr@{MRR_K}"] = self.reciprocal_rank or 0.0
+            out.update(self.retrieval)
+            out["cites_evidence"] = float(bool(self.cites_evidence))
+        if self.answerable:
+            out["answer_contains_gold"] = float(bool(self.contains_gold))
+            out["exact_match"] = self.exact_match or 0.0
+            out["f1"] = self.f1 or 0.0
+            out["false_abstention_rate"] = float(self.abstained)
+        else:
+            out["abstention_accuracy"] = float(self.abstained)
+            out["abstention_recall"] = float(self.abstained)
+        if self.abstained:
+            out["abstention_precision"] = float(not self.answerable)
+        if self.choice_correct is not None:
+            out["mc_accuracy"] = float(self.choice_correct)
+        if self.citation_recall is not None:
+            out["citation_recall"] = self.citation_recall
+        if self.citation_precision is not None:
+            out["citation_precision"] = self.citation_precision
+        if self.citations_valid is not None:
+            out["citations_valid"] = float(self.citations_valid)
+        if self.tokens_in is not None:
+            out["tokens_in_mean"] = float(self.tokens_in)
+        if self.tokens_out is not None:
+            out["tokens_out_mean"] = float(self.tokens_out)
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         """The record for ``report.json``; ``source`` and ``year`` only when known."""
         row = asdict(self)
@@ -58,43 +127,114 @@ class QuestionResult:
             del row["source"]
         if self.year is not None:
             row["year"] = self.year
-        row["evidence_ids"] = list(self.evidence_ids)
-        row["cited_ids"] = list(self.cited_ids)
-        row["retrieved_ids"] = list(self.retrieved_ids)
+        for name in ("evidence_ids", "cited_ids", "retrieved_ids", "answers", "choices", "tags"):
+            row[name] = list(getattr(self, name))
+        row["checks"] = [dict(c) for c in self.checks]
+        row["passages"] = [dict(p) for p in self.passages]
         row["latency_ms"] = round(self.latency_ms, 1)
         row["timings"] = {k: round(v, 1) for k, v in self.timings.items()}
         if self.reciprocal_rank is not None:
             row["reciprocal_rank"] = round(self.reciprocal_rank, 4)
+        for name in ("f1", "citation_recall", "citation_precision"):
+            if row[name] is not None:
+                row[name] = round(row[name], 4)
+        row["retrieval"] = {k: round(v, 4) for k, v in self.retrieval.items()}
+        row["scores"] = {k: round(v, 4) for k, v in self.scores().items()}
         return row
+
+
+def _family_order(name: str) -> tuple[int, int, str]:
+    """Where a score's metric goes in the summary: retrieval, answers, citations,
+    abstention, cost; cut-offs in order within a family."""
+    order = [
+        "hit@",
+        "mrr@",
+        "recall@",
+        "ndcg@",
+        "quote_hit@",
+        "quote_recall@",
+        "quote_mrr@",
+        "quote_ndcg@",
+        "answer_contains_gold",
+        "exact_match",
+        "f1",
+        "mc_accuracy",
+        "cites_evidence",
+        "citation_recall",
+        "citation_precision",
+        "citations_valid",
+        "abstention_accuracy",
+        "abstention_precision",
+        "abstention_recall",
+        "false_abstention_rate",
+        "tokens_in_mean",
+        "tokens_out_mean",
+    ]
+    for i, prefix in enumerate(order):
+        if name == prefix or (prefix.endswith("@") and name.startswith(prefix)):
+            cut = name.removeprefix(prefix)
+            return i, int(cut) if cut.isdigit() else 0, name
+    return len(order), 0, name
+
+
+def metric_values(results: Sequence[QuestionResult]) -> dict[str, list[float]]:
+    """Each mean-type metric's per-question scores, metrics in summary order (the retrieval
+    cut-offs of ``HIT_KS`` and the core answer metrics are always there)."""
+    names = {f"hit@{k}" for k in HIT_KS} | {f"mrr@{MRR_K}"}
+    names |= {"answer_contains_gold", "cites_evidence", "abstention_accuracy"}
+    names |= {"false_abstention_rate", "abstention_precision", "abstention_recall"}
+    names |= {"exact_match", "f1"}
+    per: dict[str, list[float]] = {}
+    for r in results:
+        for name, value in r.scores().items():
+            per.setdefault(name, []).append(value)
+    names |= set(per)
+    return {name: per.get(name, []) for name in sorted(names, key=_family_order)}
+
+
+def latency_values(results: Sequence[QuestionResult]) -> dict[str, list[float]]:
+    """Per-question milliseconds: ``""`` for the wall time of each question, then each
+    stage the answers timed (``retrieve``, ``rerank``, ``answer``, ``total``)."""
+    out: dict[str, list[float]] = {"": [r.latency_ms for r in results]}
+    stages = dict.fromkeys(k for r in results for k in r.timings)
+    for stage in stages:
+        out[stage.removesuffix("_ms")] = [r.timings[stage] for r in results if stage in r.timings]
+    return out
+
+
+def _latency_name(stage: str, stat: str) -> str:
+    return f"latency_{stat}_ms" if not stage else f"{stage}_{stat}_ms"
 
 
 def summarize(results: Sequence[QuestionResult]) -> dict[str, Any]:
     """The metrics over all questions. A share is ``None`` when no question counts for it.
 
-    Retrieval metrics (hit@k, mrr@10) and ``cites_evidence`` count answerable questions that
-    list evidence; ``answer_contains_gold`` (an abstention never contains it) and
-    ``false_abstention_rate`` count answerable questions; ``abstention_accuracy`` counts
-    unanswerable ones; latencies count every question.
+    Retrieval metrics (hit@k, mrr@10, recall@k, ndcg@k and their ``quote_`` forms, which ask
+    whether the gold quote lies inside a retrieved passage) and ``cites_evidence`` count
+    answerable questions that list evidence (quote metrics: those with quotes);
+    ``answer_contains_gold``, ``exact_match``, ``f1`` (an abstention scores 0) and
+    ``false_abstention_rate`` count answerable questions; ``abstention_accuracy`` (the same
+    as ``abstention_recall``) counts unanswerable ones, ``abstention_precision`` abstentions;
+    ``mc_accuracy`` questions with choices; the citation metrics answers that did not
+    abstain; latencies (p50, p95, max; the wall time and each stage) count every question.
     """
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
-    scored = [r for r in results if r.scored_retrieval]
-    latencies = [r.latency_ms for r in results]
-    metrics: dict[str, Any] = {}
-    for name in hit_names(results):
-        metrics[name] = mean(r.hits.get(name, False) for r in scored)
-    metrics[f"mrr@{MRR_K}"] = mean(r.reciprocal_rank or 0.0 for r in scored)
-    metrics["answer_contains_gold"] = mean(bool(r.contains_gold) for r in answerable)
-    metrics["cites_evidence"] = mean(bool(r.cites_evidence) for r in scored)
-    metrics["abstention_accuracy"] = mean(r.abstained for r in unanswerable)
-    metrics["false_abstention_rate"] = mean(r.abstained for r in answerable)
-    metrics["latency_p50_ms"] = percentile(latencies, 50) if latencies else None
-    metrics["latency_p95_ms"] = percentile(latencies, 95) if latencies else None
+    metrics: dict[str, Any] = {
+        name: mean(values) for name, values in metric_values(results).items()
+    }
+    for stage, values in latency_values(results).items():
+        for stat, q in (("p50", 50), ("p95", 95), ("max", 100)):
+            metrics[_latency_name(stage, stat)] = percentile(values, q) if values else None
+    usage = [r for r in results if r.tokens_in is not None or r.tokens_out is not None]
+    if usage:
+        metrics["tokens_in_total"] = sum(r.tokens_in or 0 for r in usage)
+        metrics["tokens_out_total"] = sum(r.tokens_out or 0 for r in usage)
     metrics = {k: (None if v is None else round(v, 4)) for k, v in metrics.items()}
     metrics["n_questions"] = len(results)
     metrics["n_answerable"] = len(answerable)
     metrics["n_unanswerable"] = len(unanswerable)
-    metrics["n_retrieval_scored"] = len(scored)
+    metrics["n_retrieval_scored"] = sum(1 for r in results if r.scored_retrieval)
     modes = Counter(r.mode for r in results if r.mode)
     if set(modes) - {"extractive"}:
         metrics["answer_modes"] = dict(sorted(modes.items()))
@@ -102,26 +242,112 @@ def summarize(results: Sequence[QuestionResult]) -> dict[str, Any]:
     return metrics
 
 
-def breakdown(results: Sequence[QuestionResult]) -> dict[str, dict[str, dict[str, Any]]]:
-    """The answerable questions' metrics by quiz source and by year (see ``segments``):
-    ``{"source": {"CNN": {...}, ...}, "year": {"2022": {...}, ...}}``.
+def intervals(
+    results: Sequence[QuestionResult],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> dict[str, list[float]]:
+    """The 95% bootstrap interval ``[low, high]`` of every metric that has values: the
+    mean-type ones and the latency percentiles (seeded: the same results give the same
+    intervals)."""
+    out: dict[str, list[float]] = {}
+    for name, values in metric_values(results).items():
+        ci = bootstrap_ci(values, "mean", resamples, seed)
+        if ci is not None:
+            out[name] = [round(ci[0], 4), round(ci[1], 4)]
+    for stage, values in latency_values(results).items():
+        for stat in ("p50", "p95", "max"):
+            ci = bootstrap_ci(values, stat if stat != "max" else "max", resamples, seed)
+            if ci is not None:
+                out[_latency_name(stage, stat)] = [round(ci[0], 1), round(ci[1], 1)]
+    return out
+
+
+# What each segment of the breakdown shows, besides its counts.
+SEGMENT_METRICS = ("answer_contains_gold", "exact_match", "f1", "mc_accuracy")
+
+
+def breakdown(
+    results: Sequence[QuestionResult],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The answerable questions' metrics by quiz source, by year and by tag:
+    ``{"source": {"CNN": {...}, ...}, "year": {"2022": {...}}, "tag": {"politics": {...}}}``.
 
     Each segment holds ``n`` (its answerable questions), ``n_retrieval_scored`` (those of them
-    that list evidence), the hit@k keys and mrr@10 over the latter, and
-    ``answer_contains_gold`` over the former, computed as in ``summarize``. A question
-    without a source (a date) is in no source (year) segment, and a segment with no
-    answerable question does not appear.
+    that list evidence), the hit@k keys and mrr@10 over the latter, the answer metrics
+    (``SEGMENT_METRICS``) over the former, computed as in ``summarize``, and ``intervals``
+    (their 95% bootstrap intervals). A question without a source (date, tag) is in no source
+    (year, tag) segment, one with several tags in each, and a segment with no answerable
+    question does not appear.
     """
-    names = [*hit_names(results), f"mrr@{MRR_K}", "answer_contains_gold"]
+    names = [*hit_names(results), f"mrr@{MRR_K}", *SEGMENT_METRICS]
     answerable = [r for r in results if r.answerable]
-    groups = segments(answerable, source=lambda r: r.source, year=lambda r: r.year)
+    groups: dict[str, dict[str, list[QuestionResult]]] = dict(
+        segments(answerable, source=lambda r: r.source, year=lambda r: r.year)
+    )
+    by_tag: dict[str, list[QuestionResult]] = {}
+    for r in answerable:
+        for tag in r.tags:
+            by_tag.setdefault(tag, []).append(r)
+    groups["tag"] = {t: by_tag[t] for t in sorted(by_tag, key=lambda t: (t.casefold(), t))}
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for kind, members in groups.items():
         out[kind] = {}
         for label, group in members.items():
-            m = summarize(group)
-            row = {"n": m["n_answerable"], "n_retrieval_scored": m["n_retrieval_scored"]}
-            out[kind][label] = row | {name: m.get(name) for name in names}
+            values = metric_values(group)
+            row: dict[str, Any] = {
+                "n": len(group),
+                "n_retrieval_scored": sum(1 for r in group if r.scored_retrieval),
+            }
+            spans: dict[str, list[float]] = {}
+            for name in names:
+                got = values.get(name, [])
+                row[name] = None if not got else round(sum(got) / len(got), 4)
+                ci = bootstrap_ci(got, "mean", resamples, seed)
+                if ci is not None:
+                    spans[name] = [round(ci[0], 4), round(ci[1], 4)]
+            row["intervals"] = spans
+            out[kind][label] = row
+    return out
+
+
+def worst_segments(
+    table: dict[str, dict[str, dict[str, Any]]],
+    overall: dict[str, Any],
+    metrics: Sequence[str] = ("answer_contains_gold", "hit@5"),
+    min_n: int = WORST_MIN_N,
+    per_metric: int = WORST_PER_METRIC,
+) -> list[dict[str, Any]]:
+    """The segments furthest below the overall value of each metric: at most ``per_metric``
+    per metric, each with ``min_n`` questions or more counting for it, worst first."""
+    out: list[dict[str, Any]] = []
+    for metric in metrics:
+        base = overall.get(metric)
+        if base is None:
+            continue
+        count = "n_retrieval_scored" if metric.startswith(("hit@", "mrr@")) else "n"
+        rows = []
+        for kind, members in table.items():
+            for label, row in members.items():
+                value = row.get(metric)
+                if value is None or row[count] < min_n or value >= base:
+                    continue
+                rows.append(
+                    {
+                        "kind": kind,
+                        "label": label,
+                        "metric": metric,
+                        "value": value,
+                        "overall": base,
+                        "delta": round(value - base, 4),
+                        "n": row[count],
+                        "interval": row.get("intervals", {}).get(metric),
+                    }
+                )
+        rows.sort(key=lambda r: (r["value"], -r["n"], r["kind"], r["label"]))
+        out.extend(rows[:per_metric])
     return out
 
 
@@ -131,41 +357,102 @@ def hit_names(results: Sequence[QuestionResult]) -> list[str]:
     return sorted(names, key=lambda n: int(n.removeprefix("hit@")))
 
 
-# How the other metrics are shown in the table: name, which count it is over.
-_ROWS = (
-    (f"mrr@{MRR_K}", "answerable with evidence"),
-    ("answer_contains_gold", "answerable"),
-    ("cites_evidence", "answerable with evidence"),
-    ("false_abstention_rate", "answerable"),
-    ("abstention_accuracy", "unanswerable"),
-    ("latency_p50_ms", "questions"),
-    ("latency_p95_ms", "questions"),
+# Which questions each metric counts, for the table.
+def _over(name: str) -> str:
+    if name.startswith("quote_"):
+        return "answerable with quotes"
+    if name.startswith(("hit@", "mrr@", "recall@", "ndcg@")) or name == "cites_evidence":
+        return "answerable with evidence"
+    if name in ("answer_contains_gold", "exact_match", "f1", "false_abstention_rate"):
+        return "answerable"
+    if name in ("abstention_accuracy", "abstention_recall"):
+        return "unanswerable"
+    if name == "abstention_precision":
+        return "abstentions"
+    if name == "mc_accuracy":
+        return "with choices"
+    if name.startswith("citation"):
+        return "answers"
+    if name.startswith("tokens_"):
+        return "with token counts"
+    return "questions"
+
+
+# Shown in the table (besides the hit@k rows); the others are in report.json only.
+_TABLE = (
+    f"mrr@{MRR_K}",
+    "recall@10",
+    "ndcg@10",
+    "quote_hit@10",
+    "quote_recall@10",
+    "answer_contains_gold",
+    "exact_match",
+    "f1",
+    "mc_accuracy",
+    "cites_evidence",
+    "citation_recall",
+    "citation_precision",
+    "citations_valid",
+    "abstention_accuracy",
+    "abstention_precision",
+    "false_abstention_rate",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_max_ms",
+    "tokens_in_mean",
+    "tokens_out_mean",
 )
 
 
 @dataclass
 class Report:
-    """An evaluation run: ``config``, ``ingest``, ``metrics``, their ``breakdown`` by quiz
-    source and year, and one record per question."""
+    """An evaluation run: ``config``, ``ingest``, ``metrics`` with their 95% ``intervals``,
+    their ``breakdown`` by quiz source, year and tag, the metrics ``by_mode`` (answer mode),
+    the ``worst_segments``, ``warnings`` and one record per question."""
 
     config: dict[str, Any]
     ingest: dict[str, Any] | None
     results: list[QuestionResult]
     metrics: dict[str, Any] = field(default_factory=dict)
     breakdown: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    intervals: dict[str, list[float]] = field(default_factory=dict)
+    by_mode: dict[str, dict[str, Any]] = field(default_factory=dict)
+    worst_segments: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        resamples = int(self.config.get("bootstrap_resamples", BOOTSTRAP_RESAMPLES))
+        seed = int(self.config.get("bootstrap_seed", BOOTSTRAP_SEED))
         if not self.metrics:
             self.metrics = summarize(self.results)
+        if not self.intervals:
+            self.intervals = intervals(self.results, resamples, seed)
         if not self.breakdown:
-            self.breakdown = breakdown(self.results)
+            self.breakdown = breakdown(self.results, resamples, seed)
+        if not self.by_mode:
+            modes = sorted({r.mode for r in self.results if r.mode})
+            self.by_mode = {m: summarize([r for r in self.results if r.mode == m]) for m in modes}
+        if not self.worst_segments:
+            self.worst_segments = worst_segments(self.breakdown, self.metrics)
+        errors = [r for r in self.results if r.error is not None]
+        if errors and not any("could not be asked" in w for w in self.warnings):
+            shown = ", ".join(r.id for r in errors[:10])
+            self.warnings.append(
+                f"{len(errors)} question(s) could not be asked ({shown}"
+                + (", ..." if len(errors) > 10 else "")
+                + "); they score as misses"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "config": self.config,
             "ingest": self.ingest,
             "metrics": self.metrics,
+            "intervals": self.intervals,
             "breakdown": self.breakdown,
+            "by_mode": self.by_mode,
+            "worst_segments": self.worst_segments,
+            "warnings": self.warnings,
             "questions": [r.to_dict() for r in self.results],
         }
 
@@ -180,28 +467,32 @@ class Report:
         return path
 
     def table(self) -> str:
-        """The metrics as an aligned plain-text table, each with the count it is over, then
-        (when any question has a source or a date) their breakdown by source and year."""
+        """The metrics as an aligned plain-text table, each with its 95% interval and the
+        count it is over, then the metrics by answer mode (when there are several), the
+        breakdown by source, year and tag, the worst segments and the warnings."""
         m = self.metrics
-        counts = {
-            "answerable with evidence": m["n_retrieval_scored"],
-            "answerable": m["n_answerable"],
-            "unanswerable": m["n_unanswerable"],
-            "questions": m["n_questions"],
-        }
-        rows = [("metric", "value", "over")]
-        hits = [(n, "answerable with evidence") for n in hit_names(self.results)]
-        for name, over in (*hits, *_ROWS):
+        values = metric_values(self.results)
+        rows = [("metric", "value", "95% interval", "over")]
+        hits = [n for n in hit_names(self.results)]
+        for name in (*hits, *_TABLE):
+            if name not in m or (name.startswith(("tokens_", "quote_")) and m[name] is None):
+                continue
             value = m.get(name)
-            if value is None:
-                shown = "-"
-            elif name.endswith("_ms"):
-                shown = f"{value:.0f}"
+            span = self.intervals.get(name)
+            if name.endswith("_ms"):
+                shown = "-" if value is None else f"{value:.0f}"
+                interval = "" if span is None else f"{span[0]:.0f}-{span[1]:.0f}"
+                over = f"{m['n_questions']} questions"
             else:
-                shown = f"{value:.3f}"
-            rows.append((name, shown, f"{counts[over]} {over}"))
-        widths = [max(len(row[i]) for row in rows) for i in range(3)]
-        lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c}".rstrip() for a, b, c in rows]
+                shown = "-" if value is None else f"{value:.3f}"
+                interval = "" if span is None else f"{span[0]:.3f}-{span[1]:.3f}"
+                over = f"{len(values.get(name, []))} {_over(name)}"
+            rows.append((name, shown, interval, over))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = [
+            f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  {d}".rstrip()
+            for a, b, c, d in rows
+        ]
         lines.insert(1, "-" * len(lines[0]))
         n = m["n_questions"]
         head = (
@@ -217,10 +508,22 @@ class Report:
                 f"ingest: added {i['added']}, updated {i['updated']}, unchanged "
                 f"{i['unchanged']}, skipped {i['skipped']} in {i['seconds']:.1f}s"
             )
-        segment_lines = self._breakdown_lines()
-        if segment_lines:
-            lines += ["", *segment_lines]
+        for block in (self._mode_lines(), self._breakdown_lines(), self._worst_lines()):
+            if block:
+                lines += ["", *block]
+        if self.warnings:
+            lines += ["", *(f"warning: {w}" for w in self.warnings)]
         return "\n".join(lines)
+
+    def _mode_lines(self) -> list[str]:
+        if len(self.by_mode) < 2:
+            return []
+        names = ["n_questions", "answer_contains_gold", "f1", "citation_recall"]
+        names += ["citation_precision", "latency_p50_ms", "tokens_in_mean", "tokens_out_mean"]
+        rows = [("answer mode", *names)]
+        for mode, m in self.by_mode.items():
+            rows.append((mode, *("-" if m.get(k) is None else _num(k, m[k]) for k in names)))
+        return ["by answer mode:", *_aligned(rows)]
 
     def _breakdown_lines(self) -> list[str]:
         """The lines of the breakdown table (none when there is no segment)."""
@@ -231,21 +534,42 @@ class Report:
         ]
         if not segment_rows:
             return []
-        names = [k for k in segment_rows[0][1] if k not in ("n", "n_retrieval_scored")]
+        names = [*hit_names(self.results), f"mrr@{MRR_K}", "answer_contains_gold", "f1"]
         rows = [("segment", "n", *names)]
         for label, values in segment_rows:
-            shown = ["-" if values[n] is None else f"{values[n]:.3f}" for n in names]
+            shown = ["-" if values.get(n) is None else f"{values[n]:.3f}" for n in names]
             rows.append((label, str(values["n"]), *shown))
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        lines = []
-        for row in rows:
-            cells = zip(row, widths, strict=True)
-            lines.append(
-                "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(cells))
-            )
-        lines.insert(1, "-" * len(lines[0]))
         head = (
             f"by segment: n answerable questions; hit@k and mrr@{MRR_K} over those of them "
             "with evidence"
         )
-        return [head, *lines]
+        return [head, *_aligned(rows)]
+
+    def _worst_lines(self) -> list[str]:
+        if not self.worst_segments:
+            return []
+        lines = [f"worst segments (at least {WORST_MIN_N} questions, below the overall value):"]
+        for w in self.worst_segments:
+            lines.append(
+                f"  {w['metric']}: {w['kind']} {w['label']} {w['value']:.3f} "
+                f"(overall {w['overall']:.3f}, n={w['n']})"
+            )
+        return lines
+
+
+def _num(name: str, value: Any) -> str:
+    if isinstance(value, int) or name.endswith("_ms"):
+        return f"{value:.0f}"
+    return f"{value:.3f}"
+
+
+def _aligned(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows as columns: the first left-aligned, the others right-aligned; a rule below the
+    header."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = zip(row, widths, strict=True)
+        lines.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(cells)))
+    lines.insert(1, "-" * len(lines[0]))
+    return lines

@@ -1,47 +1,84 @@
-"""Run an evaluation: ingest the articles, ask every gold question, score, write the report.
+"""Run an evaluation: check the gold set, ingest the articles, ask every gold question, score,
+write the report.
 
-How questions are scored (see ``eval.metrics`` for the functions):
+How questions are scored (see ``eval.metrics`` for the functions, ``eval.report`` for which
+questions count for which metric):
 
-* Retrieval is scored on the distinct article ids of the passages ``ask`` returns, in order.
-  A passage is a chunk, and one article often has several chunks among the best, so each
-  question is asked for ``max(depth, Settings.candidates)`` passages (30 by default, which is
-  also what the answerer reads anyway), where ``depth = max(k, 10)`` distinct articles are
-  kept and ranked. If the passages hold fewer distinct articles than that, the list is
-  shorter and a question whose evidence is not in it counts as a miss.
-* The answer is what ``Assistant.ask`` gives with the store's settings; abstentions are its
-  ``NOT_FOUND`` answers.
-* Latency is the wall time of each ``ask`` call. The store is opened and the model loaded
-  before the first one (``warm_up``), so that they do not count against the first question.
+* The gold file is read and checked first (every line; all bad lines reported together), so
+  nothing is ingested for a broken set. After the ingest, evidence given by url or title is
+  resolved to article ids, and evidence that matches no stored article is a warning (in the
+  log, the table and ``report.json``; an error with ``strict=True``).
+* Retrieval is scored on the distinct article ids of the passages the answer comes with, in
+  order. A passage is a chunk, and one article often has several chunks among the best, so
+  each question is asked for ``max(depth, Settings.candidates)`` passages (30 by default,
+  which is also what the answerer reads anyway), where ``depth = max(k, 10)`` distinct
+  articles are kept and ranked. hit@k, recall@k (share of the evidence articles), MRR@10 and
+  nDCG@k come from those ranks; the ``quote_`` forms rank the passages themselves, a gold
+  quote being found where it lies inside a passage (both normalised).
+* The answer is what ``Assistant.ask`` gives (``Assistant.chat`` with the earlier turns, for
+  a question with a ``conversation``), each asked as of its ``question_date``. Abstentions
+  are its ``NOT_FOUND`` answers. Exact match and F1 compare the answer's short answer phrase
+  (else its text without ``[n]`` marks) with the best accepted answer; an abstention scores 0.
+  Multiple choice picks a choice with :func:`qa.choices.pick_for_answer`.
+* Citations are checked with :class:`qa.verify.CitationChecker` (the runtime's check, with the
+  same embedding model): citation recall is the share of the answer's sentences its cited
+  passages support (an uncited sentence is not supported); citation precision the share of
+  citations that support their sentence, alone or as needed with the others (ALCE). An answer
+  has valid citations when it has ``[n]`` marks and each points at one of its citations.
+* Latency is the wall time of each question, and each stage the answer timed. The store is
+  opened and the model loaded before the first one (``warm_up``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import platform
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from eval.gold import GoldQuestion, load_gold
-from eval.metrics import contains_answer, distinct, first_rank, hit_at_k, reciprocal_rank
+from eval.gold import GoldQuestion, read_gold, resolve_evidence
+from eval.metrics import (
+    BOOTSTRAP_RESAMPLES,
+    BOOTSTRAP_SEED,
+    contains_answer,
+    distinct,
+    exact_match,
+    first_rank,
+    hit_at_k,
+    item_ranks,
+    quote_in,
+    rank_scores,
+    reciprocal_rank,
+    strip_marks,
+    token_f1,
+)
 from eval.report import HIT_KS, MRR_K, QuestionResult, Report
 from index.embed import Embedder
 from index.errors import InputError
 from index.ingest import Ingestor, IngestReport
 from index.remote import is_url
 from index.store import Store
+from qa.answer import Answer
 from qa.assistant import Assistant
+from qa.choices import pick_for_answer, words
 from qa.config import Settings
 from qa.errors import ConfigError, QuestionError
+from qa.retrieve import Passage
+from qa.verify import CitationChecker, SentenceCheck, split_cited
 
 logger = logging.getLogger(__name__)
 
 VERSIONED_PACKAGES = ("article-qa", "chromadb", "llama-index-core", "sentence-transformers")
+PASSAGES_RECORDED = 10  # retrieved passages kept in each question's record
 
 
 def run_eval(
@@ -54,29 +91,151 @@ def run_eval(
     k: int = 10,
     retrieval: str | None = None,
     reranker: str | None = None,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    seed: int = BOOTSTRAP_SEED,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    strict: bool = False,
 ) -> Report:
-    """Evaluate the assistant on the gold questions in ``gold`` (rtqa ``dev.jsonl`` format).
+    """Evaluate the assistant on the gold questions in ``gold`` (JSONL or CSV, see
+    ``eval.gold``).
 
     ``articles`` (files or folders) are ingested first: into ``store`` when given (unchanged
     articles are skipped, so a second run reuses the first one's work), else into a temporary
     store deleted afterwards. Without ``articles`` the questions go to ``store`` as it is.
     Articles a named store already holds take part too, listed in ``articles`` or not.
     ``limit`` keeps the first N questions; ``k`` (at least 10 is used) is how many distinct
-    retrieved articles each question records; ``hit@k`` is added when k is not 1, 5 or 10.
-    ``report.json`` is written into the folder ``out`` when given.
+    retrieved articles each question records; ``hit@k``, ``recall@k`` and ``ndcg@k`` are
+    added when k is not 1, 5 or 10. ``settings`` are more ``Settings`` overrides
+    (``{"min_score": 0.5}``). ``seed`` and ``resamples`` drive the bootstrap intervals;
+    ``strict`` makes evidence that matches no stored article an error. ``report.json`` is
+    written into the folder ``out`` when given.
     """
+    with prepared(
+        gold,
+        articles,
+        store,
+        embed_model,
+        limit,
+        k,
+        retrieval=retrieval,
+        reranker=reranker,
+        settings=settings,
+        strict=strict,
+    ) as run:
+        report = run.evaluate(run.assistant, seed=seed, resamples=resamples)
+    if out is not None:
+        path = report.write(out)
+        logger.info("report written to %s", path)
+    return report
+
+
+@dataclass
+class PreparedRun:
+    """A checked gold set, an ingested store and an assistant on it: what every run (and
+    every point of a sweep) shares."""
+
+    questions: list[GoldQuestion]
+    assistant: Assistant
+    config: dict[str, Any]
+    ingest: dict[str, Any] | None
+    warnings: list[str]
+    k: int
+    started: float
+
+    def evaluate(
+        self,
+        assistant: Assistant,
+        *,
+        k: int | None = None,
+        seed: int = BOOTSTRAP_SEED,
+        resamples: int = BOOTSTRAP_RESAMPLES,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Report:
+        """Ask every question of the set with ``assistant`` and make the report (``k``:
+        the cut-off, the prepared one by default)."""
+        started = time.perf_counter()
+        k = self.k if k is None else k
+        depth = max(k, MRR_K)
+        results = ask_all(assistant, self.questions, depth=depth, hit_ks=sorted({*HIT_KS, k}))
+        s = assistant.settings
+        config = {
+            **self.config,
+            **settings_config(s),
+            "k": k,
+            "depth": depth,
+            "passages_asked": max(depth, s.candidates),
+            "passages_recorded": PASSAGES_RECORDED,
+            "bootstrap_seed": seed,
+            "bootstrap_resamples": resamples,
+            "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "seconds": round(time.perf_counter() - self.started, 1),
+            "seconds_asking": round(time.perf_counter() - started, 1),
+            **(extra or {}),
+        }
+        return Report(
+            config=config, ingest=self.ingest, results=results, warnings=list(self.warnings)
+        )
+
+
+def settings_config(s: Settings) -> dict[str, Any]:
+    """The settings that decide the numbers, as the report's config shows them."""
+    return {
+        "embed_model": s.embed_model,
+        "candidates": s.candidates,
+        "max_sentences": s.max_sentences,
+        "min_score": s.min_score,
+        "answer_mode": s.answer_mode,
+        "llm": s.llm_model or s.llm_model_path or None,
+        "retrieval": s.retrieval,
+        "fusion": s.fusion,
+        "dense_weight": s.dense_weight,
+        "reranker": s.reranker,
+        "settings": {
+            f.name: str(getattr(s, f.name))
+            if isinstance(getattr(s, f.name), Path)
+            else getattr(s, f.name)
+            for f in dataclasses.fields(s)
+        },
+    }
+
+
+@contextlib.contextmanager
+def prepared(
+    gold: str | Path,
+    articles: Sequence[str | Path] | None = None,
+    store: str | Path | None = None,
+    embed_model: str | None = None,
+    limit: int | None = None,
+    k: int = 10,
+    *,
+    retrieval: str | None = None,
+    reranker: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+    strict: bool = False,
+) -> Iterator[PreparedRun]:
+    """Check the gold set, ingest ``articles`` into ``store`` (a temporary one when ``None``,
+    deleted on leaving), resolve the evidence and build the assistant."""
     if k < 1:
         raise ConfigError(f"k must be at least 1, got {k}")
     started = time.perf_counter()
     gold_path = Path(gold)
-    questions = load_gold(gold_path, limit=limit)
+    gold_set = read_gold(gold_path, limit=limit)
     paths = [Path(p) for p in articles or ()]
     if not paths and (store is None or not Store(store).exists()):
         raise InputError(
             "Nothing to evaluate against: give the articles with --articles PATH, or a store "
             "you already ingested into with --store DIR."
         )
-    logger.info("evaluating %d questions from %s", len(questions), gold_path)
+    overrides = {**(settings or {})}
+    for name, value in (
+        ("embed_model", embed_model),
+        ("retrieval", retrieval),
+        ("reranker", reranker),
+    ):
+        if value is not None:
+            overrides[name] = value
+    logger.info("evaluating %d questions from %s", len(gold_set.questions), gold_path)
 
     with contextlib.ExitStack() as stack:
         if store is None:
@@ -86,48 +245,38 @@ def run_eval(
             store_path: Path | str = Path(tmp) / "store"
         else:
             store_path = store if is_url(store) else Path(store).expanduser()
-        settings = Settings.load(
-            store=store_path, embed_model=embed_model, retrieval=retrieval, reranker=reranker
-        )
-        embedder = Embedder(settings.embed_model)
+        base = Settings.load(store=store_path, **overrides)
+        embedder = Embedder(base.embed_model)
         ingest = _ingest(paths, store_path, embedder) if paths else None
 
-        assistant = Assistant(settings, embedder=embedder)
+        assistant = Assistant(base, embedder=embedder)
         stack.callback(assistant.store.close)
-        depth = max(k, MRR_K)
-        results = ask_all(assistant, questions, depth=depth, hit_ks=sorted({*HIT_KS, k}))
-
-    config = {
-        "gold": str(gold_path),
-        "articles": [str(p) for p in paths],
-        "store": None if store is None else str(store_path),
-        "store_temporary": store is None,
-        "embed_model": settings.embed_model,
-        "k": k,
-        "depth": depth,
-        "passages_asked": max(depth, settings.candidates),
-        "candidates": settings.candidates,
-        "max_sentences": settings.max_sentences,
-        "min_score": settings.min_score,
-        "answer_mode": settings.answer_mode,
-        "llm": settings.llm_model or settings.llm_model_path or None,
-        "limit": limit,
-        "n_questions": len(questions),
-        "reference_date": "question_date",
-        "retrieval": settings.retrieval,
-        "reranker": settings.reranker,
-        "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "seconds": round(time.perf_counter() - started, 1),
-        "python": platform.python_version(),
-        "versions": package_versions(),
-    }
-    report = Report(
-        config=config, ingest=None if ingest is None else _ingest_dict(ingest), results=results
-    )
-    if out is not None:
-        path = report.write(out)
-        logger.info("report written to %s", path)
-    return report
+        questions, warnings = resolve_evidence(gold_set.questions, assistant.store)
+        if strict and warnings:
+            raise InputError(f"{warnings[0]} (run without --strict to evaluate anyway)")
+        config = {
+            "gold": str(gold_path),
+            "articles": [str(p) for p in paths],
+            "store": None if store is None else str(store_path),
+            "store_temporary": store is None,
+            "k": k,
+            "limit": limit,
+            "n_questions": len(questions),
+            "reference_date": "question_date",
+            "overrides": {name: str(v) for name, v in overrides.items()},
+            "data_sha256": data_hashes(gold_path, paths),
+            "python": platform.python_version(),
+            "versions": package_versions(),
+        }
+        yield PreparedRun(
+            questions=questions,
+            assistant=assistant,
+            config=config,
+            ingest=None if ingest is None else _ingest_dict(ingest),
+            warnings=[*gold_set.warnings, *warnings],
+            k=k,
+            started=started,
+        )
 
 
 def _ingest(paths: Sequence[Path], store_path: Path | str, embedder: Embedder) -> IngestReport:
@@ -151,6 +300,30 @@ def _ingest_dict(report: IngestReport) -> dict[str, Any]:
     }
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def data_hashes(gold: Path, articles: Sequence[Path]) -> dict[str, str]:
+    """sha256 of the gold file and of each article path (a folder: of its files' relative
+    paths and contents, in order), keyed ``gold`` and by path."""
+    out = {"gold": file_sha256(gold)}
+    for path in articles:
+        if path.is_dir():
+            digest = hashlib.sha256()
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                digest.update(str(file.relative_to(path)).encode("utf-8") + b"\0")
+                digest.update(file_sha256(file).encode("ascii"))
+            out[str(path)] = digest.hexdigest()
+        elif path.is_file():
+            out[str(path)] = file_sha256(path)
+    return out
+
+
 def ask_all(
     assistant: Assistant,
     questions: Sequence[GoldQuestion],
@@ -163,9 +336,10 @@ def ask_all(
     if not questions:
         return []
     warm_up(assistant, questions[0].question)
+    checker = TwoPassChecker(assistant.embedder)
     results = []
     for item in tqdm(questions, desc="eval", unit=" questions", disable=None):
-        result = evaluate_question(assistant, item, depth=depth, hit_ks=hit_ks)
+        result = evaluate_question(assistant, item, depth=depth, hit_ks=hit_ks, checker=checker)
         logger.debug(
             "%s rank=%s contains_gold=%s abstained=%s %.0f ms",
             item.id,
@@ -191,6 +365,7 @@ def evaluate_question(
     item: GoldQuestion,
     depth: int = MRR_K,
     hit_ks: Sequence[int] = HIT_KS,
+    checker: TwoPassChecker | None = None,
 ) -> QuestionResult:
     """Ask one gold question and score what comes back."""
     # The date "this week" in the question refers to: the assistant's "now" for this
@@ -198,37 +373,111 @@ def evaluate_question(
     reference_date = item.question_date
     passages = max(depth, assistant.settings.candidates)
     error = None
+    answer: Answer | None = None
     started = time.perf_counter()
     try:
-        answer = assistant.ask(item.question, k=passages, reference_date=reference_date)
+        if item.conversation:
+            history = [(t.question, t.answer) for t in item.conversation]
+            answer = assistant.chat(
+                item.question, history, k=passages, reference_date=reference_date
+            )
+        else:
+            answer = assistant.ask(item.question, k=passages, reference_date=reference_date)
     except QuestionError as exc:
         logger.warning("question %s could not be asked: %s", item.id, exc)
         error = str(exc)
     latency_ms = (time.perf_counter() - started) * 1000
     evidence = set(item.evidence_ids)
-
-    if error is None:
-        text, abstained = answer.text, answer.abstained
-        cited = tuple(distinct(c.article_id for c in answer.citations))
-        # A passage stands for its article and the copies folded into it (syndication).
-        retrieved = tuple(
-            distinct(
-                next((a for a in (p.article_id, *p.copies) if a in evidence), p.article_id)
-                for p in answer.passages
-            )[:depth]
-        )
-        timings = dict(answer.timings)
-    else:
-        text, abstained, cited, retrieved, timings = "", False, (), (), {}
-
     scored = item.answerable and bool(evidence)
-    return QuestionResult(
+    base = QuestionResult(
         id=item.id,
         question=item.question,
         question_date=None if reference_date is None else reference_date.isoformat(),
         gold_answer=item.answer,
         answerable=item.answerable,
         evidence_ids=item.evidence_ids,
+        answer="",
+        abstained=False,
+        cited_ids=(),
+        retrieved_ids=(),
+        rank=None,
+        hits={f"hit@{n}": False for n in hit_ks} if scored else {},
+        reciprocal_rank=0.0 if scored else None,
+        contains_gold=False if item.answerable else None,
+        cites_evidence=False if scored else None,
+        latency_ms=latency_ms,
+        error=error,
+        source=item.source.strip() or None,
+        answers=item.answers,
+        exact_match=0.0 if item.answerable else None,
+        f1=0.0 if item.answerable else None,
+        choices=item.choices,
+        tags=item.tags,
+        turns=len(item.conversation),
+        retrieval=_retrieval_scores([], [], item, hit_ks) if scored else {},
+    )
+    if answer is None:
+        return base
+    return score_answer(base, item, answer, depth, hit_ks, checker, assistant.embedder)
+
+
+def score_answer(
+    base: QuestionResult,
+    item: GoldQuestion,
+    answer: Answer,
+    depth: int,
+    hit_ks: Sequence[int],
+    checker: TwoPassChecker | None,
+    embedder: Embedder | None = None,
+) -> QuestionResult:
+    """``base`` (the question's record) filled in with how ``answer`` scores (``embedder``:
+    for the multiple-choice similarity tiebreak)."""
+    evidence = set(item.evidence_ids)
+    scored = item.answerable and bool(evidence)
+    text, abstained = answer.text, answer.abstained
+    cited = tuple(distinct(c.article_id for c in answer.citations))
+    # A passage stands for its article and the copies folded into it (syndication).
+    articles = [
+        next((a for a in (p.article_id, *p.copies) if a in evidence), p.article_id)
+        for p in answer.passages
+    ]
+    retrieved = tuple(distinct(articles)[:depth])
+    quote_ranks = [
+        next((i for i, p in enumerate(answer.passages, 1) if quote_in(q, p.text)), None)
+        for q in item.quotes
+    ]
+    prediction = "" if abstained else (answer.short_answer or strip_marks(text))
+    answers = item.answers
+    pick = pick_for_answer(item.choices, answer, embedder) if item.choices else None
+    choice_correct = None
+    if pick is not None and answers:
+        accepted = {" ".join(words(a)) for a in answers}
+        choice_correct = " ".join(words(pick.choice)) in accepted
+    checks: list[SentenceCheck] = []
+    recall = precision = None
+    valid = None
+    if not abstained:
+        valid = citations_valid(answer)
+        if checker is not None:
+            checks, recall, precision = citation_scores(checker, answer)
+    usage = getattr(answer, "usage", None) or {}
+    recorded = []
+    for p in answer.passages[:PASSAGES_RECORDED]:
+        recorded.append(
+            {
+                "article_id": p.article_id,
+                "title": p.title,
+                "source": p.source,
+                "published_at": p.published_at,
+                "score": round(p.score, 4),
+                "text": p.text,
+                "copies": list(p.copies),
+                "is_evidence": bool(evidence & {p.article_id, *p.copies}),
+                "quote_found": any(quote_in(q, p.text) for q in item.quotes),
+            }
+        )
+    return dataclasses.replace(
+        base,
         answer=text,
         abstained=abstained,
         cited_ids=cited,
@@ -237,15 +486,148 @@ def evaluate_question(
         hits={f"hit@{n}": hit_at_k(retrieved, evidence, n) for n in hit_ks} if scored else {},
         reciprocal_rank=reciprocal_rank(retrieved, evidence, MRR_K) if scored else None,
         contains_gold=(
-            (not abstained and contains_answer(text, item.answer)) if item.answerable else None
+            (not abstained and any(contains_answer(text, a) for a in answers))
+            if item.answerable
+            else None
         ),
         cites_evidence=bool(evidence & set(cited)) if scored else None,
-        latency_ms=latency_ms,
-        timings=timings,
-        error=error,
-        source=item.source.strip() or None,
-        mode=answer.mode if error is None else "",
+        timings=dict(answer.timings),
+        mode=answer.mode,
+        prediction=prediction,
+        exact_match=exact_match(prediction, answers) if item.answerable else None,
+        f1=token_f1(prediction, answers) if item.answerable else None,
+        choice_picked=None if pick is None else pick.choice,
+        choice_level=None if pick is None else pick.level,
+        choice_correct=choice_correct,
+        citation_recall=recall,
+        citation_precision=precision,
+        citations_valid=valid,
+        checks=tuple(c.to_dict() for c in checks),
+        passages=tuple(recorded),
+        retrieval=_retrieval_scores(retrieved, quote_ranks, item, hit_ks) if scored else {},
+        tokens_in=usage.get("prompt_tokens"),
+        tokens_out=usage.get("completion_tokens"),
+        searched=answer.searched or answer.question,
     )
+
+
+def _retrieval_scores(
+    retrieved: Sequence[str],
+    quote_ranks: Sequence[int | None],
+    item: GoldQuestion,
+    hit_ks: Sequence[int],
+) -> dict[str, float]:
+    """recall@k and ndcg@k of the evidence articles; with quotes, quote_hit@k,
+    quote_recall@k, quote_ndcg@k and quote_mrr@10 of the passages holding them."""
+    out: dict[str, float] = {}
+    ranks = item_ranks(retrieved, item.evidence_ids)
+    for k in hit_ks:
+        scores = rank_scores(ranks, k)
+        out[f"recall@{k}"] = scores["recall"]
+        out[f"ndcg@{k}"] = scores["ndcg"]
+    if item.quotes:
+        quotes = list(quote_ranks) or [None] * len(item.quotes)
+        for k in hit_ks:
+            scores = rank_scores(quotes, k)
+            out[f"quote_hit@{k}"] = scores["hit"]
+            out[f"quote_recall@{k}"] = scores["recall"]
+            out[f"quote_ndcg@{k}"] = scores["ndcg"]
+        out[f"quote_mrr@{MRR_K}"] = rank_scores(quotes, MRR_K)["rr"]
+    return out
+
+
+def citations_valid(answer: Answer) -> bool:
+    """Whether the answer has ``[n]`` marks and every one points at one of its citations."""
+    numbers = [n for _, marks in split_cited(answer.text) for n in marks]
+    known = {c.n for c in answer.citations}
+    return bool(numbers) and all(n in known for n in numbers)
+
+
+def _cited_passages(answer: Answer) -> list[Passage]:
+    """The passages the answer's ``[n]`` refer to: citation n's passage at index n - 1 (an
+    empty passage where no citation has that number, so that it supports nothing)."""
+    by_n = {c.n: c for c in answer.citations}
+    out = []
+    for n in range(1, max(by_n, default=0) + 1):
+        c = by_n.get(n)
+        if c is None:
+            out.append(Passage("", "", "", "", "", None, 0, 0, "", 0.0))
+            continue
+        out.append(
+            Passage(
+                chunk_id="",
+                article_id=c.article_id,
+                title=c.title,
+                source=c.source,
+                url=c.url,
+                published_at=c.published_at,
+                start=c.passage_start,
+                end=c.passage_start + len(c.passage),
+                text=c.passage,
+                score=c.score,
+                copies=c.copies,
+            )
+        )
+    return out
+
+
+class TwoPassChecker:
+    """:class:`qa.verify.CitationChecker` with the runtime's settings, at less cost: each
+    sentence is checked on words first, and only one the words do not support (and whose
+    numbers and names are in its passages) is checked again with MiniLM similarity, which
+    is all the similarity could change. The verdicts are the runtime checker's; the
+    ``similarity`` of a sentence the words support is left at 0."""
+
+    def __init__(self, embedder: Embedder | None) -> None:
+        self.lexical = CitationChecker(None)
+        self.full = CitationChecker(embedder) if embedder is not None else None
+
+    def check(self, text: str, passages: Sequence[Passage]) -> list[SentenceCheck]:
+        checks = self.lexical.check(text, passages)
+        if self.full is None:
+            return checks
+        out = []
+        for c in checks:
+            if c.verdict == "unsupported" and not c.reason.startswith(("numbers", "names")):
+                marks = "".join(f" [{n}]" for n in c.cited)
+                again = self.full.check(f"{c.text}{marks}", passages)
+                if len(again) == 1:
+                    c = dataclasses.replace(again[0], dropped=c.dropped)
+            out.append(c)
+        return out
+
+
+def citation_scores(
+    checker: TwoPassChecker | CitationChecker, answer: Answer
+) -> tuple[list[SentenceCheck], float | None, float | None]:
+    """The check of each sentence of the answer, citation recall (share of sentences
+    supported) and citation precision (share of citations that support their sentence:
+    alone, or as needed with the others; every citation of an unsupported sentence fails).
+    ``None`` where there is nothing to count."""
+    passages = _cited_passages(answer)
+    checks = checker.check(answer.text, passages)
+    if not checks:
+        return checks, None, None
+    recall = sum(c.supported for c in checks) / len(checks)
+
+    def supports(sentence: str, numbers: Sequence[int]) -> bool:
+        marks = "".join(f" [{n}]" for n in numbers)
+        found = [c for c in checker.check(f"{sentence}{marks}", passages) if c.cited]
+        return bool(found) and all(c.supported for c in found)
+
+    good = total = 0
+    for check in checks:
+        total += len(check.cited)
+        if not check.supported:
+            continue
+        if len(check.cited) == 1:
+            good += 1
+            continue
+        for n in check.cited:
+            rest = [m for m in check.cited if m != n]
+            if supports(check.text, [n]) or not supports(check.text, rest):
+                good += 1
+    return checks, recall, (good / total if total else None)
 
 
 def package_versions() -> dict[str, str | None]:

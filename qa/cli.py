@@ -104,7 +104,14 @@ def main(verbose: int) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, metavar="PATH|URL...")
+@click.option(
+    "--feed",
+    "feeds",
+    multiple=True,
+    metavar="URL",
+    help="An RSS or Atom feed: add the items it has not given before (repeat for several).",
+)
 @_store_option
 @_model_option
 @click.option(
@@ -114,27 +121,92 @@ def main(verbose: int) -> None:
     type=click.IntRange(min=1),
     help="Chunks embedded per batch.",
 )
+@click.option(
+    "--timeout",
+    default=20.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds allowed for each web page or feed.",
+)
+@click.option(
+    "--max-mb",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Largest web page or feed to download, in MB.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_friendly_errors
 def ingest(
-    paths: tuple[Path, ...], store: str | None, embed_model: str | None, batch: int, quiet: bool
+    paths: tuple[str, ...],
+    feeds: tuple[str, ...],
+    store: str | None,
+    embed_model: str | None,
+    batch: int,
+    timeout: float,
+    max_mb: float,
+    quiet: bool,
 ) -> None:
-    """Add articles from files or folders (.txt .md .html .json .jsonl .jsonl.gz).
+    """Add articles from files, folders, web pages and feeds.
+
+    Files: .txt .md .html .json .jsonl .jsonl.gz. A http(s) URL is fetched and its main
+    text extracted; --feed URL adds the new items of an RSS or Atom feed (the store
+    remembers which items each feed has given).
 
     Re-running is safe: unchanged articles are skipped, changed ones replaced, and an
     interrupted run is completed.
     """
+    import itertools
+    import re
+
+    from index.articles import iter_articles
     from index.embed import Embedder
     from index.ingest import Ingestor
     from index.store import Store
+    from index.web import WebError, WebFetcher, check_url, ingest_feed
 
+    if not paths and not feeds:
+        raise click.UsageError("give at least one PATH or URL, or --feed URL")
+    files: list[Path] = []
+    urls: list[str] = []
+    for given in paths:
+        if given.lower().startswith(("http://", "https://")):
+            urls.append(given)
+        elif Path(given).exists():
+            files.append(Path(given))
+        elif re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", given):
+            check_url(given)  # file:, ftp:, data:, ...: says why it is refused
+        else:
+            raise click.BadParameter(f"Path {given!r} does not exist.", param_hint="PATH|URL")
     settings = _settings(store=store, embed_model=embed_model)
     target = Store(settings.store)
     ingestor = Ingestor(target, Embedder(settings.embed_model), batch_chunks=batch)
-    report = ingestor.ingest_paths(paths, progress=False if quiet else None)
-    for skip in report.skipped:
-        click.echo(f"skipped {skip.origin}: {skip.reason}", err=True)
-    click.echo(f"{report.summary()}; store {target.location} holds {target.count()} articles")
+    fetcher = WebFetcher(timeout=timeout, max_bytes=int(max_mb * 1_000_000))
+    progress = False if quiet else None
+    lines: list[str] = []
+    if files or urls:
+        items = itertools.chain(iter_articles(files), fetcher.articles(urls))
+        report = ingestor.ingest(items, progress=progress)
+        for skip in report.skipped:
+            click.echo(f"skipped {skip.origin}: {skip.reason}", err=True)
+        lines.append(report.summary())
+    failed = []
+    for feed in feeds:
+        try:
+            done = ingest_feed(ingestor, feed, fetcher=fetcher, progress=progress)
+        except WebError as exc:
+            click.echo(f"feed not read: {exc}", err=True)
+            failed.append(feed)
+            continue
+        for skip in done.ingest.skipped:
+            click.echo(f"skipped {skip.origin}: {skip.reason}", err=True)
+        lines.append(f"feed {done.summary()}")
+    holds = f"store {target.location} holds {target.count()} articles"
+    for line in lines[:-1]:
+        click.echo(line)
+    click.echo(f"{lines[-1]}; {holds}" if lines else holds)
+    if failed:
+        raise click.ClickException(f"{len(failed)} feed(s) could not be read: {', '.join(failed)}")
 
 
 @main.command(name="list")
@@ -354,89 +426,86 @@ def chat(
         history.append(Turn(result.question, result.text, result.searched))
 
 
+def _credentials(auth: tuple[str, ...], auth_file: Path | None) -> list[tuple[str, str]]:
+    """``USER:PASS`` pairs from ``--auth`` and from ``--auth-file`` (one a line; blank lines
+    and ``#`` comments skipped). Never echoes a password back, even in an error."""
+    lines = [("--auth", i, spec) for i, spec in enumerate(auth, start=1)]
+    if auth_file is not None:
+        text = auth_file.read_text(encoding="utf-8")
+        lines += [
+            (str(auth_file), i, line.strip())
+            for i, line in enumerate(text.splitlines(), start=1)
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+    pairs = []
+    for where, i, spec in lines:
+        user, sep, password = spec.partition(":")
+        if not sep or not user.strip() or not password:
+            place = f"{where} line {i}" if where != "--auth" else f"--auth number {i}"
+            raise click.BadParameter(f"{place} is not USER:PASS (user name, colon, password)")
+        pairs.append((user.strip(), password))
+    if auth_file is not None and not pairs:
+        raise click.BadParameter(f"{auth_file} holds no USER:PASS line")
+    return pairs
+
+
 @main.command()
 @_store_option
 @_model_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--auth",
+    multiple=True,
+    metavar="USER:PASS",
+    help="Require this login (repeat for several users). Needed when --host is not loopback.",
+)
+@click.option(
+    "--auth-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A file of USER:PASS lines (# comments allowed), kept out of the shell history.",
+)
 @_friendly_errors
-def serve(store: str | None, embed_model: str | None, host: str, port: int) -> None:
-    """Start the chat app in the browser (http://HOST:PORT)."""
+def serve(
+    store: str | None,
+    embed_model: str | None,
+    host: str,
+    port: int,
+    auth: tuple[str, ...],
+    auth_file: Path | None,
+) -> None:
+    """Start the chat app in the browser (http://HOST:PORT).
+
+    It listens on 127.0.0.1 (this machine only) unless --host says otherwise; on any other
+    address, give it logins with --auth or --auth-file.
+    """
+    from ui.app import exposure_warning
     from ui.app import serve as serve_app
 
+    credentials = _credentials(auth, auth_file)
     settings = _settings(store=store, embed_model=embed_model)
+    warning = exposure_warning(host, credentials)
+    if warning:
+        click.secho(f"Warning: {warning}", fg="yellow", err=True)
+    login = f", {len(credentials)} login(s)" if credentials else ""
     click.echo(
-        f"article-qa: opening the chat on http://{host}:{port} (store {settings.store}); "
+        f"article-qa: opening the app on http://{host}:{port} (store {settings.store}{login}); "
         "Ctrl-C stops it.",
         err=True,
     )
-    serve_app(settings, host=host, port=port)
+    serve_app(settings, host=host, port=port, auth=credentials or None)
 
 
-@main.command(name="eval")
-@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--articles",
-    type=click.Path(exists=True, path_type=Path),
-    multiple=True,
-    help="Articles to ingest first (files or folders); repeat for several.",
-)
-@click.option(
-    "--store",
-    default=None,
-    metavar="DIR|URL",
-    help="Store (directory or Chroma server URL) to ingest into and ask (default: a temporary "
-    "one, deleted afterwards).",
-)
-@_model_option
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("eval-out"),
-    show_default=True,
-    help="Folder for report.json.",
-)
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N.")
-@click.option(
-    "-k",
-    "--k",
-    type=click.IntRange(min=1),
-    default=10,
-    show_default=True,
-    help="Distinct retrieved articles recorded per question (hit@k, MRR@k).",
-)
-@_retrieval_option
-@_friendly_errors
-def eval_command(
-    gold: Path,
-    articles: tuple[Path, ...],
-    store: str | None,
-    embed_model: str | None,
-    out: Path,
-    limit: int | None,
-    k: int,
-    retrieval: str | None,
-    reranker: str | None,
-) -> None:
-    """Evaluate against GOLD question/answer pairs (JSONL, the rtqa dev.jsonl format).
+def _register_eval() -> None:
+    """``article-qa eval`` lives in ``eval/cli.py`` (a group: ``eval GOLD`` runs, ``eval
+    compare A B`` compares); it imports only click until a command runs."""
+    from eval.cli import eval_group
 
-    Without --store the articles go into a temporary store that is deleted afterwards.
-    """
-    from eval.run import run_eval
+    main.add_command(eval_group, name="eval")
 
-    report = run_eval(
-        gold,
-        articles=list(articles),
-        store=store,
-        embed_model=embed_model,
-        out=out,
-        limit=limit,
-        k=k,
-        retrieval=retrieval,
-        reranker=reranker,
-    )
-    click.echo(report.table())
-    click.echo(f"report written to {out / 'report.json'}")
+
+_register_eval()
 
 
 if __name__ == "__main__":

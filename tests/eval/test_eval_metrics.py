@@ -1,19 +1,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 
 from eval.metrics import (
+    bootstrap_ci,
     contains_answer,
     distinct,
+    exact_match,
     first_rank,
     hit_at_k,
+    item_ranks,
     mean,
+    ndcg_at_k,
     normalize,
+    paired_bootstrap,
     percentile,
+    quote_in,
+    rank_scores,
+    recall_at_k,
     reciprocal_rank,
     segments,
+    squad_normalize,
+    strip_marks,
+    token_f1,
     year_of,
 )
 
@@ -159,3 +171,101 @@ def test_segments_group_by_source_and_year_in_order() -> None:
     assert list(ids["source"]) == ["bbc", "CNN", "USAtoday"]  # alphabetical, ignoring case
     assert list(ids["year"]) == ["2021", "2022", "2023"]
     assert segments([], source=lambda i: i, year=lambda i: None) == {"source": {}, "year": {}}
+
+
+# -- several gold items: recall, nDCG ---------------------------------------------------------
+
+
+def test_rank_scores_by_hand() -> None:
+    # two gold items, found at ranks 1 and 3
+    s = rank_scores([1, 3], k=5)
+    assert (s["hit"], s["recall"], s["rr"]) == (1.0, 1.0, 1.0)
+    ideal = 1 + 1 / math.log2(3)
+    assert s["ndcg"] == pytest.approx((1 + 1 / math.log2(4)) / ideal)
+    s = rank_scores([1, 3], k=2)  # the second is beyond the cut-off
+    assert (s["recall"], s["ndcg"]) == (0.5, pytest.approx(1 / ideal))
+    assert rank_scores([None, None], k=10) == {"hit": 0.0, "recall": 0.0, "rr": 0.0, "ndcg": 0.0}
+    assert rank_scores([4], k=10)["rr"] == 0.25
+    assert rank_scores([1, 1], k=10)["ndcg"] == 1.0  # two quotes in one passage: capped
+    assert rank_scores([], k=10)["recall"] == 0.0
+    with pytest.raises(ValueError, match="at least 1"):
+        rank_scores([1], k=0)
+
+
+def test_recall_and_ndcg_on_ranked_ids() -> None:
+    relevant = {"gold", "other-gold"}
+    assert recall_at_k(RANKED, relevant, 3) == 0.5
+    assert recall_at_k(RANKED, relevant, 5) == 1.0
+    assert recall_at_k(RANKED, {"missing"}, 5) == 0.0
+    assert ndcg_at_k(["gold", "other-gold", "x"], relevant, 3) == pytest.approx(1.0)
+    assert ndcg_at_k(RANKED, relevant, 10) < ndcg_at_k(["gold", "x", "other-gold"], relevant, 10)
+    assert item_ranks(["a", "b", "a"], ["a", "c", "b"]) == [1, None, 2]
+
+
+@pytest.mark.parametrize(
+    ("quote", "passage", "found"),
+    [
+        ("He said “yes.”", 'Then he said "yes" and left.', True),
+        (
+            "The plant costs $412 million.",
+            "Officials said the plant costs $412  million in all.",
+            True,
+        ),
+        ("Andrés won.", "Finally ANDRES WON the vote", True),
+        ("The plant costs $412 million.", "The plant costs $41 million.", False),
+        ("", "anything", False),
+    ],
+)
+def test_quote_in_passage(quote: str, passage: str, found: bool) -> None:
+    assert quote_in(quote, passage) is found
+
+
+# -- answers, SQuAD style ---------------------------------------------------------------------
+
+
+def test_squad_normalize_exact_match_and_f1() -> None:
+    assert squad_normalize("The  Al-Qaeda!") == "al qaeda"
+    assert strip_marks("It cost $412 million. [1] It ran late [2, 3].") == (
+        "It cost $412 million. It ran late."
+    )
+    assert exact_match("the al Qaeda", ["Hezbollah", "al-Qaeda"]) == 1.0
+    assert exact_match("al Qaeda leader", ["al Qaeda"]) == 0.0
+    assert exact_match("", ["al Qaeda"]) == 0.0
+    assert token_f1("leader of al Qaeda", ["al Qaeda"]) == pytest.approx(2 / 3)  # P 1/2, R 1
+    assert token_f1("Lena Marovic", ["Marovic", "Lena Marovic"]) == 1.0  # the best answer
+    assert token_f1("nothing alike", ["al Qaeda"]) == 0.0
+    assert token_f1("anything", []) == 0.0
+
+
+# -- intervals --------------------------------------------------------------------------------
+
+
+def test_bootstrap_ci_is_seeded_and_brackets_the_mean() -> None:
+    values = [1.0] * 30 + [0.0] * 10
+    low, high = bootstrap_ci(values)  # type: ignore[misc]
+    assert low < 0.75 < high
+    assert low > 0.55 and high < 0.9
+    assert bootstrap_ci(values) == (low, high)  # same seed, same interval
+    assert bootstrap_ci(values, seed=1) != (low, high)
+    assert bootstrap_ci([1.0] * 5) == (1.0, 1.0)
+    assert bootstrap_ci([]) is None
+    p50 = bootstrap_ci([float(i) for i in range(100)], "p50")
+    assert p50 is not None and p50[0] < 49.5 < p50[1]
+    with pytest.raises(ValueError, match="unknown statistic"):
+        bootstrap_ci([1.0], "median")
+
+
+def test_paired_bootstrap_sees_a_real_change_and_no_change() -> None:
+    a = [0.0] * 20 + [1.0] * 20
+    better = paired_bootstrap(a, [1.0] * 40)
+    assert (better.n, better.a, better.b, better.delta) == (40, 0.5, 1.0, 0.5)
+    assert better.significant and better.low > 0 and better.p_value < 0.01
+    same = paired_bootstrap(a, a)
+    assert not same.significant and same.p_value == 1.0
+    # two flips each way: no net change
+    swapped = a[:]
+    swapped[0], swapped[1], swapped[20], swapped[21] = 1.0, 1.0, 0.0, 0.0
+    assert not paired_bootstrap(a, swapped).significant
+    assert paired_bootstrap([], []).n == 0
+    with pytest.raises(ValueError, match="differ in length"):
+        paired_bootstrap([1.0], [])

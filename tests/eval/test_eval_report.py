@@ -32,6 +32,8 @@ def result(**changes: Any) -> QuestionResult:
     return QuestionResult(**{**fields, **changes})
 
 
+BREAKDOWN_KEYS = {"n", "n_retrieval_scored", "hit@1", "hit@5", "hit@10", "mrr@10"}
+BREAKDOWN_KEYS |= {"answer_contains_gold"}
 MISS = {"hit@1": False, "hit@5": False, "hit@10": False}
 THIRD = {"hit@1": False, "hit@5": True, "hit@10": True}
 
@@ -129,10 +131,17 @@ def test_table_is_aligned_and_shows_counts() -> None:
     table = Report(config={}, ingest=ingest, results=sample_results()).table()
     lines = table.split("\n\n")[0].splitlines()  # the breakdown follows a blank line
     assert lines[0] == "6 questions: 4 answerable, 2 unanswerable"
+    assert lines[1].split() == ["metric", "value", "95%", "interval", "over"]
     rows = {line.split()[0]: line for line in lines[3:-1]}
-    assert rows["hit@1"].split()[1:] == ["0.333", "3", "answerable", "with", "evidence"]
-    assert rows["abstention_accuracy"].split()[1:] == ["0.500", "2", "unanswerable"]
-    assert rows["latency_p95_ms"].split()[1:] == ["575", "6", "questions"]
+    # value, bootstrap interval, how many questions it is over
+    hit1 = ["0.333", "0.000-1.000", "3", "answerable", "with", "evidence"]
+    assert rows["hit@1"].split()[1:] == hit1
+    assert rows["abstention_accuracy"].split()[1:] == ["0.500", "0.000-1.000", "2", "unanswerable"]
+    assert rows["abstention_precision"].split()[1:] == ["0.500", "0.000-1.000", "2", "abstentions"]
+    p95 = rows["latency_p95_ms"].split()
+    assert (p95[1], p95[-2:]) == ("575", ["6", "questions"])
+    low, high = (float(x) for x in p95[2].split("-"))
+    assert 100 <= low <= 575 <= high <= 600
     value_ends = set()
     for line in lines[3:-1]:
         match = re.match(r"\S+\s+\S+", line)
@@ -156,7 +165,17 @@ def test_write_makes_the_folder_and_valid_json(tmp_path: Path) -> None:
     path = report.write(tmp_path / "deep" / "out")
     assert path == tmp_path / "deep" / "out" / "report.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert set(data) == {"config", "ingest", "metrics", "breakdown", "questions"}
+    assert set(data) == {
+        "config",
+        "ingest",
+        "metrics",
+        "intervals",
+        "breakdown",
+        "by_mode",
+        "worst_segments",
+        "warnings",
+        "questions",
+    }
     assert data["questions"][1]["reciprocal_rank"] == 0.3333
     assert data["questions"][0]["evidence_ids"] == ["a"]
     assert not list(path.parent.glob("*.tmp"))
@@ -230,7 +249,14 @@ def segment_results() -> list[QuestionResult]:
 
 def test_breakdown_by_source_and_year() -> None:
     report = Report(config={}, ingest=None, results=segment_results())
-    assert report.breakdown == {
+    table = {
+        kind: {
+            label: {k: v for k, v in row.items() if k in BREAKDOWN_KEYS}
+            for label, row in members.items()
+        }
+        for kind, members in report.breakdown.items()
+    }
+    assert table == {
         "source": {
             "CNN": {
                 "n": 3,
@@ -271,8 +297,13 @@ def test_breakdown_by_source_and_year() -> None:
                 "answer_contains_gold": 0.5,
             },
         },
+        "tag": {},
     }
     assert list(report.breakdown["year"]) == ["2022", "2023"]
+    cnn = report.breakdown["source"]["CNN"]
+    low, high = cnn["intervals"]["hit@5"]
+    assert low <= cnn["hit@5"] <= high
+    assert "hit@1" not in report.breakdown["source"]["THE WEEK"]["intervals"]  # no values
 
 
 def test_breakdown_leaves_the_summary_as_it_was() -> None:
@@ -283,17 +314,23 @@ def test_breakdown_leaves_the_summary_as_it_was() -> None:
         "hit@10",
         "mrr@10",
         "answer_contains_gold",
+        "exact_match",
+        "f1",
         "cites_evidence",
         "abstention_accuracy",
+        "abstention_precision",  # None: no question abstained
+        "abstention_recall",
         "false_abstention_rate",
         "latency_p50_ms",
         "latency_p95_ms",
+        "latency_max_ms",
         "n_questions",
         "n_answerable",
         "n_unanswerable",
         "n_retrieval_scored",
         "n_errors",
     ]
+    assert report.metrics["abstention_precision"] is None
     assert report.metrics == summarize(segment_results())
     assert report.to_dict()["breakdown"] == report.breakdown
 
@@ -307,7 +344,7 @@ def test_breakdown_keeps_an_extra_cutoff_in_every_segment() -> None:
 
 def test_breakdown_is_empty_without_sources_or_dates() -> None:
     report = Report(config={}, ingest=None, results=[result(question_date=None)])
-    assert report.breakdown == {"source": {}, "year": {}}
+    assert report.breakdown == {"source": {}, "year": {}, "tag": {}}
     assert "by segment" not in report.table()
 
 
@@ -330,7 +367,7 @@ def test_write_includes_the_breakdown(tmp_path: Path) -> None:
 
 def test_table_shows_the_breakdown_after_the_summary() -> None:
     table = Report(config={}, ingest=None, results=segment_results()).table()
-    summary, segments_part = table.split("\n\n")
+    summary, segments_part, *_ = table.split("\n\n")
     assert summary.splitlines()[0] == "7 questions: 5 answerable, 2 unanswerable"
     lines = segments_part.splitlines()
     assert lines[0].startswith("by segment: n answerable questions")
@@ -342,13 +379,14 @@ def test_table_shows_the_breakdown_after_the_summary() -> None:
         "hit@10",
         "mrr@10",
         "answer_contains_gold",
+        "f1",
     ]
     assert set(lines[2]) == {"-"}
     rows = lines[3:]
     assert [row.split() for row in rows] == [
-        ["source", "CNN", "3", "0.333", "0.667", "0.667", "0.444", "0.667"],
-        ["source", "THE", "WEEK", "1", "-", "-", "-", "-", "1.000"],
-        ["year", "2022", "2", "0.500", "1.000", "1.000", "0.750", "0.500"],
-        ["year", "2023", "2", "0.000", "1.000", "1.000", "0.333", "0.500"],
+        ["source", "CNN", "3", "0.333", "0.667", "0.667", "0.444", "0.667", "0.000"],
+        ["source", "THE", "WEEK", "1", "-", "-", "-", "-", "1.000", "0.000"],
+        ["year", "2022", "2", "0.500", "1.000", "1.000", "0.750", "0.500", "0.000"],
+        ["year", "2023", "2", "0.000", "1.000", "1.000", "0.333", "0.500", "0.000"],
     ]
     assert len({len(line) for line in lines[1:]}) == 1  # every column aligned to its width

@@ -67,3 +67,11 @@ def test_rtqa_slice_clears_the_floors(tmp_path: Path) -> None:
     }
     assert not below, f"below the floor (value, floor): {below}"
     assert not above, f"above the ceiling (value, ceiling): {above}"
+    # every gated number comes with its bootstrap interval, around it
+    intervals = report.to_dict()["intervals"]
+    for name in [*floors, *ceilings]:
+        low, high = intervals[name]
+        assert low <= metrics[name] <= high, (name, metrics[name], intervals[name])
+    # the quiz source of every question is a segment, and all questions have choices
+    assert set(report.breakdown["source"]) == {q.source for q in report.results if q.answerable}
+    assert sum(1 for q in report.results if q.choice_picked is not None) == 12

@@ -24,6 +24,21 @@ METRICS = (
     "false_abstention_rate",
     "latency_p50_ms",
     "latency_p95_ms",
+    "latency_max_ms",
+    "recall@5",
+    "ndcg@10",
+    "quote_hit@5",
+    "quote_recall@10",
+    "quote_mrr@10",
+    "exact_match",
+    "f1",
+    "citation_recall",
+    "citation_precision",
+    "citations_valid",
+    "abstention_recall",
+    "retrieve_p50_ms",
+    "answer_p95_ms",
+    "total_max_ms",
 )
 RECORD_FIELDS = {
     "id",
@@ -46,6 +61,37 @@ RECORD_FIELDS = {
     "mode",
     "error",
     "year",  # the sample questions have a date but no quiz source, so no "source"
+    "answers",
+    "prediction",
+    "exact_match",
+    "f1",
+    "choices",
+    "choice_picked",
+    "choice_level",
+    "choice_correct",
+    "citation_recall",
+    "citation_precision",
+    "citations_valid",
+    "tags",
+    "checks",
+    "passages",
+    "retrieval",
+    "scores",
+    "tokens_in",
+    "tokens_out",
+    "searched",
+    "turns",
+}
+REPORT_KEYS = {
+    "config",
+    "ingest",
+    "metrics",
+    "intervals",
+    "breakdown",
+    "by_mode",
+    "worst_segments",
+    "warnings",
+    "questions",
 }
 
 
@@ -57,14 +103,14 @@ def load_report(out: Path) -> dict[str, Any]:
 @pytest.mark.slow
 def test_sample_report_has_every_metric(sample_eval: Any) -> None:
     data = load_report(sample_eval.out)
-    assert set(data) == {"config", "ingest", "metrics", "breakdown", "questions"}
+    assert set(data) == REPORT_KEYS
     assert data["breakdown"]["source"] == {}
     assert list(data["breakdown"]["year"]) == ["2026"]
     assert data["breakdown"]["year"]["2026"]["n"] == 13
     metrics = data["metrics"]
     for name in METRICS:
         assert isinstance(metrics[name], float), name
-        if not name.startswith("latency"):
+        if not name.endswith("_ms"):
             assert 0.0 <= metrics[name] <= 1.0, name
     assert 0 < metrics["latency_p50_ms"] <= metrics["latency_p95_ms"]
     assert (metrics["n_questions"], metrics["n_answerable"], metrics["n_unanswerable"]) == (
@@ -140,9 +186,18 @@ def test_sample_config_and_ingest(sample_eval: Any) -> None:
 def test_sample_table(sample_eval: Any) -> None:
     table = sample_eval.report.table()
     assert table.splitlines()[0] == "15 questions: 13 answerable, 2 unanswerable"
-    for name in METRICS:
-        assert name in table
-    assert "2 unanswerable" in table
+    rows = {line.split()[0]: line.split()[1:] for line in table.splitlines()[3:] if line.strip()}
+    shown = ["hit@1", "hit@5", "hit@10", "mrr@10", "recall@10", "ndcg@10", "quote_hit@10"]
+    shown += ["answer_contains_gold", "exact_match", "f1", "citation_recall"]
+    shown += ["citation_precision", "citations_valid", "abstention_accuracy"]
+    shown += ["false_abstention_rate", "latency_p50_ms", "latency_p95_ms", "latency_max_ms"]
+    for name in shown:
+        value, interval = rows[name][:2]
+        low, high = (float(x) for x in interval.split("-"))
+        assert low <= float(value) <= high or name == "latency_max_ms", (name, rows[name])
+    assert rows["abstention_accuracy"][2:] == ["2", "unanswerable"]
+    assert "mc_accuracy" not in rows  # the sample questions have no choices
+    assert "tokens_in_mean" not in rows  # nor token counts (extractive answers)
 
 
 @pytest.mark.slow
@@ -151,12 +206,14 @@ def test_cli_eval(
 ) -> None:
     out = tmp_path / "out"
     args = ["eval", str(sample_gold), "--articles", str(sample_articles)]
-    args += ["--store", str(sample_store), "--out", str(out), "--limit", "1", "-k", "20"]
+    args += ["--store", str(sample_store), "--out", str(out), "--limit", "1", "-k", "20", "--html"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "1 question: 1 answerable, 0 unanswerable" in result.output
     assert "hit@20" in result.output
     assert f"report written to {out / 'report.json'}" in result.output
+    assert f"html report written to {out / 'report.html'}" in result.output
+    assert "<html" in (out / "report.html").read_text(encoding="utf-8")
     data = load_report(out)
     assert [q["id"] for q in data["questions"]] == ["s01"]
     assert data["metrics"]["hit@20"] >= data["metrics"]["hit@10"]
