@@ -1,4 +1,5 @@
-"""`make bench`: evaluate on the rtqa small set and append the numbers to docs/benchmarks.md.
+"""`make bench`: evaluate on an rtqa set, append the numbers to docs/benchmarks.md and write
+bench-out/eval-SET/report.json and report.html.
 
 Usage: python -m benchmarks.run [--set small] [--store DIR]
 
@@ -15,6 +16,7 @@ import platform
 import time
 from pathlib import Path
 
+from eval.html import write_html
 from eval.run import run_eval
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,6 +62,7 @@ def main() -> None:
     started = time.perf_counter()
     report = run_eval(gold, articles=[articles], store=store, out=out)
     seconds = time.perf_counter() - started
+    html = write_html(report.to_dict(), out / "report.html")
     command = (
         f"article-qa eval {shown(gold)} --articles {shown(articles)} --store {store} --out {out}"
     )
@@ -70,6 +73,7 @@ def main() -> None:
         f"- command: `{command}`",
         f"- machine: {machine()}",
         f"- wall time: {seconds:.0f} s (ingest included; a kept store skips unchanged articles)",
+        f"- report: `{html}` (every failure explained; not committed, `bench-out/` is local)",
         "",
         "```",
         report.table(),
