@@ -213,7 +213,7 @@ class ExtractiveWeights:
 
     similarity: float = 0.3
     overlap: float = 0.6
-    passage: float = 0.1
+    passage: float = 0.2
     answer_type: float = 0.1
     margin: float = 0.2  # extra sentences must score within this of the best one
     shortlist: int = 40  # sentences embedded per question, picked by the cheap features

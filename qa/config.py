@@ -21,7 +21,7 @@ ENV_PREFIX = "ARTICLE_QA_"
 
 # Calibrated on ../shared/data/rtqa/small (see docs/benchmarks.md): below this combined
 # sentence score the extractive answerer says it could not find the answer.
-DEFAULT_MIN_SCORE = 0.47
+DEFAULT_MIN_SCORE = 0.55
 
 
 @dataclass(frozen=True)

@@ -758,3 +758,65 @@ def test_articles_added_meanwhile_count_on_return_to_the_chat(
     page.get_by_role("button", name="Filters").click()
     page.locator("#aqa-outlets input").click()
     expect(page.get_by_role("option", name="Late Wire")).to_be_visible()
+
+
+FERRY = {
+    "id": "zorblax-ferry",
+    "title": "Zorblax ferry returns to the lake after a winter refit",
+    "source": "Lakeside Courier",
+    "published_at": "2026-04-02",
+    "body": (
+        "The Zorblax ferry returned to Lake Mirren on Thursday after a four-month refit that "
+        "cost the county $1.2 million. The ferry will run every hour from 7 a.m. until "
+        "sunset, the operator said, and carries up to 40 cars."
+    ),
+}
+FERRY_QUESTION = "How much did the Zorblax ferry refit cost the county?"
+
+
+@pytest.mark.browser
+def test_an_uploaded_article_is_answered_from_then_gone_once_deleted(
+    serve_store: Callable[[Path], Served],
+    sample_store: Path,
+    browser_page: Watched,
+    tmp_path: Path,
+) -> None:
+    from playwright.sync_api import expect
+
+    served = serve_store(sample_store)
+    page = browser_page.page
+    open_app(page, served.url)
+
+    # upload in the Library tab, through index/ like `article-qa ingest`
+    upload = tmp_path / "zorblax.json"
+    upload.write_text(json.dumps(FERRY), encoding="utf-8")
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#aqa-lib-upload input[type=file]").set_input_files(str(upload))
+    results = page.locator("#aqa-lib-results")
+    expect(results.locator('li[data-name="zorblax.json"]')).to_contain_text(
+        "1 added", timeout=120_000
+    )
+
+    # the chat answers from it, citing it
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, FERRY_QUESTION)
+    expect(last_answer(page)).to_contain_text("$1.2 million")
+    cited = page.locator('#aqa-sources .aqa-card[data-article-id="zorblax-ferry"]')
+    expect(cited).to_have_count(1)
+
+    # deleted in the Library, it is gone from the next answer
+    page.get_by_role("tab", name="Library").click()
+    page.locator("#aqa-lib-search textarea, #aqa-lib-search input").first.fill("zorblax")
+    table_rows = page.locator("#aqa-lib-table .virtual-body [role=row]")
+    expect(table_rows).to_have_count(1)
+    table_rows.first.locator("[role=gridcell]").first.click()
+    expect(page.locator("#aqa-lib-selected")).to_contain_text("zorblax-ferry")
+    page.locator("#aqa-lib-delete").click()
+    expect(results.locator("li").first).to_contain_text("deleted (id zorblax-ferry)")
+    page.get_by_role("tab", name="Chat").click()
+    ask_again = page.locator("#aqa-question textarea")
+    ask_again.fill(FERRY_QUESTION)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    wait_for_answer(page, 2)
+    expect(last_answer(page)).not_to_contain_text("$1.2 million")
+    expect(page.locator('#aqa-sources [data-article-id="zorblax-ferry"]')).to_have_count(0)
