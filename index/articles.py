@@ -77,6 +77,17 @@ class Skip:
     reason: str
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML as ``safe_load`` reads it, but dates stay text: ``parse_date`` reads them and
+    says which one is wrong (``published: 2026-99-99`` would otherwise stop the loader)."""
+
+
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def parse_date(value: object) -> str | None:
     """Parse a published date into ``YYYY-MM-DD``; ``None`` when empty or unparseable."""
     if value is None or value == "":
@@ -243,7 +254,7 @@ def read_text_file(path: Path) -> Iterator[Article | Skip]:
     match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
     if match:
         try:
-            loaded = yaml.safe_load(match.group(1)) or {}
+            loaded = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}
         except yaml.YAMLError as exc:
             yield Skip(origin, f"front matter is not valid YAML: {exc}".splitlines()[0])
             return

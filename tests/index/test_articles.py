@@ -115,6 +115,21 @@ def test_front_matter_errors_are_reported(tmp_path: Path) -> None:
     assert len(skipped) == 1 and "front matter" in skipped[0].reason
 
 
+def test_an_impossible_front_matter_date_loses_nothing(tmp_path: Path, caplog: object) -> None:
+    (tmp_path / "baddate.md").write_text(
+        "---\ntitle: Ferry news\npublished: 2026-99-99\n---\nThe ferry runs again.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "good.md").write_text(
+        "---\ntitle: Fine\npublished: 2026-03-04\n---\nA real sentence.\n", encoding="utf-8"
+    )
+    articles, skipped = _read(tmp_path)
+    assert not skipped
+    dates = {a.id: a.published_at for a in articles}
+    assert dates["good"] == "2026-03-04"  # a YAML date is still read as a date
+    assert dates["baddate"] != "2026-03-04" and "baddate.md" in caplog.text  # type: ignore[attr-defined]
+
+
 def test_rtqa_records_read_as_they_are() -> None:
     path = RTQA / "small" / "articles.jsonl"
     with path.open(encoding="utf-8") as handle:
