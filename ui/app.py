@@ -104,8 +104,13 @@ def _bodies(qa: Assistant, answer: Answer) -> dict[str, str]:
         return {}
 
 
-def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blocks":
-    """The app for the store in ``settings`` (launch it with :func:`launch`)."""
+def build_app(
+    settings: Settings, assistant: Assistant | None = None, *, allow_private: bool = True
+) -> "gr.Blocks":
+    """The app for the store in ``settings`` (launch it with :func:`launch`).
+    ``allow_private=False``: the Library refuses web pages and feeds on private, loopback
+    and link-local addresses (``serve`` sets it whenever the app listens beyond this
+    machine)."""
     _no_analytics()
     import gradio as gr
 
@@ -385,7 +390,7 @@ def build_app(settings: Settings, assistant: Assistant | None = None) -> "gr.Blo
                         max_height=640,
                     )
             with gr.Tab("Library", id="library"):
-                build_library(qa)
+                build_library(qa, allow_private=allow_private)
 
         # A question shows in the chat at once (echo); then its answer streams in (respond,
         # also the /chat API). CONCURRENCY questions are answered at once.
@@ -533,7 +538,9 @@ def serve(
     """``article-qa serve``: load the embedding model, then serve the app until Ctrl-C (the
     command warns first, with :func:`exposure_warning`, when that is open to the network)."""
     assistant = Assistant(settings)
-    demo = build_app(settings, assistant)
+    # served beyond this machine, the Library must not fetch this machine's or its
+    # network's own pages for whoever asks
+    demo = build_app(settings, assistant, allow_private=is_loopback(host))
     warm_up(assistant)
     logger.info("serving %s on http://%s:%d", settings.store, host, port)
     launch(demo, host, port, auth=auth)

@@ -99,3 +99,23 @@ def test_empty_auth_file_is_an_error(served: list[dict[str, Any]], tmp_path: Pat
     assert result.exit_code == 2
     assert "holds no USER:PASS line" in result.output
     assert served == []
+
+
+@pytest.mark.parametrize(("host", "allowed"), [("127.0.0.1", True), ("0.0.0.0", False)])
+def test_an_app_open_to_the_network_fetches_no_private_address(
+    host: str, allowed: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import ui.app
+    from qa.config import Settings
+
+    built: list[bool] = []
+
+    def build(settings: Any, assistant: Any = None, *, allow_private: bool = True) -> Any:
+        built.append(allow_private)
+        return object()
+
+    monkeypatch.setattr(ui.app, "build_app", build)
+    monkeypatch.setattr(ui.app, "warm_up", lambda assistant: None)
+    monkeypatch.setattr(ui.app, "launch", lambda *args, **kwargs: "")
+    ui.app.serve(Settings.load(env={}, store=tmp_path / "store"), host=host, port=1)
+    assert built == [allowed]
