@@ -376,7 +376,10 @@ class Assistant:
         return None
 
     def _known_sources(self, sources: Sequence[str]) -> tuple[str, ...]:
-        """The store's spelling of each outlet asked for (case does not matter)."""
+        """The store's spelling of each outlet asked for (case does not matter); one outlet
+        may be given as a plain string."""
+        if isinstance(sources, str):
+            sources = [sources]
         if not sources:
             return ()
         known = {s.casefold(): s for s in self.store.sources()}

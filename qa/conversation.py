@@ -96,9 +96,29 @@ def _answer_sentence(answer: str) -> str:
     return re.sub(r"\s*\[\d+\]", "", first).strip()
 
 
+def _is_time(text: str) -> bool:
+    return bool(
+        _TIME.fullmatch(text.strip()) or re.fullmatch(r"(?:in\s+)?\d{4}", text.strip(), re.I)
+    )
+
+
+def _referent(previous: str, said: str) -> str:
+    """Who "he" / "she" / "they" is: a person's name is usually two words or more ("Lena
+    Marovic"). First one the previous question named (the conversation is about them),
+    then one the answer brought up that the question did not ("mediator Helen Ashdown",
+    not "Valley Regional Rail" when asked about the rail dispute), then any name."""
+    asked = {w.lower() for w in re.findall(r"[\w'’-]+", previous)}
+    in_question = [n for n in names(previous) if " " in n]
+    new_in_answer = [
+        n for n in names(said) if " " in n and not {w.lower() for w in n.split()} & asked
+    ]
+    anything = [n for n in names(said) + names(previous) if " " in n] + names(said)
+    return next(iter(in_question + new_in_answer + anything), "")
+
+
 def _swap(previous: str, new: str) -> str:
     """The previous question about ``new`` instead: its time or its first name replaced."""
-    if _TIME.fullmatch(new.strip()) or re.fullmatch(r"(?:in\s+)?\d{4}", new.strip(), re.I):
+    if _is_time(new):
         when = new.strip() if not re.fullmatch(r"\d{4}", new.strip()) else f"in {new.strip()}"
         if _TIME.search(previous):
             return _TIME.sub(when, previous, count=1)
@@ -126,6 +146,10 @@ def condense(message: str, history: Sequence[Turn]) -> str:
     swap = _SWAP.match(text)
     subject = (swap.group("x") or swap.group("y") or "") if swap else ""
     if subject and _content_words(subject) and len(_content_words(subject)) <= 4:
+        if not _is_time(subject) and subject == subject.lower():
+            # "What about the rail strike?": a new topic, not a name to put in the old
+            # question; only the time frame carries over
+            return _keep_time(text, previous)
         return _swap(previous, subject)
 
     said = _answer_sentence(last.answer) if last.answer else ""
@@ -137,12 +161,10 @@ def condense(message: str, history: Sequence[Turn]) -> str:
     if own_names and len(_content_words(text)) >= 2:
         return text
     if _PERSONAL.search(text):
-        people = names(said) + names(previous)
-        # a person's name is usually two words or more ("Lena Marovic")
-        referent = next((n for n in people if " " in n), people[0] if people else "")
+        referent = _referent(previous, said)
         if referent:
             return _keep_time(_PERSONAL.sub(referent, text, count=1), previous)
-    if _THING.search(text) or len(_content_words(text)) <= 4:
+    if _THING.search(text) or len(_content_words(text)) <= 2:
         named = names(previous)
         in_names = {w.lower() for n in named for w in n.split()}
         words = [w for w in _content_words(_TIME.sub(" ", previous)) if w not in in_names]

@@ -121,3 +121,31 @@ def test_the_chat_command_holds_a_conversation(sample_store_master: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "(searched: When was Lena Marovic sworn in?)" in result.output
     assert result.output.count("[1]") >= 2
+
+
+def test_a_conversation_keeps_its_people_and_topics_apart() -> None:
+    won = Turn(
+        "Who won the presidential runoff in Estravia?",
+        "Lena Marovic won Estravia's presidential runoff on Sunday, defeating Tomas "
+        "Reyes-Halden. [1]",
+    )
+    sworn = Turn(
+        "When was she sworn in?",
+        "Marovic placed her hand on the constitution as she was sworn in by Chief Justice "
+        "Viktor Halmi. [1]",
+        "When was Lena Marovic sworn in?",
+    )
+    # "she" is still the person the conversation is about, not the judge the answer named
+    assert condense("Who did she defeat?", [won, sworn]) == "Who did Lena Marovic defeat?"
+    # a new topic in lower case is not put into the old question
+    assert condense("What about the rail strike?", [won, sworn]) == "What about the rail strike?"
+    # "he": the name the answer brought up, not the one the question already had
+    mediator = Turn(
+        "Who was brought in to mediate the rail dispute?",
+        "Valley Regional Rail and the union agreed to bring in mediator Helen Ashdown. [1]",
+    )
+    assert condense("How old is he?", [mediator]) == "How old is Helen Ashdown?"
+    # a question that stands on its own is searched as it is
+    fire = Turn("How many homes did the Redstone Ridge fire destroy?", "It destroyed 37. [1]")
+    own = "How much will the council spend on fire recovery?"
+    assert condense(own, [fire]) == own
