@@ -605,7 +605,7 @@ def citation_scores(
     alone, or as needed with the others; every citation of an unsupported sentence fails).
     ``None`` where there is nothing to count."""
     passages = _cited_passages(answer)
-    checks = checker.check(answer.text, passages)
+    checks = checker.check(answer.claims, passages)  # (a disagreement note is no claim)
     if not checks:
         return checks, None, None
     recall = sum(c.supported for c in checks) / len(checks)

@@ -136,6 +136,14 @@ class Answer:
     usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens
 
     @property
+    def claims(self) -> str:
+        """The answer's cited sentences: ``text`` without the closing note that the sources
+        disagree (the answer's own words, which the citation check does not judge)."""
+        if self.disagreement and self.text.endswith(self.disagreement):
+            return self.text.removesuffix(self.disagreement).rstrip()
+        return self.text
+
+    @property
     def short_answer(self) -> str:
         """The first citation's short answer phrase ("52.7 percent"), or ""."""
         return next((c.phrase_text for c in self.citations if c.phrase is not None), "")

@@ -267,7 +267,12 @@ def disagreement(question: str, chosen: Sequence[ScoredSentence]) -> Disagreemen
             found.append((i, s, s.text[span[0] : span[1]]))
     for pos, (i, a, phrase_a) in enumerate(found):
         for j, b, phrase_b in found[pos + 1 :]:
-            if _same_article(a, b) or _same_value(phrase_a, phrase_b) or not _same_time(a, b):
+            if (
+                _same_article(a, b)
+                or _same_value(phrase_a, phrase_b)
+                or not _comparable(phrase_a, phrase_b)
+                or not _same_time(a, b)
+            ):
                 continue
             if _same_subject(a.text, phrase_a, b.text, phrase_b) and _both_answer(question, a, b):
                 return Disagreement(i, j, phrase_a, phrase_b)
@@ -280,17 +285,19 @@ def counterpart(
     scored: Sequence[ScoredSentence],
     margin: float,
 ) -> ScoredSentence | None:
-    """A sentence of ``scored``, within ``margin`` of the best, from another article, that
-    gives a different answer than the best chosen sentence about the same thing."""
+    """A sentence of ``scored``, within ``margin`` of the best chosen one, from another
+    article, that gives a different answer than the first chosen sentence that gives one,
+    about the same thing."""
     if not chosen or phrase_kind(question) is None:
         return None
-    best = chosen[0]
-    span = find_phrase(question, best.text, best.passage.text)
+    anchors = [(s, find_phrase(question, s.text, s.passage.text)) for s in chosen]
+    best, span = next(((s, p) for s, p in anchors if p is not None), (chosen[0], None))
     if span is None:
         return None
     phrase = best.text[span[0] : span[1]]
+    floor = chosen[0].score - margin
     for candidate in scored:
-        if candidate.score < best.score - margin:
+        if candidate.score < floor:
             break
         if candidate in chosen or _same_article(best, candidate) or not _same_time(best, candidate):
             continue
@@ -300,6 +307,7 @@ def counterpart(
         other_phrase = candidate.text[other[0] : other[1]]
         if (
             not _same_value(phrase, other_phrase)
+            and _comparable(phrase, other_phrase)
             and _same_subject(best.text, phrase, candidate.text, other_phrase)
             and _both_answer(question, best, candidate)
         ):
@@ -312,16 +320,29 @@ def _same_article(a: ScoredSentence, b: ScoredSentence) -> bool:
     return bool(copies_a & {b.passage.article_id, *b.passage.copies})
 
 
+def _comparable(a: str, b: str) -> bool:
+    """Whether two phrases are the same kind of answer: figures with figures ("52.7
+    percent" and "two" are not), shares with shares."""
+
+    def kind(text: str) -> tuple[bool, bool]:
+        folded = normalise_phrase(text)
+        return any(ch.isdigit() for ch in folded), "percent" in folded
+
+    if not any(ch.isdigit() for ch in a + b) and (" " not in a or " " not in b):
+        return False  # names: only full names ("Lena Marovic"), one word is too often not one
+    return kind(a) == kind(b)
+
+
 def _both_answer(question: str, a: ScoredSentence, b: ScoredSentence) -> bool:
-    """Whether both sentences speak to the question alike: each holds at least half of its
-    content words, and neither holds much more of them than the other (a head count is no
-    answer to "how many were laid off")."""
+    """Whether both sentences speak to the question alike: each holds some of its content
+    words, and neither holds much more of them than the other (a head count is no answer to
+    "how many were laid off")."""
     asked = set(content_words(question))
     if not asked:
         return False
     cover_a = len(asked & set(content_words(a.text))) / len(asked)
     cover_b = len(asked & set(content_words(b.text))) / len(asked)
-    return min(cover_a, cover_b) >= 0.5 and abs(cover_a - cover_b) <= 0.2
+    return min(cover_a, cover_b) >= 0.3 and abs(cover_a - cover_b) <= 0.25
 
 
 def _same_time(a: ScoredSentence, b: ScoredSentence, days: int = 7) -> bool:
@@ -337,7 +358,7 @@ def _same_time(a: ScoredSentence, b: ScoredSentence, days: int = 7) -> bool:
     return abs(gap.days) <= days
 
 
-def _same_subject(a: str, phrase_a: str, b: str, phrase_b: str, min_overlap: float = 0.7) -> bool:
+def _same_subject(a: str, phrase_a: str, b: str, phrase_b: str, min_overlap: float = 0.5) -> bool:
     """Whether two sentences say the same thing but for their answer phrases: at least four
     content words in common, and most of the shorter one's."""
     rest_a = set(content_words(a.replace(phrase_a, " ")))

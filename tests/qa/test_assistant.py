@@ -25,10 +25,15 @@ def assistant(sample_store_master: Path) -> Assistant:
 
 
 def _check_citations(result: Answer, store: Store) -> None:
-    """Every sentence carries [n]; every [n] exists and quotes its article exactly."""
-    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", result.text)]
+    """Every sentence carries [n]; every [n] exists and quotes its article exactly. (A note
+    that the sources disagree ends the answer and cites quoted sentences again.)"""
+    text = result.text
+    if result.disagreement:
+        assert text.endswith(" " + result.disagreement)
+        text = text.removesuffix(" " + result.disagreement)
+    numbers = [int(n) for n in re.findall(r"\[(\d+)\]", text)]
     assert numbers == [c.n for c in result.citations] == list(range(1, len(numbers) + 1))
-    pieces = re.split(r" ?\[\d+\] ?", result.text)
+    pieces = re.split(r" ?\[\d+\] ?", text)
     assert pieces[-1] == ""
     for piece, citation in zip(pieces, result.citations, strict=False):
         assert piece == citation.quote

@@ -155,3 +155,13 @@ def test_agreeing_sources_give_no_disagreement(sample_store: Path) -> None:
     first = result.citations[0]
     assert first.quote[first.phrase[0] : first.phrase[1]] == "Lena Marovic"  # type: ignore[index]
     assert result.to_dict()["citations"][0]["phrase_text"] == "Lena Marovic"
+
+
+def test_the_sample_collection_s_evacuation_figures_are_shown_to_disagree(
+    sample_store: Path,
+) -> None:
+    result = Assistant(Settings.load(store=sample_store)).ask(
+        "How many people were evacuated because of the Redstone Ridge fire?"
+    )
+    assert "1,200" in result.disagreement and "1,500" in result.disagreement
+    assert result.claims == result.text.removesuffix(result.disagreement).rstrip()

@@ -102,7 +102,7 @@ def test_every_extractive_answer_passes_its_own_check(
             continue
         cited = [c.passage for c in result.citations]
         passages = [_passage(c.n, c.passage) for c in result.citations]
-        checks = checker.check(result.text, passages)
+        checks = checker.check(result.claims, passages)
         assert [c.verdict for c in checks] == ["supported"] * len(checks), (q["id"], checks)
         assert len(checks) == len(cited)
         checked += 1
