@@ -117,11 +117,10 @@ class GoldQuestion:
     @property
     def evidence_ids(self) -> tuple[str, ...]:
         """The evidence articles' ids, each once, in the order given. Evidence named by a url
-        or title that :func:`resolve_evidence` did not resolve stands as ``unresolved:...``
-        (no article has that id, so it counts as not retrieved)."""
-        return tuple(
-            dict.fromkeys(e.article_id or f"unresolved:{e.url or e.title}" for e in self.evidence)
-        )
+        or title that :func:`resolve_evidence` did not resolve is left out: the run's warnings
+        list it, and retrieval is scored on the evidence that is known (a question with none
+        is not scored on retrieval, rather than counted as a miss)."""
+        return tuple(dict.fromkeys(e.article_id for e in self.evidence if e.article_id))
 
     @property
     def quotes(self) -> tuple[str, ...]:

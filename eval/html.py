@@ -77,11 +77,22 @@ _METRICS: dict[str, tuple[str, str]] = {
     ),
     "exact_match": ("the answer is an accepted answer (after normalising)", "answerable"),
     "f1": ("word overlap (F1) of the answer with the best accepted answer", "answerable"),
-    "choice_accuracy": ("the answer picks the right choice", "answerable"),
+    "mc_accuracy": (
+        "the choice best supported by the answer and its passages is the right one",
+        "questions",
+    ),
     "cites_evidence": ("the answer cites an evidence article", "evidence"),
-    "citation_recall": ("share of the evidence articles that the answer cites", "evidence"),
-    "citation_precision": ("share of the cited articles that are evidence", "evidence"),
-    "citations_valid": ("every sentence of the answer is supported by what it cites", "answered"),
+    "citation_recall": (
+        "share of the answer's sentences that their cited passages support (ALCE)",
+        "answered",
+    ),
+    "citation_precision": (
+        "share of the citations that support their sentence, alone or as needed (ALCE)",
+        "answered",
+    ),
+    "citations_valid": ("every [n] of the answer points at one of its sources", "answered"),
+    "abstention_recall": ("unanswerable questions on which it abstained", "unanswerable"),
+    "abstention_precision": ("abstentions that were on unanswerable questions", "abstentions"),
     "false_abstention_rate": (
         "abstained although the articles hold the answer (lower is better)",
         "answerable",

@@ -150,8 +150,8 @@ def test_answers_tags_conversation_and_url_evidence(tmp_path: Path) -> None:
     assert q.evidence[0] == Evidence(
         "", "She was sworn in on November 17.", url="https://example.org/a"
     )
-    # not resolved yet: stands for an article no store holds
-    assert q.evidence_ids == ("unresolved:https://example.org/a", "unresolved:Marovic sworn in")
+    # not resolved yet: no article id to score retrieval on
+    assert q.evidence_ids == ()
     assert q.quotes == ("She was sworn in on November 17.",)
 
 
@@ -343,7 +343,7 @@ def test_resolve_evidence_by_id_url_and_title(sample_store: Path) -> None:
         store.close()
     assert q1.evidence_ids == ("desal-plant-cost-overrun", "heatwave-fire-contained")
     assert q1.evidence[1].quote == "quote"
-    assert q2.evidence_ids == ("no-such-article", "unresolved:https://nowhere.example/x")
+    assert q2.evidence_ids == ("no-such-article",)  # the url matched nothing: left out
     assert len(warnings) == 1
     assert warnings[0].startswith("2 evidence article(s) match no article in the store: ")
     assert "q2 (line 2): article_id 'no-such-article'" in warnings[0]
