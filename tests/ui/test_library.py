@@ -391,12 +391,15 @@ def test_library_upload_search_add_url_and_delete(
     expect(rows(page)).to_have_count(1)
     expect(page.locator("#aqa-lib-page")).to_contain_text("1 of 1 matching")
 
-    # A web page by URL, fetched from the test's own server.
+    # A web page by URL, fetched from the test's own server (the search cleared first, so
+    # that no late search of the box can race the table the add shows).
+    page.locator("#aqa-lib-search textarea, #aqa-lib-search input").first.fill("")
+    expect(page.locator("#aqa-lib-page")).to_contain_text("of 17", timeout=30_000)
     story = f"{web_site}/night-market.html"
     page.locator("#aqa-lib-url textarea, #aqa-lib-url input").first.fill(story)
     page.locator("#aqa-lib-add-url").click()
     expect(results.locator(f'li[data-name="{story}"]')).to_contain_text("1 added", timeout=60_000)
-    expect(rows(page).first).to_contain_text("Night market opens")
+    expect(rows(page).first).to_contain_text("Night market opens", timeout=30_000)
 
     # A feed whose only item is that page: nothing new to add, and the feed is followed.
     feed = f"{web_site}/feed.xml"
