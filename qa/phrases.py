@@ -142,6 +142,8 @@ def find_phrase(question: str, sentence: str, context: str = "") -> tuple[int, i
         # asked about the rail dispute), then the one nearest the question's words, then
         # the first.
         distance = min((max(s - end, start - e, 0) for s, e in anchors), default=0)
+        if kind == "date" and _year_as_adjective(text, sentence[end:]):
+            continue  # "the 1994 constitution" says nothing of when
         if kind == "number":
             if not _measures(question, text, sentence[end : end + 25]):
                 continue  # asked how many people, this counts days
@@ -224,6 +226,16 @@ def _candidates(kind: str, sentence: str) -> list[re.Match[str]]:
     if kind == "date":
         return sorted(DATE_PHRASE.finditer(sentence), key=lambda m: (-len(m.group(0)), m.start()))
     return list(NAME_PHRASE.finditer(sentence))
+
+
+def _year_as_adjective(text: str, after: str) -> bool:
+    """A bare year that qualifies the noun after it ("the 1994 constitution")."""
+    following = re.match(r"\s+([a-z]+)", after)
+    return bool(
+        re.fullmatch(r"(?:19|20)\d\d", text)
+        and following
+        and following.group(1) not in _LEADING | {"or", "until", "through", "when", "onwards"}
+    )
 
 
 def _is_date(text: str) -> bool:

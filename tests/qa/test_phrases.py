@@ -70,6 +70,8 @@ def _phrase(question: str, sentence: str, context: str = "") -> str | None:
             "Florida",
         ),
         ("Why did the strike end?", "The strike ended when Helen Ashdown mediated.", None),
+        ("When was she sworn in?", "She swore on the 1994 constitution in the hall.", None),
+        ("When did the war end?", "The war ended in 1994 and peace followed.", "1994"),
     ],
 )
 def test_the_short_answer_phrase_is_what_the_question_asks_for(
