@@ -11,15 +11,13 @@ import functools
 import json
 import logging
 import os
-import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from index.errors import ArticleQAError
+from qa.cli_errors import friendly_errors as _friendly_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,22 +25,6 @@ STORE_HELP = (
     "Store directory, or a Chroma server URL such as http://host:8000 (default: "
     "$ARTICLE_QA_STORE, else a per-user data directory)."
 )
-
-
-def _friendly_errors(func: F) -> F:
-    """Turn our errors into one line on stderr and exit code 1 (2 for usage errors)."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except ArticleQAError as exc:
-            raise click.ClickException(str(exc)) from exc
-        except KeyboardInterrupt:
-            click.echo("Interrupted; run the same command again to finish.", err=True)
-            sys.exit(130)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _store_option(func: F) -> F:
