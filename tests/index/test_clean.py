@@ -268,3 +268,34 @@ def test_cleaning_the_small_set_is_conservative_and_idempotent(
     assert all(len(line) <= 1000 for _, lines in small_reports.values() for line, _ in lines)
     for cleaned, _ in small_reports.values():
         assert clean_body(cleaned) == cleaned
+
+
+def test_sample_collection_is_cleaned_as_its_readme_says() -> None:
+    """samples/README.md lists what the cleaner removes from the samples and what it keeps."""
+    from index.articles import Article, iter_articles
+
+    samples = Path(__file__).resolve().parents[2] / "samples" / "articles"
+    bodies = {a.id: a.body for a in iter_articles([samples]) if isinstance(a, Article)}
+    removed = {
+        "desal-plant-vote": [
+            "Sign up for Daily Newsletters",
+            "Share this article",
+            "Advertisement",
+            "Please enter your comment!",
+            "Please enter your name here",
+        ],
+        "rail-strike-begins": ["Updated 6:15 AM EST", "Click here to subscribe", "View original"],
+        "election-runoff-result": ["Updated", "Sign up for Daily Newsletters", "Advertisement"],
+        "rail-strike-mediator": ["Advertisement"],
+    }
+    for article_id, lines in removed.items():
+        body_lines = bodies[article_id].splitlines()
+        for line in lines:
+            assert not any(b.strip().startswith(line) for b in body_lines), (article_id, line)
+    kept = {
+        "desal-plant-vote": ["By Sarah Lindqvist, Coastal Wire", "Read more: Gull Point plant"],
+        "rail-strike-begins": ["(Photo: Elise Harke"],
+    }
+    for article_id, snippets in kept.items():
+        for snippet in snippets:
+            assert snippet in bodies[article_id], (article_id, snippet)
