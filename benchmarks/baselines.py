@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import bench_args, machine
+from benchmarks.run import bench_args, bench_embedder, machine
 from eval.metrics import distinct, hit_at_k, reciprocal_rank, segments, year_of
 from index.articles import Article, iter_articles
 from index.embed import Embedder
@@ -158,8 +158,8 @@ def main() -> None:
     from index.ingest import Ingestor
     from index.store import Store
 
-    Ingestor(Store(store)).ingest_paths([articles_path])
-    embedder = Embedder()
+    embedder = bench_embedder(args)
+    Ingestor(Store(store), embedder=embedder).ingest_paths([articles_path])
     articles = [a for a in iter_articles([articles_path]) if isinstance(a, Article)]
     documents = _documents(articles)
     ranked: dict[str, list[list[str]]] = {}

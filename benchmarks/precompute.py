@@ -4,15 +4,16 @@ Embedding all of rtqa's 25,059 articles (about 270,000 chunks) takes hours on a 
 CPU; everything else in an ingest takes minutes. For the full-corpus benchmarks the chunks'
 texts can be embedded on a machine with a GPU, with the same model, and brought back:
 
-1. ``python -m benchmarks.precompute export DIR --set dev`` writes every text the dev
+1. ``python -m benchmarks.precompute export DIR/texts --set dev`` writes every text the dev
    benchmarks will embed (our chunks, and the LlamaIndex-defaults baseline's nodes) to
-   ``DIR/texts-*.jsonl.xz``, one JSON string a line, duplicates removed.
-2. ``python benchmarks/gpu_embed.py DIR OUT`` (numpy and sentence-transformers only) embeds
-   them with all-MiniLM-L6-v2 and writes ``OUT/vectors-*.npy`` (float16, unit length, in the
-   texts' order).
-3. ``python -m benchmarks.precompute ingest DIR VECTORS --set dev --store STORE`` ingests the
+   ``DIR/texts/texts-*.jsonl.xz``, a JSON ``[sha1, text]`` a line, duplicates removed.
+2. ``python benchmarks/gpu_embed.py MODEL DIR/texts DIR/vectors`` (numpy and
+   sentence-transformers only) embeds them with all-MiniLM-L6-v2 and writes
+   ``vectors-*.npy`` (float16, unit length, in the texts' order).
+3. ``python -m benchmarks.precompute ingest DIR --set dev --store STORE`` ingests the
    corpus with :class:`CachedEmbedder`, which looks every text up first and embeds only what
-   it does not find.
+   it does not find; ``benchmarks.baselines --precomputed DIR`` does the same for the
+   baselines' indexes.
 
 A text's vector does not depend on where it was computed beyond float rounding (float16 here:
 cosine within about 1e-5 of the float32 vector), so the store is the one ``article-qa ingest``
@@ -145,8 +146,7 @@ def main() -> None:
     ex.add_argument("out", type=Path)
     ex.add_argument("--set", choices=sorted(SETS), default="dev")
     ing = sub.add_parser("ingest")
-    ing.add_argument("texts", type=Path)
-    ing.add_argument("vectors", type=Path)
+    ing.add_argument("folder", type=Path, help="holds texts/ (from export) and vectors/")
     ing.add_argument("--set", choices=sorted(SETS), default="dev")
     ing.add_argument("--store", type=Path, required=True)
     args = parser.parse_args()
@@ -158,7 +158,7 @@ def main() -> None:
     from index.ingest import Ingestor
     from index.store import Store
 
-    embedder = CachedEmbedder(load_table(args.texts, args.vectors))
+    embedder = CachedEmbedder(load_table(args.folder / "texts", args.folder / "vectors"))
     report = Ingestor(Store(args.store), embedder=embedder).ingest_paths([articles])
     log.info(
         "%s; %d texts found precomputed, %d embedded here",

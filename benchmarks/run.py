@@ -18,6 +18,7 @@ from pathlib import Path
 
 from eval.html import write_html
 from eval.run import run_eval
+from index.embed import Embedder
 
 REPO = Path(__file__).resolve().parents[1]
 RTQA = REPO.parent / "shared" / "data" / "rtqa"
@@ -46,6 +47,13 @@ def bench_args(description: str | None) -> tuple[argparse.Namespace, Path, Path,
     parser.add_argument("--set", choices=sorted(SETS), default="small")
     parser.add_argument("--store", type=Path, default=None)
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--precomputed",
+        type=Path,
+        default=None,
+        help="a folder with texts/ and vectors/ from benchmarks.precompute: vectors computed "
+        "elsewhere for the texts this benchmark embeds",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     gold, articles = SETS[args.set]
@@ -54,6 +62,15 @@ def bench_args(description: str | None) -> tuple[argparse.Namespace, Path, Path,
 
         build(gold.parent)
     return args, gold, articles, args.store or REPO / "bench-out" / f"store-{args.set}"
+
+
+def bench_embedder(args: argparse.Namespace) -> Embedder:
+    """The embedding model, with the vectors of ``--precomputed`` when given."""
+    if args.precomputed is None:
+        return Embedder()
+    from benchmarks.precompute import CachedEmbedder, load_table
+
+    return CachedEmbedder(load_table(args.precomputed / "texts", args.precomputed / "vectors"))
 
 
 def main() -> None:
