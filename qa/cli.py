@@ -189,6 +189,10 @@ def ingest(
     click.echo(f"{lines[-1]}; {holds}" if lines else holds)
     if failed:
         raise click.ClickException(f"{len(failed)} feed(s) could not be read: {', '.join(failed)}")
+    if (files or urls) and report.skipped and report.read == len(report.skipped):
+        raise click.ClickException(
+            f"nothing was ingested: all {len(report.skipped)} input(s) were skipped (reasons above)"
+        )
 
 
 @main.command(name="list")

@@ -99,6 +99,14 @@ def test_ingest_reports_skips_by_name(tmp_path: Path) -> None:
     assert "added 1" in out and "skipped 1" in out
     assert f"skipped {bad}:2: not valid JSON" in err
 
+    # Nothing usable at all is a failure a script can see, still naming each input.
+    worse = tmp_path / "worse.jsonl"
+    worse.write_text("not json\n{}\n", encoding="utf-8")
+    code, out, err = _run("ingest", str(worse), "--store", str(tmp_path / "s"), "-q")
+    assert code == 1
+    assert f"skipped {worse}:1: not valid JSON" in err and f"skipped {worse}:2" in err
+    assert "nothing was ingested: all 2 input(s) were skipped" in err
+
 
 def test_every_command_has_help() -> None:
     for command in ["ingest", "list", "remove", "ask", "serve", "eval"]:
