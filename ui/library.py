@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 PAGE_SIZE = 25
 HEADERS = ["Title", "Outlet", "Date", "Chunks", "Added", "Id"]
 ID_COLUMN = HEADERS.index("Id")
+DELETE_LABEL = "Delete selected"
+CONFIRM_LABEL = "Confirm delete"
+
 # What the sort menu offers: label -> (Store.list_articles sort, descending).
 SORTS: dict[str, tuple[str, bool]] = {
     "Newest first": ("published_at", True),
@@ -380,17 +383,30 @@ def build_library(
             outcomes = ingest_feeds(ingestor, urls, web, history, gr_progress(progress))
         return (*after_add(outcomes, "Feeds refreshed"), feeds_markdown(history))
 
-    def on_select(evt: gr.SelectData) -> tuple[str | None, str, Any]:
+    def idle_delete(interactive: bool) -> Any:
+        return gr.update(value=DELETE_LABEL, interactive=interactive)
+
+    def on_select(evt: gr.SelectData) -> tuple[str | None, str, Any, None]:
         row = evt.row_value or []
         if len(row) <= ID_COLUMN or not row[ID_COLUMN]:
-            return None, "Click a row to select an article.", gr.update(interactive=False)
+            return None, "Click a row to select an article.", idle_delete(False), None
         title, article_id = str(row[0]), str(row[ID_COLUMN])
         text = f"Selected: **{_md(title)}** (id `{article_id.replace('`', '')}`)"
-        return article_id, text, gr.update(interactive=True)
+        return article_id, text, idle_delete(True), None
 
     def on_delete(
-        article_id: str | None, query: str, sort_label: str, number: int
+        article_id: str | None, armed: str | None, query: str, sort_label: str, number: int
     ) -> tuple[Any, ...]:
+        """The first click asks for confirmation; a second click on the same article deletes."""
+        if article_id and armed != article_id:
+            record = store.get(article_id)
+            title = record.article.title if record is not None else article_id
+            ask = (
+                f"Delete **{_md(title)}**? Its passages leave the store and it cannot be undone. "
+                f"Click **{CONFIRM_LABEL}** to go on, or another row to keep it."
+            )
+            keep = gr.skip()
+            return keep, keep, keep, keep, keep, ask, gr.update(value=CONFIRM_LABEL), article_id
         outcome = delete_article(store, article_id)
         table, label, number = show(query, sort_label, number)
         cleared = "Click a row to select an article."
@@ -401,7 +417,8 @@ def build_library(
             number,
             None,
             cleared,
-            gr.update(interactive=False),
+            idle_delete(False),
+            None,
         )
 
     with gr.Column(elem_id="aqa-library"):
@@ -493,7 +510,7 @@ def build_library(
                 "Click a row to select an article.", elem_id="aqa-lib-selected"
             )
             delete = gr.Button(
-                "Delete selected",
+                DELETE_LABEL,
                 variant="stop",
                 size="sm",
                 scale=0,
@@ -503,6 +520,7 @@ def build_library(
             )
         page_state = gr.State(0)
         selected = gr.State(None)
+        armed = gr.State(None)  # the article whose deletion waits for a second click
 
     listing = [search, sort, page_state]
     shown = [table, label, page_state]
@@ -520,7 +538,7 @@ def build_library(
     )
     previous.click(lambda q, s, n: show(q, s, n - 1), listing, shown, **read, **quiet)
     following.click(lambda q, s, n: show(q, s, n + 1), listing, shown, **read, **quiet)
-    table.select(on_select, None, [selected, selected_info, delete], **read, **quiet)
+    table.select(on_select, None, [selected, selected_info, delete, armed], **read, **quiet)
 
     private: dict[str, Any] = {"api_visibility": "private"}
     upload.upload(on_upload, upload, [*added, upload], show_progress_on=results, **write, **private)
@@ -547,8 +565,8 @@ def build_library(
     )
     delete.click(
         on_delete,
-        [selected, *listing],
-        [results, *shown, selected, selected_info, delete],
+        [selected, armed, *listing],
+        [results, *shown, selected, selected_info, delete, armed],
         show_progress_on=results,
         **write,
         **private,

@@ -812,6 +812,8 @@ def test_an_uploaded_article_is_answered_from_then_gone_once_deleted(
     table_rows.first.locator("[role=gridcell]").first.click()
     expect(page.locator("#aqa-lib-selected")).to_contain_text("zorblax-ferry")
     page.locator("#aqa-lib-delete").click()
+    expect(page.locator("#aqa-lib-delete")).to_have_text("Confirm delete")
+    page.locator("#aqa-lib-delete").click()
     expect(results.locator("li").first).to_contain_text("deleted (id zorblax-ferry)")
     page.get_by_role("tab", name="Chat").click()
     ask_again = page.locator("#aqa-question textarea")

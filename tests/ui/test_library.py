@@ -413,8 +413,13 @@ def test_library_upload_search_add_url_and_delete(
     expect(rows(page)).to_have_count(1)
     rows(page).first.locator("[role=gridcell]").first.click()
     expect(page.locator("#aqa-lib-selected")).to_contain_text("zorblax-ferry")
+    page.locator("#aqa-lib-delete").click()  # asks first: nothing is deleted yet
+    expect(page.locator("#aqa-lib-selected")).to_contain_text("cannot be undone")
+    expect(page.locator("#aqa-lib-delete")).to_have_text("Confirm delete")
+    expect(rows(page)).to_have_count(1)
     page.locator("#aqa-lib-delete").click()
     expect(results.locator("li").first).to_contain_text("deleted (id zorblax-ferry)")
+    expect(page.locator("#aqa-lib-delete")).to_have_text("Delete selected")
     page.locator("#aqa-lib-search textarea, #aqa-lib-search input").first.fill("zorblax")
     expect(page.locator("#aqa-lib-page")).to_contain_text("No article matches")
     page.context.close()
