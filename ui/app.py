@@ -390,7 +390,16 @@ def build_app(
                         max_height=640,
                     )
             with gr.Tab("Library", id="library"):
-                build_library(qa, allow_private=allow_private)
+                store_changes = build_library(qa, allow_private=allow_private)
+        for change in store_changes:  # the header's count follows adds and deletes at once
+            change.then(
+                lambda: _header(qa.store.count()),
+                None,
+                header,
+                api_visibility="private",
+                queue=False,
+                show_progress="hidden",
+            )
 
         # A question shows in the chat at once (echo); then its answer streams in (respond,
         # also the /chat API). CONCURRENCY questions are answered at once.

@@ -318,8 +318,9 @@ def build_library(
     page_size: int = PAGE_SIZE,
     fetcher: WebFetcher | None = None,
     allow_private: bool = True,
-) -> None:
-    """Lay out the Library tab's components inside the current ``gr.Tab`` context.
+) -> list[Any]:
+    """Lay out the Library tab's components inside the current ``gr.Tab`` context, and
+    return the events that change the store (each takes ``.then(...)``).
 
     ``fetcher`` fetches web pages and feeds (default: ``WebFetcher(allow_private=...)``).
     ``allow_private=True`` lets the app fetch pages on this machine and its network, right
@@ -541,33 +542,43 @@ def build_library(
     table.select(on_select, None, [selected, selected_info, delete, armed], **read, **quiet)
 
     private: dict[str, Any] = {"api_visibility": "private"}
-    upload.upload(on_upload, upload, [*added, upload], show_progress_on=results, **write, **private)
-    gr.on(
-        [url_button.click, url_box.submit],
-        on_url,
-        url_box,
-        [*added, url_box],
-        show_progress_on=results,
-        **write,
-        **private,
-    )
-    gr.on(
-        [feed_button.click, feed_box.submit],
-        on_feed,
-        feed_box,
-        [*added, feed_box, feeds_info],
-        show_progress_on=results,
-        **write,
-        **private,
-    )
-    refresh_feeds.click(
-        on_refresh_feeds, None, [*added, feeds_info], show_progress_on=results, **write, **private
-    )
-    delete.click(
-        on_delete,
-        [selected, armed, *listing],
-        [results, *shown, selected, selected_info, delete, armed],
-        show_progress_on=results,
-        **write,
-        **private,
-    )
+    changes = [
+        upload.upload(
+            on_upload, upload, [*added, upload], show_progress_on=results, **write, **private
+        ),
+        gr.on(
+            [url_button.click, url_box.submit],
+            on_url,
+            url_box,
+            [*added, url_box],
+            show_progress_on=results,
+            **write,
+            **private,
+        ),
+        gr.on(
+            [feed_button.click, feed_box.submit],
+            on_feed,
+            feed_box,
+            [*added, feed_box, feeds_info],
+            show_progress_on=results,
+            **write,
+            **private,
+        ),
+        refresh_feeds.click(
+            on_refresh_feeds,
+            None,
+            [*added, feeds_info],
+            show_progress_on=results,
+            **write,
+            **private,
+        ),
+        delete.click(
+            on_delete,
+            [selected, armed, *listing],
+            [results, *shown, selected, selected_info, delete, armed],
+            show_progress_on=results,
+            **write,
+            **private,
+        ),
+    ]
+    return changes

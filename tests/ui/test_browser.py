@@ -796,6 +796,7 @@ def test_an_uploaded_article_is_answered_from_then_gone_once_deleted(
     expect(results.locator('li[data-name="zorblax.json"]')).to_contain_text(
         "1 added", timeout=120_000
     )
+    expect(page.locator("#aqa-header")).to_contain_text("17 articles indexed")  # at once
 
     # the chat answers from it, citing it
     page.get_by_role("tab", name="Chat").click()
@@ -815,6 +816,7 @@ def test_an_uploaded_article_is_answered_from_then_gone_once_deleted(
     expect(page.locator("#aqa-lib-delete")).to_have_text("Confirm delete")
     page.locator("#aqa-lib-delete").click()
     expect(results.locator("li").first).to_contain_text("deleted (id zorblax-ferry)")
+    expect(page.locator("#aqa-header")).to_contain_text("16 articles indexed")
     page.get_by_role("tab", name="Chat").click()
     ask_again = page.locator("#aqa-question textarea")
     ask_again.fill(FERRY_QUESTION)
