@@ -37,9 +37,10 @@ from index.embed import Embedder
 
 log = logging.getLogger("precompute")
 
-# What the model sees of a text is its first 256 tokens; no 256 word pieces span 3,000
-# characters, so texts are cut there to save the transfer (keys are of the whole text).
-SENT_CHARS = 3000
+# What the model sees of a text is its first 256 tokens (special ones included), so a text is
+# sent up to the end of its KEEP_TOKENS-th token: word-piece tokenization is local to a word,
+# so the first 254 tokens are the same (keys are of the whole text).
+KEEP_TOKENS = 270
 TEXTS_PER_PART = 40_000
 
 
@@ -117,22 +118,35 @@ def _texts(articles_path: Path, embedder: Embedder) -> Iterator[str]:
             yield node.get_content(metadata_mode=MetadataMode.EMBED)
 
 
+def model_view(texts: Sequence[str], embedder: Embedder) -> list[str]:
+    """Each text cut after its first ``KEEP_TOKENS`` tokens: all that the model reads."""
+    encoded = embedder.model.tokenizer(
+        list(texts), add_special_tokens=False, return_offsets_mapping=True, verbose=False
+    )
+    return [
+        text if len(offsets) <= KEEP_TOKENS else text[: offsets[KEEP_TOKENS - 1][1]]
+        for text, offsets in zip(texts, encoded["offset_mapping"], strict=True)
+    ]
+
+
 def export(articles_path: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     seen: set[bytes] = set()
 
-    def distinct() -> Iterator[tuple[bytes, str]]:
-        for text in _texts(articles_path, Embedder()):
+    def distinct(embedder: Embedder) -> Iterator[tuple[bytes, str]]:
+        for text in _texts(articles_path, embedder):
             key = text_key(text)
             if key not in seen:
                 seen.add(key)
                 yield key, text
 
-    rows, part = distinct(), 0
+    embedder = Embedder()
+    rows, part = distinct(embedder), 0
     while batch := list(itertools.islice(rows, TEXTS_PER_PART)):
         with lzma.open(out / f"texts-{part:02d}.jsonl.xz", "wt", encoding="utf-8") as handle:
-            for key, text in batch:
-                handle.write(json.dumps([key.hex(), text[:SENT_CHARS]]) + "\n")
+            sent = model_view([text for _, text in batch], embedder)
+            for (key, _), text in zip(batch, sent, strict=True):
+                handle.write(json.dumps([key.hex(), text]) + "\n")
         part += 1
     log.info("%d distinct texts in %d parts under %s", len(seen), part, out)
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from benchmarks import gpu_embed
-from benchmarks.precompute import CachedEmbedder, export, load_table
+from benchmarks.precompute import CachedEmbedder, export, load_table, model_view
 from index.chunking import ChunkingConfig, chunk_article
 from index.embed import Embedder, resolve_model_path
 from index.ingest import Ingestor
@@ -57,3 +57,13 @@ def test_texts_without_vectors_are_an_error_not_a_silent_miss(tmp_path: Path) ->
     np.save(vectors / "vectors-00-00.npy", np.zeros((3, 384), dtype=np.float16))
     with pytest.raises(ValueError, match=r"texts-00\.jsonl\.xz: \d+ texts but 3 vectors"):
         load_table(texts, vectors)
+
+
+def test_a_long_text_is_sent_only_as_far_as_the_model_reads() -> None:
+    plain = Embedder()
+    long = " ".join(["The council met again on Tuesday to debate the harbour budget."] * 80)
+    short = "The council met on Tuesday."
+    cut, same = model_view([long, short], plain)
+    assert same == short
+    assert len(cut) < len(long) / 3 and long.startswith(cut)
+    assert float(plain.embed([cut])[0] @ plain.embed([long])[0]) > 0.99999
