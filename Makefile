@@ -42,8 +42,11 @@ lint: $(STAMP)
 
 # Every benchmark; each step appends its numbers to docs/benchmarks.md and the evaluations
 # write bench-out/eval-SET/report.html. The whole rtqa dev set over all 25,059 articles
-# comes last: its ingest alone takes 3-4 hours here (a kept store skips it next time).
+# comes last: its ingest alone takes 3-4 hours here (a kept store skips it next time), or
+# about 25 minutes with vectors embedded on a GPU machine first:
+#   make bench-full PRECOMPUTED=DIR   (DIR from benchmarks/precompute.py; see its docstring)
 bench: bench-quick bench-full
+PRECOMPUTED ?=
 
 # About an hour on 2 cores: the small set, the dev subset, scale and embedding speed.
 bench-quick: $(STAMP)
@@ -56,7 +59,8 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.embed_batch
 
 bench-full: $(STAMP)
-	$(BIN)/python -m benchmarks.baselines --set dev
+	$(if $(PRECOMPUTED),$(BIN)/python -m benchmarks.precompute ingest $(PRECOMPUTED) --set dev --store bench-out/store-dev)
+	$(BIN)/python -m benchmarks.baselines --set dev $(if $(PRECOMPUTED),--precomputed $(PRECOMPUTED))
 	$(BIN)/python -m benchmarks.run --set dev
 
 clean-venv:
