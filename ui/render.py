@@ -150,6 +150,9 @@ a.aqa-marker:hover { text-decoration: underline; }
   color: var(--body-text-color);
   border: 1px solid var(--border-color-accent);
 }
+/* The Library table shows one page: a column's own menu would sort or filter only that page,
+   so the sort menu above the table (which sorts every page, in the store) is the only sort. */
+#aqa-lib-table th .cell-menu-button { display: none; }
 """
 
 # Runs once when the sources panel loads (our code, never article text): opening an article
