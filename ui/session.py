@@ -142,18 +142,31 @@ def example_questions(assistant: Assistant, count: int = 3) -> list[str]:
         return []
 
 
+class Stopped(Exception):
+    """Raised into an answer's worker at its next token once the reader has pressed Stop."""
+
+
 def stream_answer(
     answer: Callable[[Callable[[str], None]], Answer],
 ) -> Iterator[tuple[str, Any]]:
     """Run ``answer(on_token)`` in a worker thread and follow it: ``("partial", text so far)``
     whenever a language model has written more, then ``("answer", Answer)`` or
-    ``("error", message)``. A Gradio generator can yield as it goes and stop early (Stop); the
-    worker then finishes on its own and its result is dropped."""
+    ``("error", message)``. A Gradio generator can yield as it goes and stop early (Stop);
+    closing this generator makes the worker's next ``on_token`` raise :class:`Stopped`, which
+    ends the model's stream instead of letting it write on for nobody."""
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
+    stopped = threading.Event()
+
+    def on_token(token: str) -> None:
+        if stopped.is_set():
+            raise Stopped
+        events.put(("token", token))
 
     def work() -> None:
         try:
-            events.put(("answer", answer(lambda token: events.put(("token", token)))))
+            events.put(("answer", answer(on_token)))
+        except Stopped:
+            logger.info("answer stopped by the reader")
         except ArticleQAError as exc:
             events.put(("error", str(exc)))
         except Exception as exc:  # shown as a message, never a dead spinner
@@ -161,6 +174,13 @@ def stream_answer(
             events.put(("error", f"Something went wrong ({type(exc).__name__}); see the log."))
 
     threading.Thread(target=work, name="aqa-answer", daemon=True).start()
+    try:
+        yield from _follow(events)
+    finally:
+        stopped.set()
+
+
+def _follow(events: queue.Queue[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
     written = ""
     while True:
         kind, value = events.get()

@@ -129,3 +129,30 @@ def test_stream_answer_turns_failures_into_messages() -> None:
     assert list(stream_answer(empty)) == [("error", "answer_mode openai needs llm_base_url")]
     ((kind, message),) = list(stream_answer(broken))
     assert kind == "error" and "RuntimeError" in message and "secret" not in message
+
+
+def test_stopping_the_stream_stops_the_writer_at_its_next_token() -> None:
+    import threading
+
+    from ui.session import stream_answer
+
+    written: list[str] = []
+    finished = threading.Event()
+    go_on = threading.Event()
+
+    def write(on_token: Callable[[str], None]) -> Any:
+        try:
+            on_token("The ")
+            go_on.wait(5)
+            for token in ["long ", "answer ", "nobody ", "reads."]:
+                on_token(token)
+                written.append(token)
+        finally:
+            finished.set()
+
+    events = stream_answer(write)
+    assert next(events) == ("partial", "The ")
+    events.close()  # what Gradio does when the reader presses Stop
+    go_on.set()
+    assert finished.wait(5)
+    assert written == []  # the first token after Stop raised; nothing more was written
