@@ -18,6 +18,11 @@ texts can be embedded on a machine with a GPU, with the same model, and brought 
 A text's vector does not depend on where it was computed beyond float rounding (float16 here:
 cosine within about 1e-5 of the float32 vector), so the store is the one ``article-qa ingest``
 would build; queries are embedded here, on the CPU, as always.
+
+Measured for rtqa dev (2026-11-25): the export took 11.5 min here (340,933 distinct texts,
+89 MB of xz); an H100 embedded them in 3.3 min (about 1,700 texts/s, batch 1024); the ingest
+with those vectors took about 15 min here. The vectors agree with this machine's to a cosine
+of 0.9999999 (200 texts checked).
 """
 
 from __future__ import annotations
