@@ -23,6 +23,9 @@ from index.store import Store
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[["IngestReport"], None]
+# Progress lines of a run without a bar; a logger of its own so a command line tool can show
+# them without the rest of the INFO logging.
+progress_log = logging.getLogger("index.ingest.progress")
 LOG_EVERY_S = 30.0  # how often a run without a progress bar logs where it is
 
 
@@ -128,7 +131,7 @@ class Ingestor:
             if bar.disable and report.seconds - last_log[0] >= LOG_EVERY_S:
                 # No bar (not a terminal, e.g. a nohup run): a line in the log instead.
                 last_log[0] = report.seconds
-                logger.info("ingest progress: %d read, %s", report.read, report.summary())
+                progress_log.info("ingest progress: %d read, %s", report.read, report.summary())
             if on_progress is not None:
                 on_progress(report)
 

@@ -108,6 +108,26 @@ def test_ingest_reports_skips_by_name(tmp_path: Path) -> None:
     assert "nothing was ingested: all 2 input(s) were skipped" in err
 
 
+def test_ingest_off_a_terminal_logs_progress_lines(tmp_path: Path, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    # A run in a log file (nohup, CI) has no progress bar: a line every LOG_EVERY_S stands
+    # for it, shown without -v; --quiet shows neither.
+    import logging
+
+    import index.ingest
+
+    monkeypatch.setattr(index.ingest, "LOG_EVERY_S", 0.0)
+    progress = logging.getLogger("index.ingest.progress")
+    monkeypatch.setattr(progress, "level", progress.level)  # restored after the test
+    article = tmp_path / "one.txt"
+    article.write_text("Harbour reopens\n\nThe harbour reopened on Monday.\n", encoding="utf-8")
+    _run("ingest", str(article), "--store", str(tmp_path / "quiet"), "-q")
+    assert not [r for r in caplog.records if r.name == progress.name]
+    code, _, err = _run("ingest", str(article), "--store", str(tmp_path / "s"))
+    assert code == 0, err
+    lines = [r.getMessage() for r in caplog.records if r.name == progress.name]
+    assert lines and lines[-1].startswith("ingest progress: 1 read, added 1")
+
+
 def test_every_command_has_help() -> None:
     for command in ["ingest", "list", "remove", "ask", "serve", "eval"]:
         code, out, _ = _run(command, "--help")
