@@ -165,8 +165,8 @@ def ingest(
     ingestor = Ingestor(target, Embedder(settings.embed_model), batch_chunks=batch)
     fetcher = WebFetcher(timeout=timeout, max_bytes=int(max_mb * 1_000_000))
     progress = False if quiet else None
-    if not quiet:  # off a terminal (a log file, nohup) a line every 30 s stands for the bar
-        logging.getLogger("index.ingest.progress").setLevel(logging.INFO)
+    # Off a terminal (a log file, nohup) a line every 30 s stands for the bar; --quiet: neither.
+    logging.getLogger("index.ingest.progress").setLevel(logging.WARNING if quiet else logging.INFO)
     lines: list[str] = []
     if files or urls:
         items = itertools.chain(iter_articles(files), fetcher.articles(urls))
