@@ -1,6 +1,7 @@
 """Retrieval quality of ours against two plain baselines, on the same articles and questions.
 
 Usage: python -m benchmarks.baselines [--set small] [--store DIR] [--doc docs/benchmarks.md]
+       [--without llama-defaults|bm25]
 
 - LlamaIndex defaults: ``VectorStoreIndex`` over a Chroma collection, the default
   ``SentenceSplitter`` (1024 tokens), the same MiniLM model, top 10, nothing else.
@@ -14,6 +15,7 @@ then hit@5 and MRR@10 again by quiz source and by year of ``question_date``.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import json
 import logging
@@ -146,8 +148,26 @@ def breakdown_table(
     return ["| segment | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns), *rows]
 
 
+LLAMA_DEFAULTS = "LlamaIndex defaults"
+PLAIN_BM25 = "plain BM25, 256-token chunks"
+SKIPPABLE = {"llama-defaults": LLAMA_DEFAULTS, "bm25": PLAIN_BM25}
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--without",
+        action="append",
+        choices=sorted(SKIPPABLE),
+        default=[],
+        help="leave a baseline out (repeatable); the table says so",
+    )
+
+
 def main() -> None:
-    args, gold_path, articles_path, store = bench_args(__doc__)
+    args, gold_path, articles_path, store = bench_args(__doc__, _options)
+    left_out = [SKIPPABLE[name] for name in args.without]
+    if len(left_out) == len(SKIPPABLE):
+        raise SystemExit("--without: keep at least one baseline to compare with")
     questions = [
         json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line.strip()
     ]
@@ -163,12 +183,14 @@ def main() -> None:
     articles = [a for a in iter_articles([articles_path]) if isinstance(a, Article)]
     documents = _documents(articles)
     ranked: dict[str, list[list[str]]] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        baseline = llama_defaults(documents, embedder, Path(tmp))
-        ranked["LlamaIndex defaults"] = [baseline(q["question"]) for q in questions]
-        log.info("LlamaIndex defaults: %s", score(ranked["LlamaIndex defaults"], gold))
-    bm25 = plain_bm25(documents)
-    ranked["plain BM25, 256-token chunks"] = [bm25(q["question"]) for q in questions]
+    if LLAMA_DEFAULTS not in left_out:
+        with tempfile.TemporaryDirectory() as tmp:
+            baseline = llama_defaults(documents, embedder, Path(tmp))
+            ranked[LLAMA_DEFAULTS] = [baseline(q["question"]) for q in questions]
+            log.info("%s: %s", LLAMA_DEFAULTS, score(ranked[LLAMA_DEFAULTS], gold))
+    if PLAIN_BM25 not in left_out:
+        bm25 = plain_bm25(documents)
+        ranked[PLAIN_BM25] = [bm25(q["question"]) for q in questions]
     run = ours(store)
     ranked["article-qa (default)"] = [
         run(q["question"], dt.date.fromisoformat(q["question_date"])) for q in questions
@@ -176,7 +198,7 @@ def main() -> None:
     results = {name: score(lists, gold) for name, lists in ranked.items()}
     seconds = time.perf_counter() - started
     better = max(
-        ("LlamaIndex defaults", "plain BM25, 256-token chunks"),
+        (name for name in (LLAMA_DEFAULTS, PLAIN_BM25) if name in results),
         key=lambda name: results[name]["mrr@10"],
     )
     names = ("hit@1", "hit@5", "hit@10", "mrr@10")
@@ -184,13 +206,16 @@ def main() -> None:
         "",
         f"### Baselines, rtqa {args.set}: {dt.date.today().isoformat()}",
         "",
-        f"- command: `python -m benchmarks.baselines --set {args.set} --store {store}`",
+        f"- command: `python -m benchmarks.baselines --set {args.set} --store {store}"
+        + "".join(f" --without {name}" for name in args.without)
+        + "`",
         f"- machine: {machine()}; wall time {seconds:.0f} s; {len(questions)} answerable "
         "questions; article-level scores over the top 10",
         "",
         "| retriever | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),
     ]
+    lines += [f"| {name} | not run (`--without`) | | | |" for name in left_out]
     for name, values in results.items():
         lines.append(f"| {name} | " + " | ".join(f"{values[m]:.3f}" for m in names) + " |")
     mine, base = results["article-qa (default)"], results[better]

@@ -14,6 +14,7 @@ import logging
 import os
 import platform
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from eval.html import write_html
@@ -41,9 +42,14 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
-def bench_args(description: str | None) -> tuple[argparse.Namespace, Path, Path, Path]:
-    """The options every benchmark takes: ``(args, gold, articles, store)``."""
+def bench_args(
+    description: str | None, extend: Callable[[argparse.ArgumentParser], object] | None = None
+) -> tuple[argparse.Namespace, Path, Path, Path]:
+    """The options every benchmark takes, and those ``extend`` adds: ``(args, gold, articles,
+    store)``."""
     parser = argparse.ArgumentParser(description=description)
+    if extend is not None:
+        extend(parser)
     parser.add_argument("--set", choices=sorted(SETS), default="small")
     parser.add_argument("--store", type=Path, default=None)
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
