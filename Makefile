@@ -42,7 +42,7 @@ lint: $(STAMP)
 
 # Every benchmark; each step appends its numbers to docs/benchmarks.md and the evaluations
 # write bench-out/eval-SET/report.html. The whole rtqa dev set over all 25,059 articles
-# comes last: its ingest alone takes 3-4 hours here (a kept store skips it next time), or
+# comes last: its ingest alone takes about 2 h 10 min here (a kept store skips it next time), or
 # about 25 minutes with vectors embedded on a GPU machine first:
 #   make bench-full PRECOMPUTED=DIR   (DIR from benchmarks/precompute.py; see its docstring)
 bench: bench-quick bench-full
