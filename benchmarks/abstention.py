@@ -52,7 +52,7 @@ def main() -> None:
     answerable = [r for r in rows if r["answerable"]]
     lines = [f"{len(unanswerable)} unanswerable, {len(answerable)} answerable questions"]
     lines.append("min_score  stale_score  unanswerable abstained  answerable abstained")
-    for min_score in (0.5, 0.55, 0.6):
+    for min_score in (0.5, 0.55, 0.6, 0.65, 0.7):
         for stale in (0.0, 0.8, 0.85):
 
             def abstains(r: dict, m: float = min_score, s: float = stale) -> bool:
