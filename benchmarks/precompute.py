@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embed import Embedder
+from index.embed import Embedder, unit_rows
 
 log = logging.getLogger("precompute")
 
@@ -76,8 +76,7 @@ class CachedEmbedder(Embedder):
         for i, v in enumerate(found):
             if v is not None:
                 out[i] = v.astype(np.float32)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        out /= np.where(norms == 0, 1, norms)
+        unit_rows(out)
         self.hits += len(texts) - len(missing)
         self.misses += len(missing)
         return out

@@ -63,6 +63,13 @@ def load_sentence_model(name: str) -> SentenceTransformer:
 PRECISIONS = ("auto", "fp32", "bf16")
 
 
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` with each non-zero row scaled to unit length, in place."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors /= np.where(norms == 0, 1, norms)
+    return vectors
+
+
 def resolve_precision(precision: str | None = None) -> str:
     """``fp32`` or ``bf16``: what ``auto`` (the default) means on this CPU.
 
@@ -164,10 +171,8 @@ class Embedder:
                 show_progress_bar=False,
             )
         vectors = np.asarray(vectors, dtype=np.float32)
-        if self.precision == "bf16":  # renormalise after the bfloat16 rounding
-            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-            vectors /= np.where(norms == 0, 1, norms)
-        return vectors
+        # renormalise after the bfloat16 rounding
+        return unit_rows(vectors) if self.precision == "bf16" else vectors
 
     def as_llama_index(self) -> Any:
         """This embedder as a LlamaIndex ``BaseEmbedding`` (never the global default)."""

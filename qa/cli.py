@@ -143,7 +143,7 @@ def ingest(
 
     from index.articles import iter_articles
     from index.embed import Embedder
-    from index.ingest import Ingestor
+    from index.ingest import Ingestor, progress_log
     from index.store import Store
     from index.web import WebError, WebFetcher, check_url, ingest_feed
 
@@ -166,7 +166,7 @@ def ingest(
     fetcher = WebFetcher(timeout=timeout, max_bytes=int(max_mb * 1_000_000))
     progress = False if quiet else None
     # Off a terminal (a log file, nohup) a line every 30 s stands for the bar; --quiet: neither.
-    logging.getLogger("index.ingest.progress").setLevel(logging.WARNING if quiet else logging.INFO)
+    progress_log.setLevel(logging.WARNING if quiet else logging.INFO)
     lines: list[str] = []
     if files or urls:
         items = itertools.chain(iter_articles(files), fetcher.articles(urls))
