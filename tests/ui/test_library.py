@@ -406,7 +406,7 @@ def test_library_upload_search_add_url_and_delete(
     page.locator("#aqa-lib-url textarea, #aqa-lib-url input").first.fill(story)
     page.locator("#aqa-lib-add-url").click()
     expect(results.locator(f'li[data-name="{story}"]')).to_contain_text("1 added", timeout=60_000)
-    expect(rows(page).first).to_contain_text("Night market opens", timeout=30_000)
+    expect(rows(page).first).to_contain_text("Night market opens", timeout=60_000)
 
     # A feed whose only item is that page: nothing new to add, and the feed is followed.
     feed = f"{web_site}/feed.xml"
