@@ -9,6 +9,7 @@ in the article. When no sentence scores high enough it abstains with ``NOT_FOUND
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import re
 from collections import Counter
@@ -206,25 +207,168 @@ class ScoredSentence:
     end: int
     text: str
     score: float
+    # the features the abstention model reads (see ``AbstentionModel``)
+    overlap: float = 0.0
+    similarity: float = 0.0
+    phrase: bool = False
+    match: float = 0.0
 
 
 @dataclass(frozen=True)
 class ExtractiveWeights:
-    """How a sentence's score is made. Tuned on ../shared/data/rtqa/small (docs/benchmarks.md).
+    """How a sentence's score is made: a weighted sum of these features, the weights learned
+    on ../shared/data/rtqa/dev.jsonl by ``python -m benchmarks.tune_extractive`` (a softmax
+    over each question's sentences, trained to put a sentence holding the gold answer first;
+    two-fold cross-validated numbers in docs/benchmarks.md).
 
     - ``overlap``: share of the question's content words (IDF-weighted) in the sentence;
     - ``similarity``: MiniLM cosine similarity of sentence and question;
     - ``passage``: the retrieval score of the sentence's passage;
     - ``answer_type``: the sentence holds something the question asks for and does not
-      already say (a number for "how many", a date for "when", a new name otherwise).
+      already say (a number for "how many", a date for "when", a new name otherwise);
+    - ``phrase``: a short answer phrase is found in it (``qa.phrases.find_phrase``);
+    - ``lead``: it is among the first ``lead_chars`` characters of its article;
+    - ``rank``: 1 / (1 + the rank of its passage);
+    - ``novelty``: share of its content words that the question does not use;
+    - ``length``: log(1 + its number of content words);
+    - ``recent``: exp(-days / ``recent_scale``) between its article's date and the
+      question's reference date (1 for every sentence when there is none).
     """
 
-    similarity: float = 0.3
-    overlap: float = 0.6
-    passage: float = 0.2
-    answer_type: float = 0.1
-    margin: float = 0.2  # extra sentences must score within this of the best one
+    similarity: float = 2.85
+    overlap: float = 1.2
+    passage: float = 1.65
+    answer_type: float = 0.55
+    phrase: float = 1.75
+    lead: float = 0.45
+    rank: float = 0.15
+    novelty: float = 0.45
+    length: float = 0.2
+    recent: float = 1.7
+    margin: float = 2.0  # extra sentences must score within this of the best one
     shortlist: int = 40  # sentences embedded per question, picked by the cheap features
+    lead_chars: int = 400
+    recent_scale: float = 7.0
+
+
+# The plain match of a sentence to the question, before the answer-finding features: one of
+# the abstention model's inputs (the weights the answerer used before the learned ones).
+MATCH_WEIGHTS = {"overlap": 0.6, "passage": 0.2, "answer_type": 0.1, "similarity": 0.3}
+
+# The columns of SentenceFeatures.values, each weighted by the ExtractiveWeights field of
+# the same name.
+FEATURES = (
+    "overlap",
+    "passage",
+    "answer_type",
+    "phrase",
+    "lead",
+    "rank",
+    "novelty",
+    "length",
+    "recent",
+    "similarity",
+)
+
+
+@dataclass(frozen=True)
+class SentenceFeatures:
+    """The sentences an answer may quote (passage, start, end, text; offsets in the article
+    body) and one row of ``FEATURES`` for each."""
+
+    sentences: list[tuple[Passage, int, int, str]]
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class AbstentionModel:
+    """Whether the passages answer the question at all: a logistic model over how well the
+    best sentences match it and how close its articles are to the question's date, fitted on
+    the 54 unanswerable and 763 answerable questions of ../shared/data/rtqa/dev.jsonl
+    (``python -m benchmarks.tune_extractive``) with its threshold set for 4% false
+    abstentions there. ``logit`` above the answerer's ``abstain_threshold`` (0 by default)
+    means abstain. Cross-validated numbers are in docs/benchmarks.md."""
+
+    bias: float = 14.325
+    best: float = -1.784  # the best sentence's score
+    match: float = -1.306  # the best MATCH_WEIGHTS score of any sentence
+    top_passage: float = -2.036  # the first passage's retrieval score
+    max_overlap: float = -2.076
+    max_similarity: float = -0.226
+    months3: float = 0.031  # months from the question back to the closest of 3 first articles
+    months10: float = 0.056  # ... of the first 10
+    best_phrase: float = 2.763  # the best sentence's features
+    best_overlap: float = -1.423
+    best_similarity: float = -0.206
+    best_passage: float = -0.714
+
+    INPUTS = (
+        "best",
+        "match",
+        "top_passage",
+        "max_overlap",
+        "max_similarity",
+        "months3",
+        "months10",
+        "best_phrase",
+        "best_overlap",
+        "best_similarity",
+        "best_passage",
+    )
+
+    @staticmethod
+    def inputs(
+        scored: Sequence[ScoredSentence],
+        passages: Sequence[Passage],
+        reference: dt.date | None,
+    ) -> np.ndarray:
+        """The model's inputs, in ``INPUTS`` order; ``scored`` best first, not empty."""
+        top = scored[0]
+        return np.array(
+            [
+                top.score,
+                max(s.match for s in scored),
+                passages[0].score,
+                max(s.overlap for s in scored),
+                max(s.similarity for s in scored),
+                _months_away(passages[:3], reference),
+                _months_away(passages[:10], reference),
+                float(top.phrase),
+                top.overlap,
+                top.similarity,
+                top.passage.score,
+            ]
+        )
+
+    def logit(
+        self,
+        scored: Sequence[ScoredSentence],
+        passages: Sequence[Passage],
+        reference: dt.date | None,
+    ) -> float:
+        """The log-odds that the answer is not in ``passages``; ``scored`` best first."""
+        if not scored or not passages:
+            return math.inf
+        weights = np.array([getattr(self, name) for name in self.INPUTS])
+        return float(self.bias + weights @ self.inputs(scored, passages, reference))
+
+
+def _months_away(passages: Sequence[Passage], reference: dt.date | None) -> float:
+    """Days from ``reference`` back to the closest-dated of ``passages`` (clipped to -30..365),
+    in 30-day months; 0 without a reference date or dates."""
+    if reference is None:
+        return 0.0
+    gaps = [(reference - d).days for d in (_date(p.published_at) for p in passages) if d]
+    if not gaps:
+        return 0.0
+    return max(-30, min(365, min(gaps, key=abs))) / 30
+
+
+def _date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((text or "")[:10])
+    except ValueError:
+        return None
 
 
 NUMBER_QUESTION = re.compile(
@@ -283,44 +427,111 @@ class ExtractiveAnswerer:
         max_sentences: int = 3,
         min_score: float = DEFAULT_MIN_SCORE,
         weights: ExtractiveWeights | None = None,
+        abstain_threshold: float = 0.0,
+        abstention: AbstentionModel | None = None,
     ) -> None:
         self.embedder = embedder
         self.max_sentences = max_sentences
         self.min_score = min_score
         self.weights = weights if weights is not None else ExtractiveWeights()
+        self.abstain_threshold = abstain_threshold
+        self.abstention = abstention if abstention is not None else AbstentionModel()
 
-    def score_sentences(self, question: str, passages: Sequence[Passage]) -> list[ScoredSentence]:
-        """Every distinct sentence of the passages, best first."""
+    def features(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        reference_date: dt.date | None = None,
+    ) -> SentenceFeatures:
+        """The shortlisted sentences of ``passages`` and their ``FEATURES``.
+
+        Every distinct sentence worth reading is a candidate (questions, the sentences of
+        planted instructions and fragments of under three content words are none); the
+        ``shortlist`` best by the cheap features are embedded for ``similarity``.
+        ``reference_date`` is "now" for the question (see ``ExtractiveWeights.recent``).
+        """
+        from qa.phrases import find_phrase  # (imports this module)
+
         seen: set[tuple[str, int]] = set()
-        found: list[tuple[Passage, int, int, str]] = []
-        for passage in passages:
+        found: list[tuple[int, int, int, str]] = []
+        for rank, passage in enumerate(passages):
             for s, e in sentence_spans(passage.text):
                 key = (passage.article_id, passage.start + s)
                 text = passage.text[s:e]
-                if key in seen or len(content_words(text)) < 3 or is_instruction(text):
-                    continue  # (an instruction planted for a language model is no answer)
+                if (
+                    key in seen
+                    or len(content_words(text)) < 3
+                    or _is_question(text)
+                    or is_instruction(text)  # (planted for a language model: no answer)
+                ):
+                    continue
                 seen.add(key)
-                found.append((passage, passage.start + s, passage.start + e, text))
+                found.append((rank, passage.start + s, passage.start + e, text))
         if not found:
-            return []
+            return SentenceFeatures([], np.zeros((0, len(FEATURES))))
         w = self.weights
         texts = [f[3] for f in found]
         q_words = set(content_words(question))
         kind = question_type(question)
-        cheap = (
-            w.overlap * _weighted_overlap(question, texts)
-            + w.passage * np.array([f[0].score for f in found])
-            + w.answer_type * np.array([offers_answer(q_words, kind, t) for t in texts])
-        )
+        words = [content_words(t) for t in texts]
+        recency = [_recency(p.published_at, reference_date, w.recent_scale) for p in passages]
+        columns = {
+            "overlap": _weighted_overlap(question, texts),
+            "passage": np.array([passages[f[0]].score for f in found]),
+            "answer_type": np.array([offers_answer(q_words, kind, t) for t in texts], dtype=float),
+            "phrase": np.zeros(len(found)),
+            "lead": np.array([f[1] < w.lead_chars for f in found], dtype=float),
+            "rank": np.array([1 / (1 + f[0]) for f in found]),
+            "novelty": np.array([sum(x not in q_words for x in ws) / len(ws) for ws in words]),
+            "length": np.log1p([len(ws) for ws in words]),
+            "recent": np.array([recency[f[0]] for f in found]),
+            "similarity": np.zeros(len(found)),
+        }
+        weight = np.array([getattr(w, name) for name in FEATURES])
+        values = np.column_stack([columns[name] for name in FEATURES])
+        # find_phrase is the slower cheap feature: only for sentences that could make the list
+        ahead = np.argsort(-(values @ weight), kind="stable")[: 2 * w.shortlist]
+        phrase = FEATURES.index("phrase")
+        values[ahead, phrase] = [find_phrase(question, texts[i]) is not None for i in ahead]
         # Only the most promising sentences are embedded (the costly part).
-        shortlist = np.argsort(-cheap, kind="stable")[: w.shortlist]
+        shortlist = np.argsort(-(values @ weight), kind="stable")[: w.shortlist]
         vectors = self.embedder.embed([question] + [texts[i] for i in shortlist], batch_size=64)
-        similarity = vectors[1:] @ vectors[0]
-        scored = []
-        for i, sim in zip(shortlist, similarity, strict=True):
-            passage, start, end, text = found[i]
-            score = float(cheap[i] + w.similarity * sim)
-            scored.append(ScoredSentence(passage, start, end, text, score))
+        values = values[shortlist]
+        values[:, FEATURES.index("similarity")] = vectors[1:] @ vectors[0]
+        sentences = [
+            (passages[found[i][0]], found[i][1], found[i][2], found[i][3]) for i in shortlist
+        ]
+        return SentenceFeatures(sentences, values)
+
+    def score_sentences(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        reference_date: dt.date | None = None,
+    ) -> list[ScoredSentence]:
+        """The shortlisted sentences (``features``) scored by the weights, best first."""
+        return self.rank(self.features(question, passages, reference_date))
+
+    def rank(self, found: SentenceFeatures) -> list[ScoredSentence]:
+        """``found``'s sentences scored by the weights, best first."""
+        weight = np.array([getattr(self.weights, name) for name in FEATURES])
+        scores = found.values @ weight
+        match = found.values @ np.array([MATCH_WEIGHTS.get(name, 0.0) for name in FEATURES])
+        col = {name: found.values[:, i] for i, name in enumerate(FEATURES)}
+        scored = [
+            ScoredSentence(
+                passage,
+                start,
+                end,
+                text,
+                float(scores[i]),
+                overlap=float(col["overlap"][i]),
+                similarity=float(col["similarity"][i]),
+                phrase=bool(col["phrase"][i]),
+                match=float(match[i]),
+            )
+            for i, (passage, start, end, text) in enumerate(found.sentences)
+        ]
         scored.sort(key=lambda x: -x.score)
         return scored
 
@@ -338,17 +549,30 @@ class ExtractiveAnswerer:
             chosen.append(candidate)
         return chosen
 
-    def run(self, question: str, passages: Sequence[Passage]) -> Extracted:
+    def abstains(
+        self,
+        scored: Sequence[ScoredSentence],
+        passages: Sequence[Passage],
+        reference_date: dt.date | None = None,
+    ) -> bool:
+        """Whether the abstention model says the passages do not hold the answer."""
+        return self.abstention.logit(scored, passages, reference_date) > self.abstain_threshold
+
+    def run(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        reference_date: dt.date | None = None,
+    ) -> Extracted:
         """The answer to ``question`` from ``passages``: the chosen sentences, each cited,
         with its short answer phrase marked; when two sources give different answers (one
-        says 12, another 15), a last sentence says so and cites both."""
+        says 12, another 15), a last sentence says so and cites both. ``reference_date`` is
+        "now" for the question: sentences from articles near it count for more."""
         from qa.phrases import counterpart, disagreement, find_phrase  # (imports this module)
 
-        if not names_covered(question, passages):
-            return Extracted(NOT_FOUND, (), True)
-        scored = self.score_sentences(question, passages)
+        scored = self.score_sentences(question, passages, reference_date)
         chosen = self.choose(scored)
-        if not chosen:
+        if not chosen or self.abstains(scored, passages, reference_date):
             return Extracted(NOT_FOUND, (), True)
         conflict = disagreement(question, chosen)
         if conflict is None:
@@ -395,18 +619,6 @@ def question_names(question: str) -> set[str]:
     return names
 
 
-def names_covered(question: str, passages: Sequence[Passage]) -> bool:
-    """False when the question names things (people, places, groups) that the retrieved
-    passages mostly never mention: then they are about something else."""
-    names = question_names(question)
-    if not names:
-        return True
-    seen: set[str] = set()
-    for passage in passages:
-        seen.update(content_words(f"{passage.title} {passage.text}"))
-    return len(names & seen) * 2 >= len(names)
-
-
 def _weighted_overlap(question: str, sentences: Sequence[str]) -> np.ndarray:
     """Share of the question's content words (IDF-weighted over ``sentences``) each has."""
     q_words = set(content_words(question))
@@ -425,3 +637,17 @@ def _near_duplicate(a: str, b: str) -> bool:
     if not wa or not wb:
         return a.strip() == b.strip()
     return len(wa & wb) / len(wa | wb) >= 0.8
+
+
+def _is_question(sentence: str) -> bool:
+    """A sentence that asks (a quiz, a headline's question) answers nothing."""
+    return sentence.rstrip().rstrip("\"'”’)]").endswith("?")
+
+
+def _recency(published_at: str | None, reference: dt.date | None, scale: float) -> float:
+    """exp(-days / scale) from ``published_at`` to ``reference``; 1 without a reference,
+    0 for an article of unknown date."""
+    if reference is None:
+        return 1.0
+    day = _date(published_at)
+    return 0.0 if day is None else math.exp(-abs((reference - day).days) / scale)

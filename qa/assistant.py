@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -84,11 +85,7 @@ class Assistant:
             mode=s.retrieval,
         )
         self.reranker = make_reranker(s.reranker, self.embedder)
-        self.answerer = ExtractiveAnswerer(
-            self.embedder,
-            max_sentences=self.settings.max_sentences,
-            min_score=self.settings.min_score,
-        )
+        self.answerer = make_answerer(self.settings, self.embedder)
         llm = make_llm(s)  # constructing a client connects to nothing
         self.generator = (
             GenerativeAnswerer(llm, CitationChecker(self.embedder)) if llm is not None else None
@@ -102,6 +99,7 @@ class Assistant:
             "candidates",
             "max_sentences",
             "min_score",
+            "abstain_threshold",
             "max_question_chars",
             "reranker",
             "answer_mode",
@@ -133,9 +131,7 @@ class Assistant:
         other.settings = settings
         if settings.reranker != self.settings.reranker:
             other.reranker = make_reranker(settings.reranker, self.embedder)
-        other.answerer = ExtractiveAnswerer(
-            self.embedder, max_sentences=settings.max_sentences, min_score=settings.min_score
-        )
+        other.answerer = make_answerer(settings, self.embedder)
         llm = make_llm(settings)
         other.generator = (
             GenerativeAnswerer(llm, CitationChecker(self.embedder)) if llm is not None else None
@@ -178,9 +174,9 @@ class Assistant:
                 text, NOT_FOUND, (), tuple(passages[:shown]), True, mode=mode, notice=stale
             )
         elif self.generator is not None:
-            result = self._generate(text, passages, shown, on_token)
+            result = self._generate(text, passages, shown, on_token, _as_date(reference_date))
         else:
-            found = self.answerer.run(text, passages)
+            found = self.answerer.run(text, passages, _as_date(reference_date))
             result = Answer(
                 text,
                 found.text,
@@ -206,6 +202,7 @@ class Assistant:
         passages: Sequence[Passage],
         shown: int,
         on_token: Callable[[str], None] | None,
+        reference: dt.date | None = None,
     ) -> Answer:
         """The language model's answer, checked; the extractive one when the model fails,
         keeps nothing the passages support, or says they do not tell while they do."""
@@ -233,7 +230,7 @@ class Assistant:
                 checks=generated.checks,
                 usage=generated.usage,
             )
-        found = self.answerer.run(question, passages)
+        found = self.answerer.run(question, passages, reference)
         if found.abstained and generated is not None:  # both agree: the articles do not tell
             return Answer(
                 question, NOT_FOUND, (), top, True, mode="generative", usage=generated.usage
@@ -421,6 +418,19 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
         raise QuestionError(f"Dates are written YYYY-MM-DD, got {value!r}.") from exc
+
+
+def make_answerer(settings: Settings, embedder: Embedder) -> ExtractiveAnswerer:
+    """The extractive answerer ``settings`` ask for. Its abstention model reads the weighted
+    fusion's passage scores: with another fusion or a reranker (other score scales) only
+    ``min_score`` makes it abstain."""
+    calibrated = settings.fusion == "weighted" and settings.reranker == "none"
+    return ExtractiveAnswerer(
+        embedder,
+        max_sentences=settings.max_sentences,
+        min_score=settings.min_score,
+        abstain_threshold=settings.abstain_threshold if calibrated else math.inf,
+    )
 
 
 @functools.lru_cache(maxsize=1)

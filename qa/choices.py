@@ -14,7 +14,8 @@ in order of trust and stopping at the first place that tells them apart:
 4. MiniLM similarity of the choice to the cited sentences (or, without any, the first five
    passages), only when an embedder is given and the choices still tie.
 
-Matching folds case, accents, quote marks and punctuation, and compares whole words. The same
+Matching folds case, accents, quote marks and punctuation, reads number words up to twenty
+as digits ("nine" as "9"), and compares whole words. The same
 input always gives the same pick; when nothing tells the choices apart the first one is taken
 (``level`` is then ``"none"``).
 """
@@ -36,11 +37,23 @@ _FOLD = str.maketrans({**dict.fromkeys("‘’‚‛′`´", "'"), **dict.fromke
 LEVELS = ("short_answer", "answer", "citations", "passages", "similarity")
 
 
+# Number words read as their digits, so that "nine years" supports the choice "9".
+_NUMBERS = {
+    word: str(n)
+    for n, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen "
+        "fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+}
+
+
 def words(text: str) -> list[str]:
-    """``text`` as folded words: accents dropped, case folded, punctuation a separator."""
+    """``text`` as folded words: accents dropped, case folded, punctuation a separator,
+    number words up to twenty as digits."""
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.findall(r"\w+", plain.casefold().translate(_FOLD).replace("'", ""))
+    found = re.findall(r"\w+", plain.casefold().translate(_FOLD).replace("'", ""))
+    return [_NUMBERS.get(w, w) for w in found]
 
 
 def occurs(choice: Sequence[str], text: Sequence[str]) -> bool:

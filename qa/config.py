@@ -7,6 +7,7 @@ and explicit keyword arguments. Unknown keys are an error.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +20,10 @@ from qa.errors import ConfigError
 
 ENV_PREFIX = "ARTICLE_QA_"
 
-# Calibrated on ../shared/data/rtqa/small (see docs/benchmarks.md): below this combined
-# sentence score the extractive answerer says it could not find the answer.
-DEFAULT_MIN_SCORE = 0.55
+# The extractive answerer says it could not find the answer when its best sentence scores
+# below this (qa.answer.ExtractiveWeights; on rtqa dev no answerable question's best sentence
+# scored under 4.7), or when the abstention model says so (``abstain_threshold``).
+DEFAULT_MIN_SCORE = 4.0
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,9 @@ class Settings:
     candidates: int = 30  # passages retrieved before the answerer picks sentences
     max_sentences: int = 3  # sentences in an extractive answer
     min_score: float = DEFAULT_MIN_SCORE  # abstain below this
+    # Abstain when the abstention model's log-odds that the passages do not hold the answer
+    # exceed this (qa.answer.AbstentionModel): lower abstains more, higher less, inf never.
+    abstain_threshold: float = 0.0
     max_question_chars: int = 2000
     retrieval: str = "hybrid"  # hybrid (dense + BM25), dense or bm25
     fusion: str = "weighted"  # weighted: w * cosine + (1 - w) * bm25 / best bm25; or rrf
@@ -89,6 +94,8 @@ class Settings:
             raise ConfigError(f"condense must be model or rules, not {self.condense!r}")
         if self.max_sentences < 1:
             raise ConfigError(f"max_sentences must be at least 1, got {self.max_sentences}")
+        if math.isnan(self.abstain_threshold):
+            raise ConfigError("abstain_threshold must be a number (inf never abstains), not nan")
 
     @classmethod
     def load(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

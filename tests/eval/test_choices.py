@@ -16,6 +16,23 @@ def test_words_fold_accents_case_quotes_and_punctuation() -> None:
     assert not occurs([], words("anything"))
 
 
+def test_number_words_support_a_choice_in_digits() -> None:
+    assert words("sentenced to nine years, Twelve said") == [
+        "sentenced",
+        "to",
+        "9",
+        "years",
+        "12",
+        "said",
+    ]
+    pick = pick_choice(
+        ["5", "9", "12", "15"],
+        answer="A Russian court sentenced her to nine years in prison. [1]",
+        passages=["Prosecutors had asked for 12 years; the maximum is 15."],
+    )
+    assert pick is not None and (pick.choice, pick.level) == ("9", "answer")
+
+
 def test_the_answer_text_decides_first() -> None:
     pick = pick_choice(
         CHOICES,

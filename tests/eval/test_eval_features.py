@@ -119,25 +119,25 @@ def test_sweep_grid_parsing() -> None:
 def test_cli_sweep_reuses_the_store(sample_gold: Path, sample_store: Path, tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     args = ["eval", str(sample_gold), "--store", str(sample_store), "--out", str(out)]
-    args += ["--limit", "1", "--set", "min_score=0.45,5", "--set", "k=12", "--resamples", "100"]
+    args += ["--limit", "1", "--set", "min_score=0.45,50", "--set", "k=12", "--resamples", "100"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     sweep = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
     assert [p["point"] for p in sweep["points"]] == [
         {"min_score": "0.45", "k": "12"},
-        {"min_score": "5", "k": "12"},
+        {"min_score": "50", "k": "12"},
     ]
     low, high = (p["metrics"] for p in sweep["points"])
     # a min_score no sentence can reach makes every answer an abstention
     assert (low["false_abstention_rate"], high["false_abstention_rate"]) == (0.0, 1.0)
     assert low["hit@1"] == high["hit@1"] == 1.0  # the same retrieval for both
-    for name in ("min_score-0.45_k-12", "min_score-5_k-12"):
+    for name in ("min_score-0.45_k-12", "min_score-50_k-12"):
         report = json.loads((out / name / "report.json").read_text(encoding="utf-8"))
         assert [q["id"] for q in report["questions"]] == ["s01"]
         assert "hit@12" in report["metrics"] and report["config"]["k"] == 12
         assert report["config"]["settings"]["k"] == 12
         assert report["config"]["sweep_point"]["k"] == "12"
-    assert report["config"]["settings"]["min_score"] == 5.0
+    assert report["config"]["settings"]["min_score"] == 50.0
     assert "sweep: 2 point(s)" in result.output
     assert f"sweep written to {out / 'sweep.json'}" in result.output
 

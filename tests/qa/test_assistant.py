@@ -224,6 +224,10 @@ def test_asked_as_of_a_date_old_weak_matches_mean_the_articles_do_not_tell(
     assert not assistant.ask(weak).abstained
     strong = assistant.ask("Who won the presidential runoff in Estravia?", reference_date=later)
     assert not strong.abstained and "Lena Marovic" in strong.text
-    # and the rule can be turned off
-    assert not assistant.derive(stale_score=0).ask(weak, reference_date=later).abstained
+    # without the rule the abstention model still reads the old dates and the weak match
+    unruled = assistant.derive(stale_score=0).ask(weak, reference_date=later)
+    assert unruled.abstained and not unruled.notice
+    # and with both turned off the best sentence is quoted
+    both_off = assistant.derive(stale_score=0, abstain_threshold=float("inf"))
+    assert not both_off.ask(weak, reference_date=later).abstained
     assert set(stale.timings) >= {"retrieve_ms", "rerank_ms", "answer_ms", "total_ms"}

@@ -1,0 +1,119 @@
+"""The extractive answerer's learned pieces: the sentence features, the recency of the
+cited article, questions never quoted, the abstention model, and the tuner that fits them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks.tune_extractive import Item, fit_weights
+from index.embed import Embedder
+from qa.answer import (
+    FEATURES,
+    NOT_FOUND,
+    AbstentionModel,
+    ExtractiveAnswerer,
+    SentenceFeatures,
+)
+from qa.retrieve import Passage
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    return Embedder()
+
+
+def passage(article: str, text: str, score: float, published: str | None) -> Passage:
+    return Passage("c" + article, article, article, "", "", published, 0, len(text), text, score)
+
+
+def test_the_article_nearest_the_question_date_is_quoted_first(embedder: Embedder) -> None:
+    """Two outlets report the same vote a year apart; asked as of a date, the sentence from
+    the article of that week leads; without a date the better-matching one does."""
+    old = passage(
+        "old", "The harbor board approved 12 new berths for the ferry line.", 0.9, "2025-03-02"
+    )
+    new = passage(
+        "new", "The harbor board approved 15 new berths for the ferry line.", 0.9, "2026-03-04"
+    )
+    answerer = ExtractiveAnswerer(embedder)
+    question = "How many new berths did the harbor board approve?"
+    as_of = answerer.run(question, [old, new], dt.date(2026, 3, 6))
+    assert as_of.citations[0].article_id == "new"
+    assert "15" in as_of.citations[0].quote
+    a_year_earlier = answerer.run(question, [old, new], dt.date(2025, 3, 3))
+    assert a_year_earlier.citations[0].article_id == "old"
+
+
+def test_a_question_in_an_article_is_never_quoted(embedder: Embedder) -> None:
+    text = (
+        "Which bird did the rangers count on the island this spring? "
+        "The rangers counted 214 puffins on the island this spring, up from 180."
+    )
+    found = ExtractiveAnswerer(embedder).run(
+        "Which bird did the rangers count on the island this spring?",
+        [passage("quiz", text, 1.0, "2026-05-01")],
+        dt.date(2026, 5, 2),
+    )
+    assert not found.abstained
+    assert [c.quote for c in found.citations] == [
+        "The rangers counted 214 puffins on the island this spring, up from 180."
+    ]
+
+
+def test_features_have_one_row_per_shortlisted_sentence(embedder: Embedder) -> None:
+    body = " ".join(
+        f"Sentence number {i} mentions the ferry and the harbor board." for i in range(60)
+    )
+    answerer = ExtractiveAnswerer(embedder)
+    found = answerer.features("What did the harbor board say?", [passage("a", body, 0.8, None)])
+    assert found.values.shape == (answerer.weights.shortlist, len(FEATURES))
+    assert len(found.sentences) == answerer.weights.shortlist
+    recent = found.values[:, FEATURES.index("recent")]
+    assert (recent == 1.0).all()  # no reference date: every article counts as current
+    similarity = found.values[:, FEATURES.index("similarity")]
+    assert ((similarity > 0.2) & (similarity <= 1.0)).all()
+
+
+def test_the_abstention_threshold_decides(embedder: Embedder) -> None:
+    text = "The harbor board approved 15 new berths for the ferry line on Tuesday."
+    passages = [passage("a", text, 0.3, "2020-01-01")]
+    question = "How many berths did the harbor board approve?"
+    never = ExtractiveAnswerer(embedder, abstain_threshold=math.inf)
+    always = ExtractiveAnswerer(embedder, abstain_threshold=-math.inf)
+    assert not never.run(question, passages, dt.date(2026, 1, 1)).abstained
+    assert always.run(question, passages, dt.date(2026, 1, 1)).text == NOT_FOUND
+    scored = never.score_sentences(question, passages, dt.date(2026, 1, 1))
+    inputs = AbstentionModel.inputs(scored, passages, dt.date(2026, 1, 1))
+    assert len(inputs) == len(AbstentionModel.INPUTS)
+    months3 = inputs[AbstentionModel.INPUTS.index("months3")]
+    assert months3 == pytest.approx(365 / 30)  # six years back, clipped to a year
+    # the article's age counts against it: the same passage a day old is likelier answered
+    fresh = [passage("a", text, 0.3, "2025-12-31")]
+    model = AbstentionModel()
+    assert model.logit(scored, fresh, dt.date(2026, 1, 1)) < model.logit(
+        scored, passages, dt.date(2026, 1, 1)
+    )
+
+
+def test_fit_weights_learns_which_feature_marks_the_answer() -> None:
+    rng = np.random.default_rng(0)
+    items = []
+    for q in range(40):
+        values = rng.random((12, len(FEATURES)))
+        gold = np.zeros(12, dtype=bool)
+        gold[q % 12] = True
+        values[:, FEATURES.index("phrase")] = gold  # only the answer has a phrase
+        found = SentenceFeatures([], values)
+        row = {"answerable": True, "answer": "x"}
+        items.append(Item(row, dt.date(2026, 1, 1), [], found, gold))
+    weights = fit_weights(items)
+    assert np.argmax(weights) == FEATURES.index("phrase")
+    assert all(
+        abs(w) < weights[FEATURES.index("phrase")] / 3
+        for i, w in enumerate(weights)
+        if i != FEATURES.index("phrase")
+    )
