@@ -107,9 +107,14 @@ def pick_choice(
 
     def level(text: list[str]) -> list[tuple[float, float, float]]:
         out = []
-        for c in folded:
-            hit = occurs(c, text)
-            out.append((float(hit), float(len(c)) if hit else 0.0, _share(c, text)))
+        hits = [occurs(c, text) for c in folded]
+        for c, hit in zip(folded, hits, strict=True):
+            # "Iran and Iraq" over "Iran" when both occur; a longer choice that merely
+            # occurs too ("Taylor Swift" beside "Rihanna") gains nothing
+            inner = hit and any(
+                h and o != c and occurs(o, c) for o, h in zip(folded, hits, strict=True)
+            )
+            out.append((float(hit), float(inner), _share(c, text)))
         return out
 
     def support(c: list[str]) -> float:

@@ -88,6 +88,16 @@ def test_a_longer_choice_that_occurs_beats_one_it_contains() -> None:
     assert pick is not None and pick.choice == "Iran and Iraq"
 
 
+def test_a_longer_choice_that_merely_occurs_too_gains_nothing() -> None:
+    # both occur in the answer; the cited sentence, not the length, decides
+    pick = pick_choice(
+        ["Taylor Swift", "Rihanna"],
+        answer="Rihanna will headline the halftime show. Taylor Swift was in the crowd last year.",
+        quotes=["Rihanna will headline the halftime show."],
+    )
+    assert pick is not None and (pick.choice, pick.level) == ("Rihanna", "citations")
+
+
 def test_nothing_to_go_on_takes_the_first_deterministically() -> None:
     pick = pick_choice(CHOICES, answer="Nothing relevant.")
     assert pick is not None and (pick.index, pick.level) == (0, "none")
