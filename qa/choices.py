@@ -7,10 +7,12 @@ in order of trust and stopping at the first place that tells them apart:
 1. the answer's short answer phrase ("$412 million", :attr:`qa.answer.Answer.short_answer`),
    then its whole text (unless it abstained): a choice that occurs in it as whole words beats
    one that does not, a longer such choice beats a shorter one it contains ("Iran and Iraq"
-   over "Iran"), then the share of the choice's words it holds;
+   over "Iran"). Only whole occurrences count here: "New Jersey" in the answer is no support
+   for "New York";
 2. the cited sentences, the same way;
 3. the retrieved passages: whole-word occurrences, each worth 1/rank of its passage, plus half
-   that for partial matches (the share of the choice's words);
+   that for partial matches (the share of the choice's words); then the share of each
+   choice's words in the answer;
 4. MiniLM similarity of the choice to the cited sentences (or, without any, the first five
    passages), only when an embedder is given and the choices still tie.
 
@@ -105,7 +107,7 @@ def pick_choice(
     quote_words = [w for q in quotes for w in [*words(q), "\x00"]]  # no run across quotes
     passage_words = [words(p) for p in passages]
 
-    def level(text: list[str]) -> list[tuple[float, float, float]]:
+    def level(text: list[str]) -> list[tuple[float, float]]:
         out = []
         hits = [occurs(c, text) for c in folded]
         for c, hit in zip(folded, hits, strict=True):
@@ -114,7 +116,7 @@ def pick_choice(
             inner = hit and any(
                 h and o != c and occurs(o, c) for o, h in zip(folded, hits, strict=True)
             )
-            out.append((float(hit), float(inner), _share(c, text)))
+            out.append((float(hit), float(inner)))
         return out
 
     def support(c: list[str]) -> float:
@@ -129,6 +131,8 @@ def pick_choice(
         ("answer", [list(k) for k in level(answer_words)]),
         ("citations", [list(k) for k in level(quote_words)]),
         ("passages", [[round(support(c), 6)] for c in folded]),
+        # still tied (no passages given): the share of each choice's words in the answer
+        ("answer", [[_share(c, answer_words)] for c in folded]),
     ]
     decided = "none"
     for name, part in parts:

@@ -33,6 +33,16 @@ def test_number_words_support_a_choice_in_digits() -> None:
     assert pick is not None and (pick.choice, pick.level) == ("9", "answer")
 
 
+def test_a_partial_match_in_the_answer_is_no_support() -> None:
+    pick = pick_choice(
+        ["New York", "Philadelphia", "Baltimore"],
+        short_answer="Pennsylvania and New Jersey",
+        answer="Officials in Pennsylvania and New Jersey said the spill was contained. [1]",
+        passages=["Philadelphia was monitoring its drinking water after the spill."],
+    )
+    assert pick is not None and (pick.choice, pick.level) == ("Philadelphia", "passages")
+
+
 def test_the_answer_text_decides_first() -> None:
     pick = pick_choice(
         CHOICES,
