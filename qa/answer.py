@@ -212,6 +212,7 @@ class ScoredSentence:
     similarity: float = 0.0
     phrase: bool = False
     match: float = 0.0
+    undated: float = 0.0  # ``score`` without its recency term
 
 
 @dataclass(frozen=True)
@@ -289,18 +290,18 @@ class AbstentionModel:
     abstentions there. ``logit`` above the answerer's ``abstain_threshold`` (0 by default)
     means abstain. Cross-validated numbers are in docs/benchmarks.md."""
 
-    bias: float = 14.325
-    best: float = -1.784  # the best sentence's score
-    match: float = -1.306  # the best MATCH_WEIGHTS score of any sentence
-    top_passage: float = -2.036  # the first passage's retrieval score
-    max_overlap: float = -2.076
-    max_similarity: float = -0.226
-    months3: float = 0.031  # months from the question back to the closest of 3 first articles
-    months10: float = 0.056  # ... of the first 10
-    best_phrase: float = 2.763  # the best sentence's features
-    best_overlap: float = -1.423
-    best_similarity: float = -0.206
-    best_passage: float = -0.714
+    bias: float = 14.993
+    best: float = -1.711  # the best sentence's score, without its recency term
+    match: float = -1.901  # the best MATCH_WEIGHTS score of any sentence
+    top_passage: float = -3.49  # the first passage's retrieval score
+    max_overlap: float = -1.855
+    max_similarity: float = -0.926
+    months3: float = 0.078  # months from the question back to the closest of 3 first articles
+    months10: float = 0.114  # ... of the first 10
+    best_phrase: float = 2.596  # the best sentence's features
+    best_overlap: float = -0.802
+    best_similarity: float = 1.079
+    best_passage: float = -1.848
 
     INPUTS = (
         "best",
@@ -326,7 +327,7 @@ class AbstentionModel:
         top = scored[0]
         return np.array(
             [
-                top.score,
+                top.undated,
                 max(s.match for s in scored),
                 passages[0].score,
                 max(s.overlap for s in scored),
@@ -529,6 +530,7 @@ class ExtractiveAnswerer:
                 similarity=float(col["similarity"][i]),
                 phrase=bool(col["phrase"][i]),
                 match=float(match[i]),
+                undated=float(scores[i] - self.weights.recent * col["recent"][i]),
             )
             for i, (passage, start, end, text) in enumerate(found.sentences)
         ]
