@@ -65,11 +65,16 @@ def test_generated_answers_are_scored_by_mode(
 ) -> None:
     gold = tmp_path / "gold.jsonl"
     lines = sample_gold.read_text("utf-8").splitlines()
-    gold.write_text("\n".join(lines[:5]) + "\n", "utf-8")  # s01-s03 water, s04-s05 rail
+    # s01-s03 water; s05 and s07 rail (asked in November, s04 and s06 about January's strike
+    # are abstained by the extractive answerer as well, so the answer would stay generative)
+    picked = [
+        line for line in lines if json.loads(line)["id"] in {"s01", "s02", "s03", "s05", "s07"}
+    ]
+    gold.write_text("\n".join(picked) + "\n", "utf-8")
     settings = {"answer_mode": "openai", "llm_base_url": writer, "llm_model": "w"}
     report = run_eval(gold, store=sample_store, settings=settings, resamples=100)
     modes = {r.id: r.mode for r in report.results}
-    assert modes["s04"] == "extractive-fallback" and modes["s05"] == "extractive-fallback"
+    assert modes["s05"] == "extractive-fallback" and modes["s07"] == "extractive-fallback"
     assert modes["s01"] == "generative"
     assert set(report.by_mode) == {"generative", "extractive-fallback"}
     assert report.metrics["answer_modes"] == {

@@ -197,7 +197,7 @@ def test_sample_question_is_answered_with_its_cited_source(
     expect(card).to_contain_text(record.article.title)
     expect(card).to_contain_text(record.article.source)
     expect(card.locator(".aqa-passage mark", has_text=evidence["quote"])).to_have_count(1)
-    expect(card.locator("#quote-1 .aqa-phrase")).to_have_text(sample["answer"])
+    expect(card.locator(".aqa-phrase", has_text=sample["answer"])).to_have_count(1)
     expect(answer.locator(".aqa-status")).to_have_text("Quoted from the articles")
     link = card.locator("a[href^='https://']")
     expect(link).to_have_attribute("href", record.article.url)
@@ -419,7 +419,7 @@ def test_chat_and_ask_endpoints_answer_through_gradio_client(
     assert "[1]" in history[-1]["content"][0]["text"]
     assert 'id="source-1"' in sources
     assert textbox == ""
-    assert copied.startswith("The revised estimate") and "Sources:" in copied
+    assert "The revised estimate puts the total cost" in copied and "Sources:" in copied
 
     # The answer streams: the sentences come one by one before the final message.
     job = client.submit("When did the rail strike end?", api_name="/chat")
@@ -549,7 +549,7 @@ def test_settings_change_k_for_this_session_only(
     expect(card).to_have_attribute("data-article-id", "rail-strike-settlement")
     card.get_by_text("Open article").click()
     body = card.locator(".aqa-article-body")
-    expect(body.locator("mark")).to_be_in_viewport()
+    expect(body.locator("mark").first).to_be_in_viewport()
     assert body.evaluate("b => b.scrollTop > 0"), "the article did not scroll to the sentence"
 
     # Another session keeps the defaults.
