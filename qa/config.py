@@ -20,10 +20,11 @@ from qa.errors import ConfigError
 
 ENV_PREFIX = "ARTICLE_QA_"
 
-# The extractive answerer says it could not find the answer when its best sentence scores
-# below this (qa.answer.ExtractiveWeights; on rtqa dev no answerable question's best sentence
-# scored under 4.7), or when the abstention model says so (``abstain_threshold``).
-DEFAULT_MIN_SCORE = 4.0
+# The extractive answerer says it could not find the answer when no sentence's plain match
+# (qa.answer.MATCH_WEIGHTS: overlap, similarity, passage score, answer type) reaches this;
+# calibrated on ../shared/data/rtqa/small (docs/benchmarks.md). With a reference date the
+# abstention model decides as well (``abstain_threshold``).
+DEFAULT_MIN_SCORE = 0.55
 
 
 @dataclass(frozen=True)

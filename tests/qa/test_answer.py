@@ -99,6 +99,19 @@ def test_the_abstention_threshold_decides(embedder: Embedder) -> None:
     )
 
 
+def test_without_a_date_the_names_rule_decides(embedder: Embedder) -> None:
+    text = "The harbor board approved 15 new berths for the ferry line on Tuesday."
+    passages = [passage("a", text, 0.9, "2026-01-02")]
+    always = ExtractiveAnswerer(embedder, abstain_threshold=-math.inf)
+    # no reference date: the model is not asked, so even a threshold of -inf answers ...
+    assert not always.run("How many berths did the harbor board approve?", passages).abstained
+    # ... and a question about names the passages never mention is not answered
+    off_topic = always.run("Who is the prime minister of Japan?", passages)
+    assert off_topic.abstained and off_topic.text == NOT_FOUND
+    # with a date, the model decides
+    assert always.run("How many berths?", passages, dt.date(2026, 1, 3)).abstained
+
+
 def test_fit_weights_learns_which_feature_marks_the_answer() -> None:
     rng = np.random.default_rng(0)
     items = []
