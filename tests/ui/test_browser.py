@@ -197,7 +197,9 @@ def test_sample_question_is_answered_with_its_cited_source(
     expect(card).to_contain_text(record.article.title)
     expect(card).to_contain_text(record.article.source)
     expect(card.locator(".aqa-passage mark", has_text=evidence["quote"])).to_have_count(1)
-    expect(card.locator(".aqa-phrase", has_text=sample["answer"])).to_have_count(1)
+    expect(card.locator(".aqa-phrase", has_text=sample["answer"]).first).to_have_text(
+        sample["answer"]
+    )
     expect(answer.locator(".aqa-status")).to_have_text("Quoted from the articles")
     link = card.locator("a[href^='https://']")
     expect(link).to_have_attribute("href", record.article.url)
@@ -544,13 +546,17 @@ def test_settings_change_k_for_this_session_only(
     mine.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")
 
-    # The cited sentence stands below the article's first paragraph: opening it scrolls there.
+    # Opening the article shows its first cited sentence inside the scrolled box.
     card = mine.locator("#source-1")
     expect(card).to_have_attribute("data-article-id", "rail-strike-settlement")
     card.get_by_text("Open article").click()
     body = card.locator(".aqa-article-body")
     expect(body.locator("mark").first).to_be_in_viewport()
-    assert body.evaluate("b => b.scrollTop > 0"), "the article did not scroll to the sentence"
+    shown = body.evaluate(
+        "b => { const m = b.querySelector('mark'); const top = m.offsetTop - b.offsetTop;"
+        " return top >= b.scrollTop && top < b.scrollTop + b.clientHeight; }"
+    )
+    assert shown, "the article box is not scrolled to the cited sentence"
 
     # Another session keeps the defaults.
     theirs = chromium.new_context(viewport={"width": 1360, "height": 1000}).new_page()
