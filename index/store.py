@@ -165,7 +165,8 @@ def _fold(value: str | None) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    """UTC now, to the microsecond: two additions a moment apart list in the order made."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 class Store:
