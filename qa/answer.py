@@ -251,6 +251,10 @@ class ExtractiveWeights:
     lead_chars: int = 400
     recent_scale: float = 7.0
 
+    def vector(self) -> np.ndarray:
+        """The weights of ``FEATURES``, in that order."""
+        return np.array([getattr(self, name) for name in FEATURES])
+
 
 # The plain match of a sentence to the question, before the answer-finding features: one of
 # the abstention model's inputs (the weights the answerer used before the learned ones).
@@ -360,13 +364,14 @@ def _months_away(passages: Sequence[Passage], reference: dt.date | None) -> floa
     in 30-day months; 0 without a reference date or dates."""
     if reference is None:
         return 0.0
-    gaps = [(reference - d).days for d in (_date(p.published_at) for p in passages) if d]
+    gaps = [(reference - d).days for d in (published_date(p.published_at) for p in passages) if d]
     if not gaps:
         return 0.0
     return max(-30, min(365, min(gaps, key=abs))) / 30
 
 
-def _date(text: str | None) -> dt.date | None:
+def published_date(text: str | None) -> dt.date | None:
+    """A ``published_at`` as a date; ``None`` when missing or unreadable."""
     try:
         return dt.date.fromisoformat((text or "")[:10])
     except ValueError:
@@ -489,7 +494,7 @@ class ExtractiveAnswerer:
             "recent": np.array([recency[f[0]] for f in found]),
             "similarity": np.zeros(len(found)),
         }
-        weight = np.array([getattr(w, name) for name in FEATURES])
+        weight = w.vector()
         values = np.column_stack([columns[name] for name in FEATURES])
         # find_phrase is the slower cheap feature: only for sentences that could make the list
         ahead = np.argsort(-(values @ weight), kind="stable")[: 2 * w.shortlist]
@@ -516,8 +521,7 @@ class ExtractiveAnswerer:
 
     def rank(self, found: SentenceFeatures) -> list[ScoredSentence]:
         """``found``'s sentences scored by the weights, best first."""
-        weight = np.array([getattr(self.weights, name) for name in FEATURES])
-        scores = found.values @ weight
+        scores = found.values @ self.weights.vector()
         match = found.values @ np.array([MATCH_WEIGHTS.get(name, 0.0) for name in FEATURES])
         col = {name: found.values[:, i] for i, name in enumerate(FEATURES)}
         scored = [
@@ -672,5 +676,5 @@ def _recency(published_at: str | None, reference: dt.date | None, scale: float) 
     0 for an article of unknown date."""
     if reference is None:
         return 1.0
-    day = _date(published_at)
+    day = published_date(published_at)
     return 0.0 if day is None else math.exp(-abs((reference - day).days) / scale)

@@ -14,7 +14,7 @@ from typing import Any
 
 from index.embed import Embedder
 from index.store import Store
-from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer
+from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer, published_date
 from qa.config import Settings
 from qa.conversation import Turn, condense, condense_messages, plausible_rewrite
 from qa.dates import TimeWindow, resolve_time, search_text
@@ -294,7 +294,7 @@ class Assistant:
             return ""
         if passages[0].score >= s.stale_score:
             return ""
-        dates = [_as_date_or_none(p.published_at) for p in passages[: s.k]]
+        dates = [published_date(p.published_at) for p in passages[: s.k]]
         known = [d for d in dates if d is not None]
         if not known or len(known) < len(dates):
             return ""
@@ -403,14 +403,6 @@ class Assistant:
         return text
 
 
-def _as_date_or_none(value: str | None) -> dt.date | None:
-    """A passage's ``published_at`` as a date; ``None`` when missing or unreadable."""
-    try:
-        return dt.date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
-
-
 def _as_date(value: dt.date | str | None) -> dt.date | None:
     if value is None or isinstance(value, dt.date):
         return value
@@ -422,8 +414,9 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
 
 def make_answerer(settings: Settings, embedder: Embedder) -> ExtractiveAnswerer:
     """The extractive answerer ``settings`` ask for. Its abstention model reads the weighted
-    fusion's passage scores: with another fusion or a reranker (other score scales) only
-    ``min_score`` makes it abstain."""
+    fusion's passage scores: with another fusion or a reranker (other score scales) it is
+    never asked, and only ``min_score`` (and, without a reference date, the names rule)
+    makes the answerer abstain."""
     calibrated = settings.fusion == "weighted" and settings.reranker == "none"
     return ExtractiveAnswerer(
         embedder,
