@@ -132,6 +132,21 @@ def eval_group() -> None:
     "--strict", is_flag=True, help="Stop when gold evidence matches no article in the store."
 )
 @click.option(
+    "--undated/--no-undated",
+    default=True,
+    show_default=True,
+    help="Also ask every question without a reference date, as the chat, `ask` and "
+    "answer() do by default (the undated_* metrics).",
+)
+@click.option(
+    "--remove-evidence/--keep-evidence",
+    default=True,
+    show_default=True,
+    help="The trust check: ask each answerable question again with its evidence articles "
+    "left out (as if removed from a copy of the store), dated and undated; right when it "
+    "abstains or still finds the answer elsewhere (removed_right_rate).",
+)
+@click.option(
     "--html/--no-html",
     default=True,
     show_default=True,
@@ -152,13 +167,16 @@ def run_command(
     seed: int,
     resamples: int,
     strict: bool,
+    undated: bool,
+    remove_evidence: bool,
     html: bool,
 ) -> None:
     """Evaluate against GOLD questions (JSONL, the rtqa dev.jsonl format, or CSV).
 
     The gold file is checked first (every bad line reported); the articles are ingested
     (without --store into a temporary store, deleted afterwards), each question is asked as
-    of its question_date, and the metrics (with 95% bootstrap intervals), their breakdown
+    of its question_date (and again without a date, and with its evidence articles left
+    out: the trust check), and the metrics (with 95% bootstrap intervals), their breakdown
     and every question's record go to OUT/report.json.
     """
     options: dict[str, Any] = {
@@ -173,6 +191,8 @@ def run_command(
         "seed": seed,
         "resamples": resamples,
         "strict": strict,
+        "undated": undated,
+        "remove_evidence": remove_evidence,
     }
     if grid:
         from eval.sweep import parse_grid, run_sweep

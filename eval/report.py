@@ -78,6 +78,9 @@ class QuestionResult:
     tokens_out: int | None = None
     searched: str = ""  # the stand-alone question a follow-up was rewritten into
     turns: int = 0  # earlier turns of the conversation
+    # the scores of the other ways of asking it (eval.run.trust_scores): undated_*,
+    # removed_*, undated_removed_*, off_topic_citation_rate
+    trust: dict[str, float] = field(default_factory=dict)
 
     @property
     def scored_retrieval(self) -> bool:
@@ -118,6 +121,7 @@ class QuestionResult:
             out["tokens_in_mean"] = float(self.tokens_in)
         if self.tokens_out is not None:
             out["tokens_out_mean"] = float(self.tokens_out)
+        out.update(self.trust)
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,6 +145,20 @@ class QuestionResult:
         row["retrieval"] = {k: round(v, 4) for k, v in self.retrieval.items()}
         row["scores"] = {k: round(v, 4) for k, v in self.scores().items()}
         return row
+
+
+# The trust check's metrics (eval.run.trust_scores), in the table after the usual ones.
+TRUST_TABLE = (
+    "removed_right_rate",
+    "removed_abstained",
+    "undated_answer_contains_gold",
+    "undated_exact_match",
+    "undated_abstention_recall",
+    "undated_false_abstention_rate",
+    "undated_off_topic_citation_rate",
+    "undated_removed_right_rate",
+    "undated_removed_abstained",
+)
 
 
 def _family_order(name: str) -> tuple[int, int, str]:
@@ -167,6 +185,8 @@ def _family_order(name: str) -> tuple[int, int, str]:
         "abstention_precision",
         "abstention_recall",
         "false_abstention_rate",
+        "off_topic_citation_rate",
+        *TRUST_TABLE,
         "tokens_in_mean",
         "tokens_out_mean",
     ]
@@ -359,6 +379,12 @@ def hit_names(results: Sequence[QuestionResult]) -> list[str]:
 
 # Which questions each metric counts, for the table.
 def _over(name: str) -> str:
+    if name.endswith("removed_right_rate") or name.endswith("removed_abstained"):
+        return "answerable with evidence, evidence removed"
+    if name.endswith("off_topic_citation_rate"):
+        return "answered, with evidence"
+    if name.startswith("undated_"):
+        return _over(name.removeprefix("undated_"))
     if name.startswith("quote_"):
         return "answerable with quotes"
     if name.startswith(("hit@", "mrr@", "recall@", "ndcg@")) or name == "cites_evidence":
@@ -396,6 +422,8 @@ _TABLE = (
     "abstention_accuracy",
     "abstention_precision",
     "false_abstention_rate",
+    "off_topic_citation_rate",
+    *TRUST_TABLE,
     "latency_p50_ms",
     "latency_p95_ms",
     "latency_max_ms",

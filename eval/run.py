@@ -39,7 +39,7 @@ import logging
 import platform
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -96,6 +96,8 @@ def run_eval(
     seed: int = BOOTSTRAP_SEED,
     resamples: int = BOOTSTRAP_RESAMPLES,
     strict: bool = False,
+    undated: bool = True,
+    remove_evidence: bool = True,
 ) -> Report:
     """Evaluate the assistant on the gold questions in ``gold`` (JSONL or CSV, see
     ``eval.gold``).
@@ -110,6 +112,12 @@ def run_eval(
     (``{"min_score": 0.5}``). ``seed`` and ``resamples`` drive the bootstrap intervals;
     ``strict`` makes evidence that matches no stored article an error. ``report.json`` is
     written into the folder ``out`` when given.
+
+    Each question is asked as of its ``question_date``; with ``undated`` also without a date
+    (the ``undated_`` metrics: what the chat, ``ask`` and ``answer()`` meet by default); with
+    ``remove_evidence`` each answerable question with evidence again with its evidence
+    articles left out, dated and undated (the trust check: ``removed_right_rate`` is the
+    share that abstain or still contain a gold answer). See ``trust_scores``.
     """
     with prepared(
         gold,
@@ -123,6 +131,7 @@ def run_eval(
         settings=settings,
         strict=strict,
     ) as run:
+        run.undated, run.remove_evidence = undated, remove_evidence
         report = run.evaluate(run.assistant, seed=seed, resamples=resamples)
     if out is not None:
         path = report.write(out)
@@ -142,6 +151,8 @@ class PreparedRun:
     warnings: list[str]
     k: int
     started: float
+    undated: bool = True  # each question asked again without a date
+    remove_evidence: bool = True  # ... and with its evidence articles left out
 
     def evaluate(
         self,
@@ -157,7 +168,14 @@ class PreparedRun:
         started = time.perf_counter()
         k = self.k if k is None else k
         depth = max(k, MRR_K)
-        results = ask_all(assistant, self.questions, depth=depth, hit_ks=sorted({*HIT_KS, k}))
+        results = ask_all(
+            assistant,
+            self.questions,
+            depth=depth,
+            hit_ks=sorted({*HIT_KS, k}),
+            undated=self.undated,
+            remove_evidence=self.remove_evidence,
+        )
         s = assistant.settings
         config = {
             **self.config,
@@ -166,6 +184,8 @@ class PreparedRun:
             "depth": depth,
             "passages_asked": max(depth, s.candidates),
             "passages_recorded": PASSAGES_RECORDED,
+            "undated": self.undated,
+            "remove_evidence": self.remove_evidence,
             "bootstrap_seed": seed,
             "bootstrap_resamples": resamples,
             "date": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
@@ -329,8 +349,12 @@ def ask_all(
     questions: Sequence[GoldQuestion],
     depth: int = MRR_K,
     hit_ks: Sequence[int] = HIT_KS,
+    *,
+    undated: bool = True,
+    remove_evidence: bool = True,
 ) -> list[QuestionResult]:
-    """Ask every question (after ``warm_up``), with a progress bar on a terminal."""
+    """Ask every question (after ``warm_up``), with a progress bar on a terminal
+    (``undated``, ``remove_evidence``: see ``evaluate_question``)."""
     from tqdm.auto import tqdm
 
     if not questions:
@@ -339,7 +363,15 @@ def ask_all(
     checker = TwoPassChecker(assistant.embedder)
     results = []
     for item in tqdm(questions, desc="eval", unit=" questions", disable=None):
-        result = evaluate_question(assistant, item, depth=depth, hit_ks=hit_ks, checker=checker)
+        result = evaluate_question(
+            assistant,
+            item,
+            depth=depth,
+            hit_ks=hit_ks,
+            checker=checker,
+            undated=undated,
+            remove_evidence=remove_evidence,
+        )
         logger.debug(
             "%s rank=%s contains_gold=%s abstained=%s %.0f ms",
             item.id,
@@ -366,8 +398,14 @@ def evaluate_question(
     depth: int = MRR_K,
     hit_ks: Sequence[int] = HIT_KS,
     checker: TwoPassChecker | None = None,
+    *,
+    undated: bool = True,
+    remove_evidence: bool = True,
 ) -> QuestionResult:
-    """Ask one gold question and score what comes back."""
+    """Ask one gold question and score what comes back. With ``undated`` it is asked again
+    without a reference date (as the chat, ``ask`` and ``answer()`` do by default); with
+    ``remove_evidence`` an answerable question with evidence is asked again, dated and
+    undated, with its evidence articles left out (``trust_scores``)."""
     # The date "this week" in the question refers to: the assistant's "now" for this
     # question. Date filters (since/until) are deliberately not set.
     reference_date = item.question_date
@@ -418,7 +456,89 @@ def evaluate_question(
     )
     if answer is None:
         return base
-    return score_answer(base, item, answer, depth, hit_ks, checker, assistant.embedder)
+    result = score_answer(base, item, answer, depth, hit_ks, checker, assistant.embedder)
+    trust = trust_scores("", item, answer)
+    if undated:
+        trust.update(trust_scores("undated_", item, _ask(assistant, item, passages, None)))
+    if remove_evidence and scored:
+        for prefix, when in (("removed_", reference_date), ("undated_removed_", None)):
+            removed = _ask(assistant, item, passages, when, exclude=evidence)
+            trust.update(trust_scores(prefix, item, removed))
+    return dataclasses.replace(result, trust=trust)
+
+
+def _ask(
+    assistant: Assistant,
+    item: GoldQuestion,
+    passages: int,
+    reference_date: dt.date | None,
+    exclude: Collection[str] = (),
+) -> Answer | None:
+    """``item`` asked again (as of ``reference_date``, without the articles ``exclude``);
+    ``None`` when it cannot be asked."""
+    try:
+        if item.conversation:
+            history = [(t.question, t.answer) for t in item.conversation]
+            return assistant.chat(
+                item.question,
+                history,
+                k=passages,
+                reference_date=reference_date,
+                exclude=exclude,
+            )
+        return assistant.ask(
+            item.question, k=passages, reference_date=reference_date, exclude=exclude
+        )
+    except QuestionError:
+        return None
+
+
+def off_topic(answer: Answer, item: GoldQuestion) -> list[bool]:
+    """Per citation of ``answer``: cited from an article that is not gold evidence (nor a
+    copy of one) and whose passage does not contain a gold answer (padding, or a wrong
+    story)."""
+    evidence = set(item.evidence_ids)
+    return [
+        not (evidence & {c.article_id, *c.copies})
+        and not any(contains_answer(c.passage, a) for a in item.answers)
+        for c in answer.citations
+    ]
+
+
+def trust_scores(prefix: str, item: GoldQuestion, answer: Answer | None) -> dict[str, float]:
+    """The scores of one way of asking ``item`` (``prefix``: "" as of the question date,
+    ``undated_`` without a date, ``removed_`` and ``undated_removed_`` with the evidence
+    articles left out), named for ``QuestionResult.scores``.
+
+    With the evidence in: the off-topic citation rate (answerable questions with evidence
+    that were answered), and for the undated pass the usual answer metrics. With the
+    evidence removed: ``right`` (abstained, or the answer still contains a gold answer,
+    found in another article) and ``abstained``.
+    """
+    out: dict[str, float] = {}
+    abstained = answer is None or answer.abstained
+    text = "" if answer is None else answer.text
+    contains = not abstained and any(contains_answer(text, a) for a in item.answers)
+    scored = item.answerable and bool(item.evidence_ids)
+    if prefix.endswith("removed_"):
+        out[f"{prefix}right_rate"] = float(abstained or contains)
+        out[f"{prefix}abstained"] = float(abstained)
+        return out
+    if scored and answer is not None and not abstained and answer.citations:
+        flags = off_topic(answer, item)
+        out[f"{prefix}off_topic_citation_rate"] = sum(flags) / len(flags)
+    if not prefix:
+        return out
+    if item.answerable:
+        prediction = (
+            "" if abstained or answer is None else (answer.short_answer or strip_marks(text))
+        )
+        out[f"{prefix}answer_contains_gold"] = float(contains)
+        out[f"{prefix}exact_match"] = exact_match(prediction, item.answers)
+        out[f"{prefix}false_abstention_rate"] = float(abstained)
+    else:
+        out[f"{prefix}abstention_recall"] = float(abstained)
+    return out
 
 
 def score_answer(

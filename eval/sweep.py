@@ -169,6 +169,8 @@ def run_sweep(
     seed: int = BOOTSTRAP_SEED,
     resamples: int = BOOTSTRAP_RESAMPLES,
     strict: bool = False,
+    undated: bool = True,
+    remove_evidence: bool = True,
 ) -> SweepResult:
     """Evaluate every point of ``grid`` (see the module doc); ``out`` gets one subfolder
     per point and ``sweep.json``. The other arguments are those of ``eval.run.run_eval``."""
@@ -190,6 +192,7 @@ def run_sweep(
         reranker=reranker,
         strict=strict,
     ) as run:
+        run.undated, run.remove_evidence = undated, remove_evidence
         base = run.assistant
         for i, point in enumerate(points, start=1):
             changes: dict[str, Any] = dict(point)

@@ -9,7 +9,7 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from index.embed import Embedder
@@ -148,6 +148,7 @@ class Assistant:
         until: dt.date | str | None = None,
         reference_date: dt.date | str | None = None,
         on_token: Callable[[str], None] | None = None,
+        exclude: Collection[str] = (),
     ) -> Answer:
         """Answer ``question`` from the store, citing the sentences used.
 
@@ -156,7 +157,8 @@ class Assistant:
         ``reference_date`` is "now" for the question: articles from the two weeks before it
         rank higher (news questions are usually about the latest events). With a language
         model (``answer_mode``), ``on_token`` receives its reply as it is written, before
-        the citation check.
+        the citation check. ``exclude`` (article ids) leaves those articles out, as if they
+        were not in the store (the evaluation's evidence-removed check).
         """
         text = self._check_question(question)
         shown = self.settings.k if k is None else k
@@ -164,7 +166,13 @@ class Assistant:
             raise QuestionError(f"k must be at least 1, got {shown}")
         started = time.perf_counter()
         passages, rerank_ms = self._retrieve(
-            text, k=shown, sources=sources, since=since, until=until, reference_date=reference_date
+            text,
+            k=shown,
+            sources=sources,
+            since=since,
+            until=until,
+            reference_date=reference_date,
+            exclude=exclude,
         )
         retrieved = time.perf_counter()
         stale = self._stale(passages, _as_date(reference_date))
@@ -316,11 +324,18 @@ class Assistant:
         since: dt.date | str | None = None,
         until: dt.date | str | None = None,
         reference_date: dt.date | str | None = None,
+        exclude: Collection[str] = (),
     ) -> list[Passage]:
         """The passages ``ask`` reads (at least ``candidates`` of them), best first, without
         answering: the filters checked, time phrases read, fused and reranked."""
         return self._retrieve(
-            question, k=k, sources=sources, since=since, until=until, reference_date=reference_date
+            question,
+            k=k,
+            sources=sources,
+            since=since,
+            until=until,
+            reference_date=reference_date,
+            exclude=exclude,
         )[0]
 
     def _retrieve(
@@ -332,12 +347,14 @@ class Assistant:
         since: dt.date | str | None,
         until: dt.date | str | None,
         reference_date: dt.date | str | None,
+        exclude: Collection[str] = (),
     ) -> tuple[list[Passage], float]:
         """``retrieve``'s passages, and the milliseconds the reranking took."""
         filters = Filters(
             sources=self._known_sources(sources or ()),
             since=_as_date(since),
             until=_as_date(until),
+            exclude=frozenset(exclude),
         )
         if filters.since and filters.until and filters.since > filters.until:
             raise QuestionError(

@@ -34,15 +34,17 @@ class Passage:
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to some outlets and a published-date range (inclusive)."""
+    """Restrict retrieval to some outlets and a published-date range (inclusive), and leave
+    out some articles (``exclude``: article ids; as if they were not in the store)."""
 
     sources: tuple[str, ...] = ()
     since: dt.date | None = None
     until: dt.date | None = None
+    exclude: frozenset[str] = frozenset()
 
     @property
     def empty(self) -> bool:
-        return not self.sources and self.since is None and self.until is None
+        return not self.sources and self.since is None and self.until is None and not self.exclude
 
     def to_llama_index(self) -> Any:
         from llama_index.core.vector_stores import (
@@ -70,6 +72,12 @@ class Filters:
                     key="published_day",
                     value=day_number(self.until.isoformat()),
                     operator=FilterOperator.LTE,
+                )
+            )
+        if self.exclude:
+            filters.append(
+                MetadataFilter(
+                    key="article_id", value=sorted(self.exclude), operator=FilterOperator.NIN
                 )
             )
         return MetadataFilters(filters=filters) if filters else None
@@ -218,6 +226,10 @@ class HybridRetriever:
         dense_weight = {"hybrid": w.dense, "dense": 1.0, "bm25": 0.0}[self.mode]
         passages = {p.chunk_id: p for p in dense}
         passages.update(self._fetch([c for c, _ in sparse if c not in passages]))
+        if filters is not None and filters.exclude:
+            passages = {c: p for c, p in passages.items() if p.article_id not in filters.exclude}
+            sparse = [(c, s) for c, s in sparse if c in passages][:depth]
+            best_sparse = max((s for _, s in sparse), default=0.0) or 1.0
         cosine = {p.chunk_id: p.score for p in dense}
         lexical = {c: s / best_sparse for c, s in sparse}
         low, high = (boost[0].isoformat(), boost[1].isoformat()) if boost else ("", "")
@@ -254,7 +266,8 @@ class HybridRetriever:
         f = filters or Filters()
         hits = self.bm25.search(
             query,
-            depth,
+            # the chunks of excluded articles are dropped once their article is known
+            depth + 20 * len(f.exclude),
             sources=f.sources,
             since_day=day_number(f.since.isoformat()) if f.since else None,
             until_day=day_number(f.until.isoformat()) if f.until else None,
