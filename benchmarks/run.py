@@ -28,7 +28,11 @@ SETS = {
     "dev": (RTQA / "dev.jsonl", RTQA / "articles.jsonl.gz"),
     # benchmarks/subset.py builds it (every 8th dev question with its look-alikes)
     "subset": (Path("/tmp/rtqa-subset/dev.jsonl"), Path("/tmp/rtqa-subset/articles.jsonl")),
+    # every 2nd dev question with its look-alikes (python -m benchmarks.subset --every 2):
+    # what benchmarks/tune_trust.py fits on, by a time split
+    "half": (Path("/tmp/rtqa-half/dev.jsonl"), Path("/tmp/rtqa-half/articles.jsonl")),
 }
+SUBSET_EVERY = {"subset": 8, "half": 2}
 
 
 def shown(path: Path) -> str:
@@ -63,10 +67,10 @@ def bench_args(
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     gold, articles = SETS[args.set]
-    if args.set == "subset" and not (gold.exists() and articles.exists()):
+    if args.set in SUBSET_EVERY and not (gold.exists() and articles.exists()):
         from benchmarks.subset import build
 
-        build(gold.parent)
+        build(gold.parent, every=SUBSET_EVERY[args.set])
     return args, gold, articles, args.store or REPO / "bench-out" / f"store-{args.set}"
 
 

@@ -288,25 +288,36 @@ class SentenceFeatures:
 @dataclass(frozen=True)
 class AbstentionModel:
     """Whether the passages answer the question at all: a logistic model over how well the
-    best sentences match it and how close its articles are to the question's date, fitted on
-    the 54 unanswerable and 763 answerable questions of ../shared/data/rtqa/dev.jsonl
-    (``python -m benchmarks.tune_extractive``) with its threshold set for 4% false
-    abstentions there. ``logit`` above the answerer's ``abstain_threshold`` (0 by default)
-    means abstain. It is asked only for questions with a reference date, like those it was
-    fitted on. Cross-validated numbers are in docs/benchmarks.md."""
+    best sentences match it, how sure the short answer is, how many of the question's names
+    the passages mention and (asked as of a date) how close its articles are to that date.
+    ``logit`` above the answerer's ``abstain_threshold`` (0 by default) means abstain.
 
-    bias: float = 14.993
-    best: float = -1.711  # the best sentence's score, without its recency term
-    match: float = -1.901  # the best MATCH_WEIGHTS score of any sentence
-    top_passage: float = -3.49  # the first passage's retrieval score
-    max_overlap: float = -1.855
-    max_similarity: float = -0.926
-    months3: float = 0.078  # months from the question back to the closest of 3 first articles
-    months10: float = 0.114  # ... of the first 10
-    best_phrase: float = 2.596  # the best sentence's features
-    best_overlap: float = -0.802
-    best_similarity: float = 1.079
-    best_passage: float = -1.848
+    Two are fitted (``python -m benchmarks.tune_trust``), each on rtqa dev questions asked
+    the way it serves: ``DATED_ABSTENTION`` as of the question's date (the eval, ``--as-of``,
+    the app's recent switch), ``UNDATED_ABSTENTION`` without one (the chat's, ``ask``'s and
+    ``answer()``'s default; its month inputs are always 0). The target is "the answer would
+    not hold the gold answer": unanswerable questions, answerable ones whose best sentences
+    miss it, and answerable ones asked again with their evidence articles left out; the
+    bias is set so that about 2.5% of answerable questions (evidence in) abstain. Numbers on
+    held-out weeks are in docs/benchmarks.md.
+    """
+
+    bias: float = 0.0
+    best: float = 0.0  # the best sentence's score, without its recency term
+    match: float = 0.0  # the best MATCH_WEIGHTS score of any sentence
+    top_passage: float = 0.0  # the first passage's retrieval score
+    max_overlap: float = 0.0
+    max_similarity: float = 0.0
+    months3: float = 0.0  # months from the question back to the closest of 3 first articles
+    months10: float = 0.0  # ... of the first 10
+    best_phrase: float = 0.0  # the best sentence's features
+    best_overlap: float = 0.0
+    best_similarity: float = 0.0
+    best_passage: float = 0.0
+    span: float = 0.0  # the short answer's score (qa.spans), -5 without one
+    span_support: float = 0.0  # log(1 + other passages holding the short answer)
+    span_kind: float = 0.0  # the short answer is of the kind the question asks for
+    names: float = 0.0  # share of the question's names found in the first 5 passages
 
     INPUTS = (
         "best",
@@ -320,6 +331,10 @@ class AbstentionModel:
         "best_overlap",
         "best_similarity",
         "best_passage",
+        "span",
+        "span_support",
+        "span_kind",
+        "names",
     )
 
     @staticmethod
@@ -327,8 +342,13 @@ class AbstentionModel:
         scored: Sequence[ScoredSentence],
         passages: Sequence[Passage],
         reference: dt.date | None,
+        question: str = "",
+        span: Any = None,
     ) -> np.ndarray:
-        """The model's inputs, in ``INPUTS`` order; ``scored`` best first, not empty."""
+        """The model's inputs, in ``INPUTS`` order; ``scored`` best first, not empty;
+        ``span``: the short answer (a ``qa.spans.Span``) or ``None``."""
+        from qa.spans import SPAN_FEATURES
+
         top = scored[0]
         return np.array(
             [
@@ -343,6 +363,10 @@ class AbstentionModel:
                 top.overlap,
                 top.similarity,
                 top.passage.score,
+                -5.0 if span is None else span.score,
+                0.0 if span is None else span.values[SPAN_FEATURES.index("support")],
+                0.0 if span is None else span.values[SPAN_FEATURES.index("kind_match")],
+                names_share(question, passages[:5]),
             ]
         )
 
@@ -351,12 +375,19 @@ class AbstentionModel:
         scored: Sequence[ScoredSentence],
         passages: Sequence[Passage],
         reference: dt.date | None,
+        question: str = "",
+        span: Any = None,
     ) -> float:
         """The log-odds that the answer is not in ``passages``; ``scored`` best first."""
         if not scored or not passages:
             return math.inf
         weights = np.array([getattr(self, name) for name in self.INPUTS])
-        return float(self.bias + weights @ self.inputs(scored, passages, reference))
+        return float(self.bias + weights @ self.inputs(scored, passages, reference, question, span))
+
+
+# Fitted by benchmarks/tune_trust.py (its numbers in docs/benchmarks.md); replaced below.
+DATED_ABSTENTION = AbstentionModel()
+UNDATED_ABSTENTION = AbstentionModel()
 
 
 def _months_away(passages: Sequence[Passage], reference: dt.date | None) -> float:
@@ -436,13 +467,21 @@ class ExtractiveAnswerer:
         weights: ExtractiveWeights | None = None,
         abstain_threshold: float = 0.0,
         abstention: AbstentionModel | None = None,
+        undated_abstention: AbstentionModel | None = None,
+        spans: Any = None,
     ) -> None:
+        from qa.spans import DEFAULT_SPAN_MODEL  # (imports this module)
+
         self.embedder = embedder
         self.max_sentences = max_sentences
         self.min_score = min_score
         self.weights = weights if weights is not None else ExtractiveWeights()
         self.abstain_threshold = abstain_threshold
-        self.abstention = abstention if abstention is not None else AbstentionModel()
+        self.abstention = abstention if abstention is not None else DATED_ABSTENTION
+        self.undated_abstention = (
+            undated_abstention if undated_abstention is not None else UNDATED_ABSTENTION
+        )
+        self.spans = spans if spans is not None else DEFAULT_SPAN_MODEL
 
     def features(
         self,
@@ -542,19 +581,28 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda x: -x.score)
         return scored
 
-    def choose(self, scored: Sequence[ScoredSentence]) -> list[ScoredSentence]:
-        """The best sentence and those close to it, without repeats; empty to abstain (when
-        no sentence's plain match, ``MATCH_WEIGHTS``, reaches ``min_score``)."""
+    def choose(self, scored: Sequence[ScoredSentence], short: Any = None) -> list[ScoredSentence]:
+        """The sentences to quote; empty to abstain (when no sentence's plain match,
+        ``MATCH_WEIGHTS``, reaches ``min_score``).
+
+        The first is the one holding the short answer ``short`` (a ``qa.spans.Span`` of
+        ``scored``), else the best. Others follow only when they score within ``margin`` of
+        the best and add to it from the same story: they hold the short answer too, or come
+        from the first one's article. No repeats."""
         if not scored or max(s.match for s in scored) < self.min_score:
             return []  # nothing matches the question even plainly
+        first = scored[short.sentence] if short is not None else scored[0]
         best = scored[0].score
-        chosen: list[ScoredSentence] = []
+        chosen = [first]
+        folded = _fold(short.text) if short is not None else ""
         for candidate in scored:
             if len(chosen) >= self.max_sentences or candidate.score < best - self.weights.margin:
                 break
-            if any(_near_duplicate(candidate.text, c.text) for c in chosen):
+            if candidate is first or any(_near_duplicate(candidate.text, c.text) for c in chosen):
                 continue
-            chosen.append(candidate)
+            same_article = candidate.passage.article_id == first.passage.article_id
+            if same_article or (folded and f" {folded} " in f" {_fold(candidate.text)} "):
+                chosen.append(candidate)
         return chosen
 
     def abstains(
@@ -562,9 +610,22 @@ class ExtractiveAnswerer:
         scored: Sequence[ScoredSentence],
         passages: Sequence[Passage],
         reference_date: dt.date | None = None,
+        question: str = "",
+        short: Any = None,
     ) -> bool:
-        """Whether the abstention model says the passages do not hold the answer."""
-        return self.abstention.logit(scored, passages, reference_date) > self.abstain_threshold
+        """Whether the abstention model of the mode (dated or undated) says the passages do
+        not hold the answer."""
+        model = self.abstention if reference_date is not None else self.undated_abstention
+        logit = model.logit(scored, passages, reference_date, question, short)
+        return logit > self.abstain_threshold
+
+    def short_answer(
+        self, question: str, scored: Sequence[ScoredSentence], passages: Sequence[Passage]
+    ) -> Any:
+        """The short answer (a ``qa.spans.Span``) among the best sentences, or ``None``."""
+        return self.spans.best(
+            question, scored[:SPAN_SENTENCES], [p.text for p in passages[:SUPPORT_PASSAGES]]
+        )
 
     def run(
         self,
@@ -572,22 +633,28 @@ class ExtractiveAnswerer:
         passages: Sequence[Passage],
         reference_date: dt.date | None = None,
     ) -> Extracted:
-        """The answer to ``question`` from ``passages``: the chosen sentences, each cited,
-        with its short answer phrase marked; when two sources give different answers (one
-        says 12, another 15), a last sentence says so and cites both. ``reference_date`` is
-        "now" for the question: sentences from articles near it count for more."""
+        """The answer to ``question`` from ``passages``: the short answer first (in bold,
+        cited), then the chosen sentences, each cited; when two sources give different
+        answers (one says 12, another 15), a last sentence says so and cites both.
+        ``reference_date`` is "now" for the question: sentences from articles near it count
+        for more."""
+        found = self.features(question, passages, reference_date)
+        return self.answer(question, passages, found, reference_date)
+
+    def answer(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        found: SentenceFeatures,
+        reference_date: dt.date | None = None,
+    ) -> Extracted:
+        """``run`` from sentence features already computed (``features``)."""
         from qa.phrases import counterpart, disagreement, find_phrase  # (imports this module)
 
-        scored = self.score_sentences(question, passages, reference_date)
-        chosen = self.choose(scored)
-        if reference_date is None:
-            # The abstention model was fitted on questions asked as of a date and reads the
-            # articles' distance from it; without one, a rule decides: the passages must
-            # mention the names the question asks about.
-            unanswered = not names_covered(question, passages)
-        else:
-            unanswered = self.abstains(scored, passages, reference_date)
-        if not chosen or unanswered:
+        scored = self.rank(found)
+        short = self.short_answer(question, scored, passages)
+        chosen = self.choose(scored, short)
+        if not chosen or self.abstains(scored, passages, reference_date, question, short):
             return Extracted(NOT_FOUND, (), True)
         conflict = disagreement(question, chosen)
         if conflict is None:
@@ -600,15 +667,37 @@ class ExtractiveAnswerer:
             citation = Citation.of(
                 n, s.passage, s.start - s.passage.start, s.end - s.passage.start, s.score
             )
-            citations.append(
-                dataclasses.replace(citation, phrase=find_phrase(question, s.text, s.passage.text))
-            )
+            if short is not None and n == 1:
+                phrase: tuple[int, int] | None = (short.start, short.end)
+            else:
+                phrase = _find_folded(s.text, short.text) if short is not None else None
+                phrase = phrase or find_phrase(question, s.text, s.passage.text)
+            citations.append(dataclasses.replace(citation, phrase=phrase))
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
+        if short is not None:
+            text = f"**{short.text}** [1] {text}"
         note = ""
         if conflict is not None:
             note = conflict.sentence(citations)
             text = f"{text} {note}"
         return Extracted(text, tuple(citations), False, note)
+
+
+# The short answer is looked for in the best sentences, and its support counted in the best
+# passages.
+SPAN_SENTENCES = 3
+SUPPORT_PASSAGES = 10
+
+
+def _fold(text: str) -> str:
+    """Lower-cased words of ``text`` joined by single spaces (for "holds the same phrase")."""
+    return " ".join(re.findall(r"\w+", text.lower().replace("’", "'")))
+
+
+def _find_folded(sentence: str, phrase: str) -> tuple[int, int] | None:
+    """Offsets of ``phrase`` in ``sentence``, ignoring case; ``None`` when it is not there."""
+    found = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", sentence, re.IGNORECASE)
+    return found.span() if found else None
 
 
 @dataclass(frozen=True)
@@ -634,16 +723,15 @@ def question_names(question: str) -> set[str]:
     return names
 
 
-def names_covered(question: str, passages: Sequence[Passage]) -> bool:
-    """False when the question names things (people, places, groups) that the retrieved
-    passages mostly never mention: then they are about something else."""
+def names_share(question: str, passages: Sequence[Passage]) -> float:
+    """The share of the question's proper names that ``passages`` mention (1 without names)."""
     names = question_names(question)
     if not names:
-        return True
+        return 1.0
     seen: set[str] = set()
     for passage in passages:
         seen.update(content_words(f"{passage.title} {passage.text}"))
-    return len(names & seen) * 2 >= len(names)
+    return len(names & seen) / len(names)
 
 
 def _weighted_overlap(question: str, sentences: Sequence[str]) -> np.ndarray:

@@ -1,0 +1,207 @@
+"""The short answer: which words of the quoted sentences answer the question.
+
+Every name (a run of capitalised words, and the shorter runs inside it), quoted title,
+number and date of the best sentences is a candidate; each gets the features of ``SPAN_FEATURES``
+and a score, the weighted sum by ``SpanModel``'s weights, learned from the gold answers of
+../shared/data/rtqa/dev.jsonl (``python -m benchmarks.tune_trust``; numbers on held-out weeks
+in docs/benchmarks.md). The best candidate is the short answer: a span of a sentence that is
+quoted, never a word of the answerer's own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qa.answer import ScoredSentence, content_words, question_names
+from qa.phrases import DATE_PHRASE, NAME_PHRASE, NUMBER_PHRASE, find_phrase, phrase_kind
+
+# What each candidate is described by (SpanModel has a weight of the same name for each).
+SPAN_FEATURES = (
+    "name",  # a run of capitalised words, or a quoted title
+    "number",
+    "date",
+    "kind_match",  # of the kind the question asks for (qa.phrases.phrase_kind)
+    "asked",  # share of its words that the question uses
+    "support",  # log(1 + the number of other passages that hold it too)
+    "first",  # in the best sentence
+    "behind",  # how far its sentence's score is behind the best one's
+    "near",  # 1 / (1 + words between it and the nearest word of the question)
+    "words",  # its number of words
+    "whole",  # the whole run of capitalised words (not a part of it)
+    "initial",  # starts its sentence (capitalised anyway)
+    "rule",  # what qa.phrases.find_phrase picks in its sentence
+    "quoted",  # between quotation marks
+    "after_type",  # follows the noun of the question's "which X" ("the singer Adele")
+)
+
+_QUOTED = re.compile(r"[\"“]([^\"“”]{2,80})[\"”]")
+_NUMBER_CORE = re.compile(
+    r"[$€£¥]?\d[\d,]*(?:\.\d+)?(?:%|\s?(?:million|billion|trillion|[mb]n)\b)?"
+)
+_TOKEN = re.compile(r"[\w'’.-]+")
+_WHICH_NOUN = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.IGNORECASE)
+# verbs that follow "which" / "what" without naming a type ("what happened")
+_NOT_TYPES = frozenset(content_words("is was did does do happened has have made"))
+_MAX_RUN = 4  # words of a name candidate cut from a longer run
+
+
+@dataclass(frozen=True)
+class Span:
+    """A candidate short answer: ``text`` is ``sentence.text[start:end]``."""
+
+    sentence: int  # index into the sentences it was found in
+    start: int
+    end: int
+    text: str
+    values: np.ndarray  # one per SPAN_FEATURES
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class SpanModel:
+    """The weights of ``SPAN_FEATURES``, and ``threshold``: a best candidate scoring below it
+    is no short answer (the answer then leads with its first quote)."""
+
+    name: float = 0.0
+    number: float = 0.0
+    date: float = 0.0
+    kind_match: float = 1.0
+    asked: float = -3.0
+    support: float = 0.8
+    first: float = 1.0
+    behind: float = -0.5
+    near: float = 0.5
+    words: float = 0.0
+    whole: float = 0.5
+    initial: float = -0.3
+    rule: float = 1.0
+    quoted: float = 0.3
+    after_type: float = 0.5
+    threshold: float = -math.inf
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, name) for name in SPAN_FEATURES])
+
+    def best(
+        self,
+        question: str,
+        sentences: Sequence[ScoredSentence],
+        passages_text: Sequence[str],
+    ) -> Span | None:
+        """The best candidate of ``sentences`` (best first), or ``None``."""
+        spans = candidates(question, sentences, passages_text)
+        if not spans:
+            return None
+        scores = np.array([s.values for s in spans]) @ self.vector()
+        i = int(np.argmax(scores))
+        if scores[i] < self.threshold:
+            return None
+        best = spans[i]
+        return Span(best.sentence, best.start, best.end, best.text, best.values, float(scores[i]))
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower().replace("’", "'")))
+
+
+def _raw_spans(kind: str | None, text: str) -> list[tuple[int, int, str, bool]]:
+    """``(start, end, type, whole)`` of every candidate in a sentence."""
+    out: list[tuple[int, int, str, bool]] = []
+    for m in NAME_PHRASE.finditer(text):
+        tokens = list(_TOKEN.finditer(m.group(0)))
+        n = len(tokens)
+        for i in range(n):
+            for j in range(i + 1, min(n, i + _MAX_RUN) + 1):
+                start = m.start() + tokens[i].start()
+                end = m.start() + tokens[j - 1].end()
+                piece = text[start:end]
+                piece_end = start + len(re.sub(r"(?:['’]s?|[.,-])$", "", piece))
+                if piece_end > start and not DATE_PHRASE.fullmatch(text[start:piece_end]):
+                    out.append((start, piece_end, "name", i == 0 and j == n))
+    for m in _QUOTED.finditer(text):
+        out.append((m.start(1), m.end(1), "quoted", True))
+    dates = [m.span() for m in DATE_PHRASE.finditer(text)]
+    for m in NUMBER_PHRASE.finditer(text):
+        if any(s <= m.start() < e for s, e in dates) and kind != "date":
+            continue
+        out.append((m.start(), m.end(), "number", True))
+        core = _NUMBER_CORE.search(text, m.start(), m.end())
+        if core and core.span() != m.span():
+            out.append((core.start(), core.end(), "number", False))
+    for s, e in dates:
+        out.append((s, e, "date", True))
+    return out
+
+
+def candidates(
+    question: str,
+    sentences: Sequence[ScoredSentence],
+    passages_text: Sequence[str],
+) -> list[Span]:
+    """Every candidate short answer in ``sentences`` (best first) with its features."""
+    if not sentences:
+        return []
+    kind = phrase_kind(question)
+    asked = set(content_words(question)) | question_names(question)
+    which = _WHICH_NOUN.search(question)
+    type_nouns = set(content_words(which.group(1))) - _NOT_TYPES if which else set()
+    folded_passages = [f" {_folded(p)} " for p in passages_text]
+    best_score = sentences[0].score
+    support_cache: dict[str, int] = {}
+    spans: list[Span] = []
+    seen: set[tuple[int, str]] = set()
+    for si, sentence in enumerate(sentences):
+        text = sentence.text
+        rule = find_phrase(question, text, sentence.passage.text)
+        anchors = [
+            m.span() for m in _TOKEN.finditer(text) if set(content_words(m.group(0))) & asked
+        ]
+        for start, end, typ, whole in _raw_spans(kind, text):
+            piece = text[start:end]
+            words = content_words(piece)
+            if not words:
+                continue
+            key = (si, _folded(piece))
+            if key in seen:
+                continue
+            seen.add(key)
+            folded = key[1]
+            if folded not in support_cache:
+                support_cache[folded] = sum(f" {folded} " in p for p in folded_passages)
+            gap = min((max(s - end, start - e, 0) for s, e in anchors), default=200)
+            before = text[:start].rstrip()
+            name = typ in ("name", "quoted")
+            values = np.array(
+                [
+                    float(name),
+                    float(typ == "number"),
+                    float(typ == "date"),
+                    float(
+                        (kind == "name" and name)
+                        or (kind == "number" and typ == "number")
+                        or (kind == "date" and typ == "date")
+                    ),
+                    sum(w in asked for w in words) / len(words),
+                    math.log1p(max(0, support_cache[folded] - 1)),
+                    float(si == 0),
+                    min(5.0, best_score - sentence.score),
+                    1 / (1 + gap / 6),  # (about six characters a word)
+                    float(len(piece.split())),
+                    float(whole),
+                    float(not before or before[-1] in '.?!:"“—–-'),
+                    float(rule is not None and rule[0] <= start and end <= rule[1]),
+                    float(typ == "quoted"),
+                    float(bool(type_nouns & set(content_words(text[max(0, start - 30) : start])))),
+                ]
+            )
+            spans.append(Span(si, start, end, piece, values))
+    return spans
+
+
+# Fitted by benchmarks/tune_trust.py (its numbers in docs/benchmarks.md); replaced below.
+DEFAULT_SPAN_MODEL = SpanModel()
