@@ -8,7 +8,10 @@ import datetime as dt
 import functools
 import logging
 import math
+import re
 import time
+import unicodedata
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
@@ -161,6 +164,9 @@ class Assistant:
         were not in the store (the evaluation's evidence-removed check).
         """
         text = self._check_question(question)
+        problem = unreadable(text)  # (a chat follow-up is checked once made stand-alone)
+        if problem:
+            raise QuestionError(problem)
         shown = self.settings.k if k is None else k
         if shown < 1:
             raise QuestionError(f"k must be at least 1, got {shown}")
@@ -418,6 +424,43 @@ class Assistant:
                 f"The question is {len(text)} characters long; keep it under {limit}."
             )
         return text
+
+
+# Words that ask without saying about what (a question of only these searches for nothing).
+_EMPTY_WORDS = frozenset(
+    """a about an and any anything are be been can could did do does for from had has have he
+    her him his how i in is it its me my of on or she so some something tell that the their them
+    there they this to us was we were what when where which who whom whose why will with would
+    you your please know thing things""".split()
+)
+
+
+def unreadable(question: str) -> str:
+    """Why ``question`` cannot be searched, or "": written mostly in a script other than the
+    Latin one (the embedding model and the stemmer read English), or made only of words that
+    say nothing about what is asked ("What is it?"). Answering such a question would quote
+    sentences picked at random."""
+    letters = [ch for ch in question if ch.isalpha()]
+    if letters:
+        other = Counter(
+            unicodedata.name(ch, "UNKNOWN").split()[0]
+            for ch in letters
+            if not unicodedata.name(ch, "").startswith("LATIN")
+        )
+        if sum(other.values()) * 2 > len(letters):
+            script = other.most_common(1)[0][0]
+            script = script if script == "CJK" else script.title()
+            return (
+                f"This question is written in {script} script; article-qa reads questions in "
+                "English (its models and the articles' index are English). Ask it in English."
+            )
+    words = re.findall(r"[^\W_]+", question.lower())
+    if not [w for w in words if w not in _EMPTY_WORDS]:
+        return (
+            "This question has no words to search for: say who or what it is about "
+            '(for example "Who won the runoff in Estravia?").'
+        )
+    return ""
 
 
 def _as_date(value: dt.date | str | None) -> dt.date | None:

@@ -222,7 +222,11 @@ def answer_markdown(answer: Answer, *, link: bool = True) -> str:
     valid = {c.n for c in answer.citations}
     parts: list[str] = []
     pos = 0
-    for match in _MARKER.finditer(answer.text):
+    lead = answer.short_answer and f"**{answer.short_answer}**"
+    if lead and answer.text.startswith(lead):  # the short answer, in bold
+        parts.append(f"**{escape_markdown(answer.short_answer)}**")
+        pos = len(lead)
+    for match in _MARKER.finditer(answer.text, pos):
         parts.append(escape_markdown(answer.text[pos : match.start()]))
         n = int(match.group(1))
         if n in valid:

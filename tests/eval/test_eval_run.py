@@ -287,3 +287,43 @@ def test_temporary_store_is_deleted(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert (q1.rank, q1.question_date, q1.contains_gold) == (1, "2024-05-04", True)
     assert report.results[1].rank is None
     assert not math.isnan(report.metrics["latency_p95_ms"])
+
+
+def test_sample_trust_check(sample_eval: Any) -> None:
+    """Each answerable question is asked again undated and with its evidence left out; the
+    report holds those rates with intervals, and each question's own scores."""
+    report = sample_eval.report
+    m, spans = report.metrics, report.intervals
+    for name in (
+        "removed_right_rate",
+        "undated_removed_right_rate",
+        "undated_answer_contains_gold",
+        "undated_false_abstention_rate",
+        "off_topic_citation_rate",
+        "undated_off_topic_citation_rate",
+    ):
+        assert m[name] is not None and spans[name][0] <= m[name] <= spans[name][1], name
+    with_evidence = [r for r in report.results if r.answerable and r.evidence_ids]
+    for r in with_evidence:
+        assert {"removed_right_rate", "undated_removed_right_rate"} <= set(r.trust)
+    assert sum(r.trust["removed_right_rate"] for r in with_evidence) / len(
+        with_evidence
+    ) == pytest.approx(m["removed_right_rate"], abs=1e-4)
+    table = report.table()
+    assert "removed_right_rate" in table and "evidence removed" in table
+
+
+def test_evidence_removed_means_never_retrieved(sample_store: Path) -> None:
+    """``exclude`` leaves articles out of dense and BM25 retrieval alike, as if removed."""
+    from qa.assistant import Assistant
+
+    assistant = Assistant(store=sample_store)
+    question = "How much is the Gull Point desalination plant expected to cost in total?"
+    first = assistant.retrieve(question)
+    gone = {first[0].article_id}
+    for mode in ("hybrid", "dense", "bm25"):
+        other = assistant.derive(retrieval=mode) if mode != "hybrid" else assistant
+        kept = other.retrieve(question, exclude=gone)
+        assert kept and not gone & {p.article_id for p in kept}, mode
+    answer = assistant.ask(question, exclude=gone)
+    assert not gone & {c.article_id for c in answer.citations}
