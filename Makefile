@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test lint bench bench-quick bench-full browser clean-venv
+.PHONY: run test lint bench bench-quick bench-trust bench-full browser clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,7 +45,7 @@ lint: $(STAMP)
 # comes last: its ingest alone takes about 2 h 10 min here (a kept store skips it next time), or
 # about 25 minutes with vectors embedded on a GPU machine first:
 #   make bench-full PRECOMPUTED=DIR   (DIR from benchmarks/precompute.py; see its docstring)
-bench: bench-quick bench-full
+bench: bench-quick bench-trust bench-full
 PRECOMPUTED ?=
 
 # About an hour on 2 cores: the small set, the dev subset, scale and embedding speed.
@@ -57,6 +57,14 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.abstention --set subset --store bench-out/store-subset
 	$(BIN)/python -m benchmarks.scale --store bench-out/store-subset
 	$(BIN)/python -m benchmarks.embed_batch
+
+# The trust models (short answers, abstention dated and undated) fitted on every 2nd dev
+# question with its look-alikes (5,650 articles: about 40 minutes of ingest here, kept in
+# bench-out/store-half), scored on later weeks than they were fitted on; then that set's
+# evaluation in both modes with the evidence-removed check.
+bench-trust: $(STAMP)
+	$(BIN)/python -m benchmarks.tune_trust --set half --cache bench-out/trust-half.pkl
+	$(BIN)/python -m benchmarks.run --set half
 
 bench-full: $(STAMP)
 	$(if $(PRECOMPUTED),$(BIN)/python -m benchmarks.precompute ingest $(PRECOMPUTED) --set dev --store bench-out/store-dev)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from eval.html import write_html
+from eval.report import Report
 from eval.run import run_eval
 from index.embed import Embedder
 
@@ -83,6 +84,26 @@ def bench_embedder(args: argparse.Namespace) -> Embedder:
     return CachedEmbedder(load_table(args.precomputed / "texts", args.precomputed / "vectors"))
 
 
+def later_half(report: Report) -> list[str]:
+    """The same metrics over the later half of the questions by ``question_date`` (the
+    weeks after those the fitted weights and thresholds saw first), as doc lines."""
+    dates = sorted({r.question_date for r in report.results if r.question_date})
+    if len(dates) < 2:
+        return []
+    cut = dates[len(dates) // 2]
+    late = [r for r in report.results if r.question_date and r.question_date >= cut]
+    half = Report(config=dict(report.config), ingest=None, results=late)
+    return [
+        f"Later half of the time split (questions dated {cut} or later; the fitted weights' "
+        "held-out figures are in the tune_trust sections):",
+        "",
+        "```",
+        half.table(),
+        "```",
+        "",
+    ]
+
+
 def main() -> None:
     args, gold, articles, store = bench_args(__doc__)
     out = REPO / "bench-out" / f"eval-{args.set}"
@@ -106,6 +127,7 @@ def main() -> None:
         report.table(),
         "```",
         "",
+        *later_half(report),
     ]
     with args.doc.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(section))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer import ScoredSentence, content_words, question_names
+from qa.answer import STOPWORDS, ScoredSentence, content_words, question_names
 from qa.phrases import DATE_PHRASE, NAME_PHRASE, NUMBER_PHRASE, find_phrase, phrase_kind
 
 # What each candidate is described by (SpanModel has a weight of the same name for each).
@@ -43,6 +43,7 @@ _QUOTED = re.compile(r"[\"“]([^\"“”]{2,80})[\"”]")
 _NUMBER_CORE = re.compile(
     r"[$€£¥]?\d[\d,]*(?:\.\d+)?(?:%|\s?(?:million|billion|trillion|[mb]n)\b)?"
 )
+_LOWER = re.compile(r"(?<![\w'’-])[a-z][a-z-]{2,}(?![\w'’-])")
 _TOKEN = re.compile(r"[\w'’.-]+")
 _WHICH_NOUN = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.IGNORECASE)
 # verbs that follow "which" / "what" without naming a type ("what happened")
@@ -135,6 +136,13 @@ def _raw_spans(kind: str | None, text: str) -> list[tuple[int, int, str, bool]]:
             out.append((core.start(), core.end(), "number", False))
     for s, e in dates:
         out.append((s, e, "date", True))
+    # common nouns ("pneumonia", "wind power"): lower-case words that carry meaning, alone
+    # and in pairs
+    words = [m for m in _LOWER.finditer(text) if m.group(0) not in STOPWORDS]
+    for i, m in enumerate(words):
+        out.append((m.start(), m.end(), "word", True))
+        if i + 1 < len(words) and text[m.end() : words[i + 1].start()] == " ":
+            out.append((m.start(), words[i + 1].end(), "word", True))
     return out
 
 

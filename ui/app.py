@@ -25,10 +25,10 @@ from qa.config import Settings
 from ui import render
 from ui.library import build_library
 from ui.session import (
-    ANSWER_MODES,
     SAMPLE_EXAMPLES,
     Assistants,
     Choices,
+    answer_modes,
     example_questions,
     stream_answer,
 )
@@ -117,6 +117,7 @@ def build_app(
     qa = assistant if assistant is not None else Assistant(settings)
     assistants = Assistants(qa)
     defaults = assistants.default
+    modes = answer_modes(qa.settings)  # only these are offered; the panel says why
 
     def respond(
         question: str,
@@ -139,15 +140,18 @@ def build_app(
         pending.append({"role": "user", "content": render.question_markdown(text)})
 
         def find(on_token: Callable[[str], None]) -> Answer:
-            chosen = assistants.get(Choices.from_dict(choices), api_key or "")
-            return chosen.chat(
-                text,
-                _history(turns),
-                sources=outlets or None,
-                since=(since or "").strip() or None,
-                until=(until or "").strip() or None,
-                reference_date=dt.date.today() if recent else None,
-                on_token=on_token,
+            return assistants.answer(
+                Choices.from_dict(choices),
+                api_key or "",
+                lambda chosen: chosen.chat(
+                    text,
+                    _history(turns),
+                    sources=outlets or None,
+                    since=(since or "").strip() or None,
+                    until=(until or "").strip() or None,
+                    reference_date=dt.date.today() if recent else None,
+                    on_token=on_token,
+                ),
             )
 
         written = ""
@@ -215,13 +219,16 @@ def build_app(
         keeps those outlets, ``since``/``until`` (YYYY-MM-DD) that date range; ``k`` (0: the
         default) is the number of passages returned."""
         try:
-            chosen = assistants.get(replace(defaults, k=k) if k else defaults)
-            return chosen.chat(
-                question,
-                [(str(pair[0]), str(pair[1])) for pair in history or [] if len(pair) == 2],
-                sources=sources or None,
-                since=since.strip() or None,
-                until=until.strip() or None,
+            return assistants.answer(
+                replace(defaults, k=k) if k else defaults,
+                "",
+                lambda chosen: chosen.chat(
+                    question,
+                    [(str(pair[0]), str(pair[1])) for pair in history or [] if len(pair) == 2],
+                    sources=sources or None,
+                    since=since.strip() or None,
+                    until=until.strip() or None,
+                ),
             ).to_dict()
         except ArticleQAError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
@@ -340,11 +347,10 @@ def build_app(
                         )
                     with gr.Accordion("Settings", open=False, elem_id="aqa-settings"):
                         mode = gr.Radio(
-                            list(ANSWER_MODES),
+                            list(modes.offered),
                             value=defaults.answer_mode,
                             label="Answer mode",
-                            info="extractive: quoted sentences, offline; local: the model "
-                            "configured on the server; openai: any OpenAI-compatible server",
+                            info=render.escape_markdown(modes.info()),
                             elem_id="aqa-mode",
                         )
                         with gr.Group(visible=defaults.answer_mode == "openai") as server_box:

@@ -2,15 +2,20 @@
 
 A session's settings (answer mode, model server, k, reranking) become a per-session
 :class:`~qa.assistant.Assistant` through ``Assistant.derive``; derived assistants are cached
-by their settings, so sessions with the same choices share one. An API key typed into the
-app is the user's own: it is kept only in that session's server-side state, goes into a
-client made for that one question, and is never cached, logged or sent back to the page.
+by their settings, so sessions with the same choices share one. Only the answer modes the
+app's settings can run are offered (:func:`answer_modes`); a mode that still cannot run when
+asked gives the extractive answer with a notice saying why (:meth:`Assistants.answer`).
+
+An API key typed into the app is the user's own: it is kept only in that session's
+server-side state, goes into a client made for that one question, and is never cached,
+logged or sent back to the page.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import importlib.util
 import logging
 import queue
 import threading
@@ -24,10 +29,17 @@ from index.errors import ArticleQAError
 if TYPE_CHECKING:
     from qa.answer import Answer
     from qa.assistant import Assistant
+    from qa.config import Settings
 
 logger = logging.getLogger(__name__)
 
 ANSWER_MODES = ("extractive", "local", "openai")
+# What each mode does, for the Settings panel (openai's server is typed into the panel).
+MODE_HELP = {
+    "extractive": "quoted sentences, offline",
+    "local": "the model configured on the server",
+    "openai": "any OpenAI-compatible server (type its URL and model below)",
+}
 RERANKERS = ("none", "sentence")
 
 # Shown as example cards in the empty chat when the store holds the sample collection
@@ -68,6 +80,56 @@ class Choices:
         return cls(**{k: v for k, v in (data or {}).items() if k in names})
 
 
+@dataclass(frozen=True)
+class Modes:
+    """The answer modes the app can run (offered in the Settings panel, in ``ANSWER_MODES``
+    order), and for each it cannot, one line saying why and what enables it."""
+
+    offered: tuple[str, ...]
+    missing: tuple[tuple[str, str], ...] = ()  # (mode, reason)
+
+    def info(self) -> str:
+        """One line of plain text for the panel: what each offered mode does, then why the
+        others are not offered."""
+        line = "; ".join(f"{mode}: {MODE_HELP[mode]}" for mode in self.offered)
+        if self.missing:
+            line += ". Not offered: " + "; ".join(f"{m}: {why}" for m, why in self.missing)
+        return line
+
+
+def answer_modes(settings: Settings) -> Modes:
+    """Which answer modes ``settings`` (the app's) can run. Extractive always can; openai can
+    once a server URL and model are typed into the Settings panel, so it is always offered
+    (an empty or unreachable server gives the extractive answer with a notice); local needs
+    the model file or name in ``llm_model_path`` and llama.cpp (``xllamacpp``). Checking
+    reads the first bytes of the model file and loads nothing."""
+    reason = _local_missing(settings)
+    missing = (("local", reason),) if reason else ()
+    offered = tuple(m for m in ANSWER_MODES if m not in dict(missing))
+    return Modes(offered, missing)
+
+
+def _local_missing(settings: Settings) -> str:
+    """Why the local mode cannot run with ``settings``, naming the fix; "" when it can."""
+    from qa.errors import ConfigError
+    from qa.local_llm import KNOWN_MODELS, model_file
+
+    path = settings.llm_model_path.strip()
+    if not path:
+        names = ", ".join(sorted(KNOWN_MODELS))
+        return (
+            "no model configured; start the app with ARTICLE_QA_LLM_MODEL_PATH=/path/to/"
+            f"model.gguf article-qa serve (or a model name: {names})"
+        )
+    try:
+        model_file(path)
+    except ConfigError as exc:
+        return f"{str(exc).rstrip('.')} (ARTICLE_QA_LLM_MODEL_PATH={path})"
+    if importlib.util.find_spec("xllamacpp") is None:
+        return "llama.cpp is not installed: pip install 'article-qa[local]', then restart the app"
+    return ""
+
+
 class Assistants:
     """The app's assistant and those derived from it for sessions' choices (cached, bounded)."""
 
@@ -99,6 +161,48 @@ class Assistants:
                 while len(self._cache) > self._size:
                     self._cache.popitem(last=False)
         return with_api_key(found, api_key) if api_key else found
+
+    def answer(self, choices: Choices, api_key: str, ask: Callable[[Assistant], Answer]) -> Answer:
+        """``ask`` the assistant for ``choices`` (e.g. ``lambda a: a.chat(question)``).
+
+        When its answer mode cannot run (an OpenAI-compatible server without a URL or model,
+        a local model that is missing or does not load: a ``ConfigError`` while the assistant
+        is made; a ``GenerationError`` from the model while answering), the extractive
+        assistant with the same other choices is asked instead, and the answer says why in
+        its ``notice`` (mode ``extractive-fallback``), as when a model server fails.
+        """
+        from qa.errors import ConfigError
+        from qa.generate import GenerationError
+
+        mode = choices.answer_mode
+        reason = ""
+        if mode == "openai" and not (choices.llm_base_url and choices.llm_model):
+            reason = "it needs a server URL and a model name: type them under Settings"
+        else:
+            try:
+                chosen = self.get(choices, api_key)
+            except ConfigError as exc:
+                if mode == "extractive":
+                    raise
+                reason = str(exc)
+            else:
+                try:
+                    return ask(chosen)
+                except GenerationError as exc:
+                    if chosen.generator is None:
+                        raise
+                    reason = str(exc)
+        logger.warning("answer mode %s cannot run (%s); answering extractively", mode, reason)
+        found = ask(self.get(dataclasses.replace(choices, answer_mode="extractive")))
+        notice = (
+            f"The {mode} answer mode could not run: {reason.rstrip('.')}. "
+            "This is the extractive answer instead."
+        )
+        return dataclasses.replace(
+            found,
+            mode="extractive-fallback",
+            notice=f"{notice} {found.notice}" if found.notice else notice,
+        )
 
 
 def with_api_key(assistant: Assistant, api_key: str) -> Assistant:

