@@ -91,8 +91,10 @@ def _content_words(text: str) -> list[str]:
 
 
 def _answer_sentence(answer: str) -> str:
-    """The first cited sentence of an answer, without its [n] marks."""
-    first = re.split(r"(?<=[.!?])\s+(?=\S)|\s*\[\d+\]\s*", answer.strip(), maxsplit=1)[0]
+    """The first cited sentence of an answer, without its [n] marks (after the bold short
+    answer it may lead with)."""
+    answer = re.sub(r"^\*\*.+?\*\*(?:\s*\[\d+\])*\s*", "", answer.strip())
+    first = re.split(r"(?<=[.!?])\s+(?=\S)|\s*\[\d+\]\s*", answer, maxsplit=1)[0]
     return re.sub(r"\s*\[\d+\]", "", first).strip()
 
 

@@ -228,6 +228,27 @@ def test_sample_question_is_answered_with_its_cited_source(
 
 
 @pytest.mark.browser
+def test_a_question_the_articles_do_not_answer_gets_not_found(
+    served_samples: Served, browser_page: Watched
+) -> None:
+    """Asked in the chat (no reference date, the default), a question about something the
+    sample articles never cover is answered "not found", with no quote and no marker."""
+    from playwright.sync_api import expect
+
+    from qa.answer import NOT_FOUND
+
+    page = browser_page.page
+    open_app(page, served_samples.url)
+    page.locator("#aqa-question textarea").fill("What is the population of Tehran?")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    wait_for_answer(page, 1)
+    answer = last_answer(page)
+    expect(answer).to_contain_text(NOT_FOUND)
+    expect(answer.locator(".aqa-marker")).to_have_count(0)
+    expect(answer.locator("strong")).to_have_count(0)
+
+
+@pytest.mark.browser
 def test_example_card_asks_its_question_then_retry_copy_and_clear(
     served_samples: Served, chromium: Any
 ) -> None:
