@@ -24,7 +24,8 @@ from eval.metrics import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, paired_bootstrap
 from index.errors import InputError
 
 LOWER_IS_BETTER = frozenset({"false_abstention_rate", "latency_ms", "tokens_in_mean"})
-LOWER_IS_BETTER |= {"tokens_out_mean"}
+LOWER_IS_BETTER |= {"tokens_out_mean", "off_topic_citation_rate"}
+LOWER_IS_BETTER |= {f"undated_{n}" for n in LOWER_IS_BETTER}
 COST = frozenset({"latency_ms", "tokens_in_mean", "tokens_out_mean"})
 
 

@@ -98,6 +98,35 @@ _METRICS: dict[str, tuple[str, str]] = {
         "answerable",
     ),
     "abstention_accuracy": ("said it could not find the answer, as it should", "unanswerable"),
+    "off_topic_citation_rate": (
+        "citations from a non-evidence article whose passage lacks the gold answer "
+        "(padding or a wrong story; lower is better)",
+        "answered",
+    ),
+    "removed_right_rate": (
+        "evidence articles left out: it said not found, or still found the answer elsewhere",
+        "evidence",
+    ),
+    "undated_answer_contains_gold": (
+        "asked without a date (the chat's default), the answer contains the gold answer",
+        "answerable",
+    ),
+    "undated_exact_match": (
+        "asked without a date, the short answer is an accepted answer",
+        "answerable",
+    ),
+    "undated_false_abstention_rate": (
+        "asked without a date, abstained although the articles hold the answer",
+        "answerable",
+    ),
+    "undated_off_topic_citation_rate": (
+        "asked without a date, off-topic citations (lower is better)",
+        "answered",
+    ),
+    "undated_removed_right_rate": (
+        "asked without a date, evidence left out: not found, or the answer found elsewhere",
+        "evidence",
+    ),
     "latency_p50_ms": ("median time to answer one question (ms)", "questions"),
     "latency_p95_ms": ("95th percentile of the time per question (ms)", "questions"),
 }
@@ -108,7 +137,12 @@ _COUNTS = {
     "answered": ("n_answered", "answered"),
     "questions": ("n_questions", "questions"),
 }
-_LOWER_IS_BETTER = {"false_abstention_rate"}
+_LOWER_IS_BETTER = {
+    "false_abstention_rate",
+    "off_topic_citation_rate",
+    "undated_false_abstention_rate",
+    "undated_off_topic_citation_rate",
+}
 
 _PASSAGES_SHOWN = 10
 _EXCERPT = 700  # characters of a passage shown
@@ -581,6 +615,12 @@ def _summary(report: Mapping[str, Any], failures: Sequence[Failure]) -> str:
     if hit:
         share(hit, f"The evidence article is among the first {hit[4:]} retrieved")
     share("abstention_accuracy", "Unanswerable questions on which it rightly abstained")
+    share("undated_answer_contains_gold", "Asked without a date, the answer contains it")
+    share(
+        "removed_right_rate",
+        "With its evidence articles left out, it said not found or found the answer elsewhere",
+    )
+    share("off_topic_citation_rate", "Citations off the topic (lower is better)")
     if _number(m.get("latency_p50_ms")) is not None:
         lines.append(f"Median time per question: <b>{m['latency_p50_ms']:.0f} ms</b>.")
     if failures:
