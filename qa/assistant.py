@@ -164,9 +164,6 @@ class Assistant:
         were not in the store (the evaluation's evidence-removed check).
         """
         text = self._check_question(question)
-        problem = unreadable(text)  # (a chat follow-up is checked once made stand-alone)
-        if problem:
-            raise QuestionError(problem)
         shown = self.settings.k if k is None else k
         if shown < 1:
             raise QuestionError(f"k must be at least 1, got {shown}")
@@ -367,6 +364,9 @@ class Assistant:
                 f"The date range is empty: since {filters.since} is after until {filters.until}."
             )
         self.retriever.check_ready()
+        problem = unreadable(question)  # (a chat follow-up is checked once made stand-alone)
+        if problem:
+            raise QuestionError(problem)
         now = _as_date(reference_date)
         depth = max(self.settings.candidates, self.settings.k if k is None else k)
         window = resolve_time(question, now)

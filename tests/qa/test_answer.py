@@ -12,8 +12,10 @@ import pytest
 from benchmarks.tune_extractive import Item, fit_weights
 from index.embed import Embedder
 from qa.answer import (
+    DATED_ABSTENTION,
     FEATURES,
     NOT_FOUND,
+    UNDATED_ABSTENTION,
     AbstentionModel,
     ExtractiveAnswerer,
     SentenceFeatures,
@@ -93,23 +95,31 @@ def test_the_abstention_threshold_decides(embedder: Embedder) -> None:
     assert months3 == pytest.approx(365 / 30)  # six years back, clipped to a year
     # the article's age counts against it: the same passage a day old is likelier answered
     fresh = [passage("a", text, 0.3, "2025-12-31")]
-    model = AbstentionModel()
+    model = DATED_ABSTENTION
     assert model.logit(scored, fresh, dt.date(2026, 1, 1)) < model.logit(
         scored, passages, dt.date(2026, 1, 1)
     )
 
 
-def test_without_a_date_the_names_rule_decides(embedder: Embedder) -> None:
+def test_without_a_date_the_undated_model_decides(embedder: Embedder) -> None:
+    """No mode falls back to "always answer": without a reference date the undated model
+    is asked, and it reads a question about names the passages never mention as likelier
+    unanswered."""
     text = "The harbor board approved 15 new berths for the ferry line on Tuesday."
     passages = [passage("a", text, 0.9, "2026-01-02")]
-    always = ExtractiveAnswerer(embedder, abstain_threshold=-math.inf)
-    # no reference date: the model is not asked, so even a threshold of -inf answers ...
-    assert not always.run("How many berths did the harbor board approve?", passages).abstained
-    # ... and a question about names the passages never mention is not answered
-    off_topic = always.run("Who is the prime minister of Japan?", passages)
-    assert off_topic.abstained and off_topic.text == NOT_FOUND
-    # with a date, the model decides
-    assert always.run("How many berths?", passages, dt.date(2026, 1, 3)).abstained
+    question = "How many berths did the harbor board approve?"
+    assert (
+        ExtractiveAnswerer(embedder, abstain_threshold=-math.inf).run(question, passages).abstained
+    )
+    answerer = ExtractiveAnswerer(embedder, abstain_threshold=math.inf)
+    assert not answerer.run(question, passages).abstained
+    off_topic = "Who is the prime minister of Japan?"
+    logits = []
+    for asked in (question, off_topic):
+        scored = answerer.score_sentences(asked, passages)
+        short = answerer.short_answer(asked, scored, passages)
+        logits.append(UNDATED_ABSTENTION.logit(scored, passages, None, asked, short))
+    assert logits[1] > logits[0]
 
 
 def test_fit_weights_learns_which_feature_marks_the_answer() -> None:

@@ -25,9 +25,15 @@ def assistant(sample_store_master: Path) -> Assistant:
 
 
 def _check_citations(result: Answer, store: Store) -> None:
-    """Every sentence carries [n]; every [n] exists and quotes its article exactly. (A note
-    that the sources disagree ends the answer and cites quoted sentences again.)"""
+    """Every sentence carries [n]; every [n] exists and quotes its article exactly. (The
+    short answer leads in bold, quoted from citation 1; a note that the sources disagree
+    ends the answer and cites quoted sentences again.)"""
     text = result.text
+    if result.short_answer:
+        lead = f"**{result.short_answer}** [1] "
+        assert text.startswith(lead)
+        assert result.short_answer in result.citations[0].quote
+        text = text.removeprefix(lead)
     if result.disagreement:
         assert text.endswith(" " + result.disagreement)
         text = text.removesuffix(" " + result.disagreement)
