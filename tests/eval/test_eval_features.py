@@ -123,6 +123,7 @@ def test_cli_sweep_reuses_the_store(sample_gold: Path, sample_store: Path, tmp_p
     out = tmp_path / "sweep"
     args = ["eval", str(sample_gold), "--store", str(sample_store), "--out", str(out)]
     args += ["--limit", "1", "--set", "min_score=0.45,50", "--set", "k=12", "--resamples", "100"]
+    args += ["--no-undated", "--keep-evidence"]  # (the dated asking alone, for speed)
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     sweep = json.loads((out / "sweep.json").read_text(encoding="utf-8"))
@@ -196,7 +197,7 @@ def test_a_question_that_cannot_be_asked_is_a_scored_miss_and_a_warning(
         },
     ]
     gold.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
-    report = run_eval(gold, store=sample_store, resamples=100)
+    report = run_eval(gold, store=sample_store, resamples=100, undated=False, remove_evidence=False)
     long = next(r for r in report.results if r.id == "long")
     assert long.error is not None and "characters long" in long.error
     assert (long.hits["hit@10"], long.contains_gold, long.f1) == (False, False, 0.0)

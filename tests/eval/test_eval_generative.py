@@ -72,7 +72,14 @@ def test_generated_answers_are_scored_by_mode(
     ]
     gold.write_text("\n".join(picked) + "\n", "utf-8")
     settings = {"answer_mode": "openai", "llm_base_url": writer, "llm_model": "w"}
-    report = run_eval(gold, store=sample_store, settings=settings, resamples=100)
+    report = run_eval(
+        gold,
+        store=sample_store,
+        settings=settings,
+        resamples=100,
+        undated=False,
+        remove_evidence=False,
+    )
     modes = {r.id: r.mode for r in report.results}
     assert modes["s05"] == "extractive-fallback" and modes["s07"] == "extractive-fallback"
     assert modes["s01"] == "generative"

@@ -276,7 +276,7 @@ def test_temporary_store_is_deleted(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     temp_root.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp_root))
 
-    report = run_eval(gold, articles=[articles], out=None)
+    report = run_eval(gold, articles=[articles], out=None, undated=False, remove_evidence=False)
 
     assert list(temp_root.iterdir()) == []
     assert report.config["store"] is None
