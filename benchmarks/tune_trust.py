@@ -180,7 +180,8 @@ def fit_abstention(items: Sequence[Item], answerer: ExtractiveAnswerer) -> Abste
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(x, y)
     z = x @ model.coef_[0] + model.intercept_[0]
     kept = np.sort([z[i] for i, (it, _) in enumerate(rows) if it.answerable and not it.removed])
-    threshold = kept[min(len(kept) - 1, int(np.ceil(len(kept) * (1 - FALSE_ABSTENTIONS))))]
+    # abstain above the threshold: the highest FALSE_ABSTENTIONS of the answerable askings
+    threshold = kept[len(kept) - round(len(kept) * FALSE_ABSTENTIONS) - 1]
     values = {
         n: round(float(v), 3) for n, v in zip(AbstentionModel.INPUTS, model.coef_[0], strict=True)
     }

@@ -516,6 +516,8 @@ def trust_scores(prefix: str, item: GoldQuestion, answer: Answer | None) -> dict
     found in another article) and ``abstained``.
     """
     out: dict[str, float] = {}
+    if answer is None and prefix:  # could not be asked that way: no score
+        return out
     abstained = answer is None or answer.abstained
     text = "" if answer is None else answer.text
     contains = not abstained and any(contains_answer(text, a) for a in item.answers)

@@ -138,11 +138,17 @@ class Answer:
 
     @property
     def claims(self) -> str:
-        """The answer's cited sentences: ``text`` without the closing note that the sources
-        disagree (the answer's own words, which the citation check does not judge)."""
-        if self.disagreement and self.text.endswith(self.disagreement):
-            return self.text.removesuffix(self.disagreement).rstrip()
-        return self.text
+        """The answer's cited sentences: ``text`` without the bold short answer it leads with
+        (words of citation 1's sentence, which is checked itself) and without the closing
+        note that the sources disagree (the answer's own words, which the citation check
+        does not judge)."""
+        text = self.text
+        lead = f"**{self.short_answer}** [1] " if self.short_answer else ""
+        if lead and text.startswith(lead):
+            text = text.removeprefix(lead)
+        if self.disagreement and text.endswith(self.disagreement):
+            return text.removesuffix(self.disagreement).rstrip()
+        return text
 
     @property
     def short_answer(self) -> str:
@@ -622,10 +628,13 @@ class ExtractiveAnswerer:
     def short_answer(
         self, question: str, scored: Sequence[ScoredSentence], passages: Sequence[Passage]
     ) -> Any:
-        """The short answer (a ``qa.spans.Span``) among the best sentences, or ``None``."""
-        return self.spans.best(
-            question, scored[:SPAN_SENTENCES], [p.text for p in passages[:SUPPORT_PASSAGES]]
-        )
+        """The short answer (a ``qa.spans.Span``) among the best sentences (those scoring
+        within ``margin`` of the best), or ``None``."""
+        if not scored:
+            return None
+        floor = scored[0].score - self.weights.margin
+        near = [s for s in scored[:SPAN_SENTENCES] if s.score >= floor]
+        return self.spans.best(question, near, [p.text for p in passages[:SUPPORT_PASSAGES]])
 
     def run(
         self,

@@ -431,7 +431,7 @@ _EMPTY_WORDS = frozenset(
     """a about an and any anything are be been can could did do does for from had has have he
     her him his how i in is it its me my of on or she so some something tell that the their them
     there they this to us was we were what when where which who whom whose why will with would
-    you your please know thing things""".split()
+    you your please know thing things happen happened happening going on latest news new""".split()
 )
 
 

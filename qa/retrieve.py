@@ -267,7 +267,7 @@ class HybridRetriever:
         hits = self.bm25.search(
             query,
             # the chunks of excluded articles are dropped once their article is known
-            depth + 20 * len(f.exclude),
+            depth + 40 * len(f.exclude),
             sources=f.sources,
             since_day=day_number(f.since.isoformat()) if f.since else None,
             until_day=day_number(f.until.isoformat()) if f.until else None,

@@ -48,6 +48,7 @@ _TOKEN = re.compile(r"[\w'’.-]+")
 _WHICH_NOUN = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.IGNORECASE)
 # verbs that follow "which" / "what" without naming a type ("what happened")
 _NOT_TYPES = frozenset(content_words("is was did does do happened has have made"))
+_NOT_WORDS = STOPWORDS | {"least", "most", "many", "much", "including", "since", "among"}
 _MAX_RUN = 4  # words of a name candidate cut from a longer run
 
 
@@ -116,8 +117,11 @@ def _raw_spans(kind: str | None, text: str) -> list[tuple[int, int, str, bool]]:
     for m in NAME_PHRASE.finditer(text):
         tokens = list(_TOKEN.finditer(m.group(0)))
         n = len(tokens)
+        capital = [t.group(0)[:1].isupper() for t in tokens]
         for i in range(n):
             for j in range(i + 1, min(n, i + _MAX_RUN) + 1):
+                if not (capital[i] and capital[j - 1]):
+                    continue  # "Bank of" and "of England" are no names
                 start = m.start() + tokens[i].start()
                 end = m.start() + tokens[j - 1].end()
                 piece = text[start:end]
@@ -138,7 +142,7 @@ def _raw_spans(kind: str | None, text: str) -> list[tuple[int, int, str, bool]]:
         out.append((s, e, "date", True))
     # common nouns ("pneumonia", "wind power"): lower-case words that carry meaning, alone
     # and in pairs
-    words = [m for m in _LOWER.finditer(text) if m.group(0) not in STOPWORDS]
+    words = [m for m in _LOWER.finditer(text) if m.group(0) not in _NOT_WORDS]
     for i, m in enumerate(words):
         out.append((m.start(), m.end(), "word", True))
         if i + 1 < len(words) and text[m.end() : words[i + 1].start()] == " ":
@@ -159,8 +163,9 @@ def candidates(
     which = _WHICH_NOUN.search(question)
     type_nouns = set(content_words(which.group(1))) - _NOT_TYPES if which else set()
     folded_passages = [f" {_folded(p)} " for p in passages_text]
+    own = [f" {_folded(s.text)} " for s in sentences]
     best_score = sentences[0].score
-    support_cache: dict[str, int] = {}
+    support_cache: dict[tuple[int, str], int] = {}
     spans: list[Span] = []
     seen: set[tuple[int, str]] = set()
     for si, sentence in enumerate(sentences):
@@ -179,8 +184,10 @@ def candidates(
                 continue
             seen.add(key)
             folded = key[1]
-            if folded not in support_cache:
-                support_cache[folded] = sum(f" {folded} " in p for p in folded_passages)
+            if key not in support_cache:  # other passages (not the sentence's own) holding it
+                support_cache[key] = sum(
+                    f" {folded} " in p for p in folded_passages if own[si] not in p
+                )
             gap = min((max(s - end, start - e, 0) for s, e in anchors), default=200)
             before = text[:start].rstrip()
             name = typ in ("name", "quoted")
@@ -195,7 +202,7 @@ def candidates(
                         or (kind == "date" and typ == "date")
                     ),
                     sum(w in asked for w in words) / len(words),
-                    math.log1p(max(0, support_cache[folded] - 1)),
+                    math.log1p(support_cache[key]),
                     float(si == 0),
                     min(5.0, best_score - sentence.score),
                     1 / (1 + gap / 6),  # (about six characters a word)

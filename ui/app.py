@@ -348,7 +348,13 @@ def build_app(
                     with gr.Accordion("Settings", open=False, elem_id="aqa-settings"):
                         mode = gr.Radio(
                             list(modes.offered),
-                            value=defaults.answer_mode,
+                            # (a configured mode that cannot run is not offered: the
+                            # extractive one is shown, and answers fall back to it anyway)
+                            value=(
+                                defaults.answer_mode
+                                if defaults.answer_mode in modes.offered
+                                else "extractive"
+                            ),
                             label="Answer mode",
                             info=render.escape_markdown(modes.info()),
                             elem_id="aqa-mode",
