@@ -65,6 +65,7 @@ log = logging.getLogger("tune")
 
 FALSE_ABSTENTIONS = 0.025  # the share of answerable questions the bias lets abstain
 MODES = ("dated", "undated")
+MARGINS = (0.5, 1.0, 2.0, 3.0)
 
 
 @dataclasses.dataclass
@@ -250,11 +251,12 @@ def score(items: Sequence[Item], answerer: ExtractiveAnswerer, mode: str) -> dic
         add("false_abstention", float(got.abstained))
         if not got.abstained and got.citations:
             add("citations", float(len(got.citations)))
-            for c in got.citations:
-                off = not (it.evidence & {c.article_id, *c.copies}) and not contains_answer(
-                    c.passage, it.answers[0]
-                )
-                add("off_topic", float(off))
+            off = [
+                not (it.evidence & {c.article_id, *c.copies})
+                and not contains_answer(c.passage, it.answers[0])
+                for c in got.citations
+            ]
+            add("off_topic", sum(off) / len(off))  # (per answer, as the eval counts it)
     return {name: float(np.mean(v)) for name, v in sums.items()}
 
 
@@ -307,7 +309,8 @@ def main() -> None:
     n_early = len({it.row["id"] for it in early})
     n_late = len({it.row["id"] for it in late})
     log.info("time split at %s: %d questions fit, %d scored", cut, n_early, n_late)
-    held = answerer_of(fit(early, embedder, base), embedder, base)
+    early_fit = fit(early, embedder, base)
+    held = answerer_of(early_fit, embedder, base)
     everything = fit(items, embedder, base)
     whole = answerer_of(everything, embedder, base)
     shipped = assistant.answerer
@@ -316,6 +319,18 @@ def main() -> None:
         results[f"{mode}: held out (later half)"] = score(late, held, mode)
         results[f"{mode}: in-sample (later half)"] = score(late, whole, mode)
         results[f"{mode}: shipped code (later half)"] = score(late, shipped, mode)
+    margins = ["| margin | mode | contains gold | short answer EM | off-topic | citations |"]
+    margins.append("|---|---|---|---|---|---|")
+    for margin in MARGINS:
+        changed = dataclasses.replace(
+            early_fit, weights=dataclasses.replace(early_fit.weights, margin=margin)
+        )
+        for mode in MODES:
+            r = score(late, answerer_of(changed, embedder, base), mode)
+            margins.append(
+                f"| {margin} | {mode} | {r['contains_gold']:.3f} | {r['short_em']:.3f} | "
+                f"{r.get('off_topic', 0):.3f} | {r.get('citations', 0):.2f} |"
+            )
     lines = [
         "",
         f"### Trust: short answers, abstention, no padding, rtqa {args.set}: "
@@ -329,6 +344,11 @@ def main() -> None:
         f"{time.perf_counter() - started:.0f} s.",
         "",
         *table(results),
+        "",
+        "The margin (how far behind the best sentence another may score and still be quoted), "
+        "held out:",
+        "",
+        *margins,
         "",
     ]
     with args.doc.open("a", encoding="utf-8") as handle:
