@@ -180,13 +180,17 @@ def fit_abstention(items: Sequence[Item], answerer: ExtractiveAnswerer) -> Abste
     y = np.array([not o["right"] for _, o in rows], dtype=float)
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(x, y)
     z = x @ model.coef_[0] + model.intercept_[0]
-    kept = np.sort([z[i] for i, (it, _) in enumerate(rows) if it.answerable and not it.removed])
-    # abstain above the threshold: the highest FALSE_ABSTENTIONS of the answerable askings
-    threshold = kept[len(kept) - round(len(kept) * FALSE_ABSTENTIONS) - 1]
-    values = {
-        n: round(float(v), 3) for n, v in zip(AbstentionModel.INPUTS, model.coef_[0], strict=True)
-    }
+    kept = [z[i] for i, (it, _) in enumerate(rows) if it.answerable and not it.removed]
+    threshold = threshold_for(np.array(kept), FALSE_ABSTENTIONS)
+    coef = model.coef_[0]
+    values = {n: round(float(v), 3) for n, v in zip(AbstentionModel.INPUTS, coef, strict=True)}
     return AbstentionModel(bias=round(float(model.intercept_[0] - threshold), 3), **values)
+
+
+def threshold_for(logits: np.ndarray, share: float) -> float:
+    """The threshold above which ``share`` of ``logits`` (the answerable askings) lie."""
+    ordered = np.sort(logits)
+    return float(ordered[len(ordered) - round(len(ordered) * share) - 1])
 
 
 @dataclasses.dataclass

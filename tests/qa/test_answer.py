@@ -140,3 +140,20 @@ def test_fit_weights_learns_which_feature_marks_the_answer() -> None:
         for i, w in enumerate(weights)
         if i != FEATURES.index("phrase")
     )
+
+
+def test_the_trust_tuner_learns_the_marked_candidate_and_sets_its_threshold() -> None:
+    from benchmarks.tune_trust import fit_softmax, threshold_for
+
+    rng = np.random.default_rng(1)
+    groups = []
+    for q in range(40):
+        values = rng.random((9, 4))
+        target = np.zeros(9)
+        target[q % 9] = 1.0
+        values[:, 2] = target  # only the right candidate has feature 2
+        groups.append((values, target))
+    assert np.argmax(fit_softmax(groups)) == 2
+    logits = np.arange(200, dtype=float)
+    threshold = threshold_for(logits, 0.025)
+    assert (logits > threshold).sum() == 5  # 2.5% of 200 abstain
