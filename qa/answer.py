@@ -294,18 +294,20 @@ class SentenceFeatures:
 @dataclass(frozen=True)
 class AbstentionModel:
     """Whether the passages answer the question at all: a logistic model over how well the
-    best sentences match it, how sure the short answer is, how many of the question's names
-    the passages mention and (asked as of a date) how close its articles are to that date.
-    ``logit`` above the answerer's ``abstain_threshold`` (0 by default) means abstain.
+    best sentences match it, how sure the short answer is and how many of the question's
+    names the passages mention. Its inputs mean the same with and without a reference date
+    (the date already shapes which passages and sentences come first). ``logit`` above the
+    answerer's ``abstain_threshold`` (0 by default) means abstain.
 
     Two are fitted (``python -m benchmarks.tune_trust``), each on rtqa dev questions asked
     the way it serves: ``DATED_ABSTENTION`` as of the question's date (the eval, ``--as-of``,
     the app's recent switch), ``UNDATED_ABSTENTION`` without one (the chat's, ``ask``'s and
-    ``answer()``'s default; its month inputs are always 0). The target is "the answer would
-    not hold the gold answer": unanswerable questions, answerable ones whose best sentences
-    miss it, and answerable ones asked again with their evidence articles left out; the
-    bias is set so that about 2.5% of answerable questions (evidence in) abstain. Numbers on
-    held-out weeks are in docs/benchmarks.md.
+    ``answer()``'s default). The target is "the answer would not hold the gold answer":
+    unanswerable questions, answerable ones whose best sentences miss it, and answerable
+    ones asked again with their evidence articles left out; the bias is set so that 2% of
+    answerable questions (evidence in) abstain. An input of how many months the articles
+    are from the reference date was tried and dropped: fitted on earlier weeks, it made 11%
+    of the later weeks' answerable questions abstain (docs/benchmarks.md).
     """
 
     bias: float = 0.0
@@ -314,8 +316,6 @@ class AbstentionModel:
     top_passage: float = 0.0  # the first passage's retrieval score
     max_overlap: float = 0.0
     max_similarity: float = 0.0
-    months3: float = 0.0  # months from the question back to the closest of 3 first articles
-    months10: float = 0.0  # ... of the first 10
     best_phrase: float = 0.0  # the best sentence's features
     best_overlap: float = 0.0
     best_similarity: float = 0.0
@@ -331,8 +331,6 @@ class AbstentionModel:
         "top_passage",
         "max_overlap",
         "max_similarity",
-        "months3",
-        "months10",
         "best_phrase",
         "best_overlap",
         "best_similarity",
@@ -363,8 +361,6 @@ class AbstentionModel:
                 passages[0].score,
                 max(s.overlap for s in scored),
                 max(s.similarity for s in scored),
-                _months_away(passages[:3], reference),
-                _months_away(passages[:10], reference),
                 float(top.phrase),
                 top.overlap,
                 top.similarity,
@@ -391,20 +387,39 @@ class AbstentionModel:
         return float(self.bias + weights @ self.inputs(scored, passages, reference, question, span))
 
 
-# Fitted by benchmarks/tune_trust.py (its numbers in docs/benchmarks.md); replaced below.
-DATED_ABSTENTION = AbstentionModel()
-UNDATED_ABSTENTION = AbstentionModel()
-
-
-def _months_away(passages: Sequence[Passage], reference: dt.date | None) -> float:
-    """Days from ``reference`` back to the closest-dated of ``passages`` (clipped to -30..365),
-    in 30-day months; 0 without a reference date or dates."""
-    if reference is None:
-        return 0.0
-    gaps = [(reference - d).days for d in (published_date(p.published_at) for p in passages) if d]
-    if not gaps:
-        return 0.0
-    return max(-30, min(365, min(gaps, key=abs))) / 30
+# Fitted by `python -m benchmarks.tune_trust --set half` (its numbers in docs/benchmarks.md).
+DATED_ABSTENTION = AbstentionModel(
+    bias=8.414,
+    best=-0.192,
+    match=-0.561,
+    top_passage=-1.913,
+    max_overlap=-1.581,
+    max_similarity=-1.081,
+    best_phrase=0.298,
+    best_overlap=0.188,
+    best_similarity=-0.434,
+    best_passage=-2.001,
+    span=-0.335,
+    span_support=-0.08,
+    span_kind=0.363,
+    names=0.171,
+)
+UNDATED_ABSTENTION = AbstentionModel(
+    bias=6.22,
+    best=-0.501,
+    match=-0.54,
+    top_passage=-0.688,
+    max_overlap=0.494,
+    max_similarity=-0.557,
+    best_phrase=1.167,
+    best_overlap=-0.356,
+    best_similarity=-0.349,
+    best_passage=-0.992,
+    span=-0.158,
+    span_support=-0.389,
+    span_kind=-0.212,
+    names=-0.17,
+)
 
 
 def published_date(text: str | None) -> dt.date | None:
@@ -628,11 +643,11 @@ class ExtractiveAnswerer:
     def short_answer(
         self, question: str, scored: Sequence[ScoredSentence], passages: Sequence[Passage]
     ) -> Any:
-        """The short answer (a ``qa.spans.Span``) among the best sentences (those scoring
-        within ``margin`` of the best), or ``None``."""
+        """The short answer (a ``qa.spans.Span``) among the best sentences (the first
+        ``SPAN_SENTENCES`` scoring within ``SPAN_BEHIND`` of the best), or ``None``."""
         if not scored:
             return None
-        floor = scored[0].score - self.weights.margin
+        floor = scored[0].score - SPAN_BEHIND
         near = [s for s in scored[:SPAN_SENTENCES] if s.score >= floor]
         return self.spans.best(question, near, [p.text for p in passages[:SUPPORT_PASSAGES]])
 
@@ -695,6 +710,7 @@ class ExtractiveAnswerer:
 # The short answer is looked for in the best sentences, and its support counted in the best
 # passages.
 SPAN_SENTENCES = 3
+SPAN_BEHIND = 2.0
 SUPPORT_PASSAGES = 10
 
 

@@ -37,6 +37,12 @@ SPAN_FEATURES = (
     "rule",  # what qa.phrases.find_phrase picks in its sentence
     "quoted",  # between quotation marks
     "after_type",  # follows the noun of the question's "which X" ("the singer Adele")
+    "mismatch",  # a name asked for a number or date, or a number or date asked for a name
+    "common",  # one capitalised word the passages also use in lower case ("Historic")
+    "title",  # starts with a title or honorific ("President Joe Biden", "Gov")
+    "person",  # a name of two words or more, asked "who"
+    "in_title",  # its article's headline holds it
+    "open_word",  # a common noun, asked a question that names no kind ("what ...")
 )
 
 _QUOTED = re.compile(r"[\"“]([^\"“”]{2,80})[\"”]")
@@ -48,6 +54,12 @@ _TOKEN = re.compile(r"[\w'’.-]+")
 _WHICH_NOUN = re.compile(r"\b(?:which|what)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.IGNORECASE)
 # verbs that follow "which" / "what" without naming a type ("what happened")
 _NOT_TYPES = frozenset(content_words("is was did does do happened has have made"))
+_WHO = re.compile(r"\s*(?:who|whom|whose)\b", re.IGNORECASE)
+_TITLES = frozenset(
+    """president gov governor sen senator rep representative dr mr mrs ms prime minister
+    secretary judge justice chief king queen prince princess pope sir lord general gen
+    mayor former vice ceo chancellor""".split()
+)
 _NOT_WORDS = STOPWORDS | {"least", "most", "many", "much", "including", "since", "among"}
 _MAX_RUN = 4  # words of a name candidate cut from a longer run
 
@@ -84,6 +96,12 @@ class SpanModel:
     rule: float = 1.0
     quoted: float = 0.3
     after_type: float = 0.5
+    mismatch: float = -1.0
+    common: float = -1.0
+    title: float = -0.5
+    person: float = 0.5
+    in_title: float = 0.5
+    open_word: float = 0.0
     threshold: float = -math.inf
 
     def vector(self) -> np.ndarray:
@@ -163,6 +181,8 @@ def candidates(
     which = _WHICH_NOUN.search(question)
     type_nouns = set(content_words(which.group(1))) - _NOT_TYPES if which else set()
     folded_passages = [f" {_folded(p)} " for p in passages_text]
+    lower_words = set(re.findall(r"\b[a-z][a-z-]+\b", " ".join(passages_text)))
+    who = bool(_WHO.match(question))
     own = [f" {_folded(s.text)} " for s in sentences]
     best_score = sentences[0].score
     support_cache: dict[tuple[int, str], int] = {}
@@ -212,11 +232,42 @@ def candidates(
                     float(rule is not None and rule[0] <= start and end <= rule[1]),
                     float(typ == "quoted"),
                     float(bool(type_nouns & set(content_words(text[max(0, start - 30) : start])))),
+                    float(
+                        (kind == "name" and typ in ("number", "date"))
+                        or (kind in ("number", "date") and name)
+                    ),
+                    float(typ == "name" and " " not in piece and piece.lower() in lower_words),
+                    float(piece.split()[0].rstrip(".").lower() in _TITLES),
+                    float(who and typ == "name" and " " in piece),
+                    float(f" {folded} " in f" {_folded(sentence.passage.title)} "),
+                    float(typ == "word" and kind is None),
                 ]
             )
             spans.append(Span(si, start, end, piece, values))
     return spans
 
 
-# Fitted by benchmarks/tune_trust.py (its numbers in docs/benchmarks.md); replaced below.
-DEFAULT_SPAN_MODEL = SpanModel()
+# Fitted by `python -m benchmarks.tune_trust --set half` (its numbers in docs/benchmarks.md).
+DEFAULT_SPAN_MODEL = SpanModel(
+    name=1.654,
+    number=1.592,
+    date=-0.515,
+    kind_match=2.624,
+    asked=-5.075,
+    support=1.361,
+    first=0.214,
+    behind=-0.692,
+    near=1.042,
+    words=0.356,
+    whole=1.56,
+    initial=0.186,
+    rule=0.413,
+    quoted=-0.873,
+    after_type=0.577,
+    mismatch=-1.027,
+    common=-1.361,
+    title=-1.371,
+    person=1.898,
+    in_title=1.606,
+    open_word=-0.393,
+)

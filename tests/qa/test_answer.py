@@ -91,12 +91,12 @@ def test_the_abstention_threshold_decides(embedder: Embedder) -> None:
     scored = never.score_sentences(question, passages, dt.date(2026, 1, 1))
     inputs = AbstentionModel.inputs(scored, passages, dt.date(2026, 1, 1))
     assert len(inputs) == len(AbstentionModel.INPUTS)
-    months3 = inputs[AbstentionModel.INPUTS.index("months3")]
-    assert months3 == pytest.approx(365 / 30)  # six years back, clipped to a year
-    # the article's age counts against it: the same passage a day old is likelier answered
-    fresh = [passage("a", text, 0.3, "2025-12-31")]
+    # its inputs mean the same with and without a date
+    assert list(inputs) == list(AbstentionModel.inputs(scored, passages, None))
+    # a weaker retrieval score reads as likelier unanswered
+    weaker = [passage("a", text, 0.1, "2020-01-01")]
     model = DATED_ABSTENTION
-    assert model.logit(scored, fresh, dt.date(2026, 1, 1)) < model.logit(
+    assert model.logit(scored, weaker, dt.date(2026, 1, 1)) > model.logit(
         scored, passages, dt.date(2026, 1, 1)
     )
 

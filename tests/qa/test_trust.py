@@ -68,24 +68,12 @@ def _with_passage_score(score: float) -> Callable[[Situation], Situation]:
     return change
 
 
-def _dated(day: dt.date, n_old: int) -> Callable[[Situation], Situation]:
-    """Asked as of ``day``, with ``n_old`` articles from a year before it ahead of the rest."""
-
-    def change(s: Situation) -> Situation:
-        old = [passage(f"old{i}", "An older story.", 0.9, "2025-10-20") for i in range(n_old)]
-        return (s[0], [*old, *s[1]], day, *s[3:])  # type: ignore[return-value]
-
-    return change
-
-
 RAISES: dict[str, Callable[[Situation], Situation]] = {
     "best": _replace_top(undated=9.0),
     "match": _replace_top(match=0.9),
     "top_passage": _with_passage_score(1.2),
     "max_overlap": _replace_top(overlap=0.9),
     "max_similarity": _replace_top(similarity=0.9),
-    "months3": _dated(dt.date(2026, 10, 27), 3),
-    "months10": _dated(dt.date(2026, 10, 27), 10),
     "best_phrase": _replace_top(phrase=1.0),
     "best_overlap": _replace_top(overlap=0.9),
     "best_similarity": _replace_top(similarity=0.9),
