@@ -43,6 +43,7 @@ SPAN_FEATURES = (
     "person",  # a name of two words or more, asked "who"
     "in_title",  # its article's headline holds it
     "open_word",  # a common noun, asked a question that names no kind ("what ...")
+    "weekday",  # a bare weekday ("Sunday"): a different day in every article
 )
 
 _QUOTED = re.compile(r"[\"“]([^\"“”]{2,80})[\"”]")
@@ -60,6 +61,7 @@ _TITLES = frozenset(
     secretary judge justice chief king queen prince princess pope sir lord general gen
     mayor former vice ceo chancellor""".split()
 )
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _NOT_WORDS = STOPWORDS | {"least", "most", "many", "much", "including", "since", "among"}
 _MAX_RUN = 4  # words of a name candidate cut from a longer run
 
@@ -102,6 +104,7 @@ class SpanModel:
     person: float = 0.5
     in_title: float = 0.5
     open_word: float = 0.0
+    weekday: float = 0.0
     threshold: float = -math.inf
 
     def vector(self) -> np.ndarray:
@@ -246,6 +249,7 @@ def candidates(
                     float(who and typ == "name" and " " in piece),
                     float(f" {folded} " in f" {_folded(sentence.passage.title)} "),
                     float(typ == "word" and kind is None),
+                    float(piece.lower() in _WEEKDAYS),
                 ]
             )
             spans.append(Span(si, start, end, piece, values))
@@ -254,25 +258,26 @@ def candidates(
 
 # Fitted by `python -m benchmarks.tune_trust --set half` (its numbers in docs/benchmarks.md).
 DEFAULT_SPAN_MODEL = SpanModel(
-    name=1.448,
-    number=0.744,
-    date=-0.158,
-    kind_match=2.128,
+    name=1.391,
+    number=0.703,
+    date=0.064,
+    kind_match=2.167,
     asked=-5.318,
     support=1.439,
-    first=0.217,
-    behind=-0.666,
-    near=1.117,
-    words=0.577,
-    whole=1.493,
-    initial=0.241,
-    rule=0.347,
-    quoted=-0.102,
-    after_type=0.558,
-    mismatch=-0.619,
-    common=-1.317,
-    title=-1.499,
-    person=1.735,
-    in_title=1.669,
-    open_word=-0.525,
+    first=0.215,
+    behind=-0.676,
+    near=1.121,
+    words=0.575,
+    whole=1.494,
+    initial=0.243,
+    rule=0.354,
+    quoted=-0.1,
+    after_type=0.555,
+    mismatch=-0.593,
+    common=-1.319,
+    title=-1.501,
+    person=1.736,
+    in_title=1.665,
+    open_word=-0.583,
+    weekday=-0.996,
 )

@@ -140,12 +140,13 @@ def test_an_answer_says_when_sources_give_different_figures_and_cites_both(
     assert result.disagreement.startswith("The sources differ on this: ")
     assert result.text.endswith(result.disagreement)
     sides = {c.article_id: c.phrase_text for c in result.citations}
-    assert sides.get("ferry-wire") == "14 passengers"
-    assert sides.get("ferry-herald") == "17 passengers"
+    # (the short answer leads as "14" or "14 passengers"; the other side shows its phrase)
+    assert sides.get("ferry-wire", "").startswith("14")
+    assert sides.get("ferry-herald", "").startswith("17")
     for c in result.citations:
         assert f"[{c.n}]" in result.disagreement or c.article_id == "bakery"
     assert result.to_dict()["disagreement"] == result.disagreement
-    assert result.short_answer in ("14 passengers", "17 passengers")
+    assert result.short_answer.startswith(("14", "17"))
 
 
 def test_agreeing_sources_give_no_disagreement(sample_store: Path) -> None:
@@ -166,4 +167,8 @@ def test_the_sample_collection_s_evacuation_figures_are_shown_to_disagree(
         "How many people were evacuated because of the Redstone Ridge fire?"
     )
     assert "1,200" in result.disagreement and "1,500" in result.disagreement
-    assert result.claims == result.text.removesuffix(result.disagreement).rstrip()
+    lead = f"**{result.short_answer}** [1] "
+    assert result.text.startswith(lead)
+    assert (
+        result.claims == result.text.removeprefix(lead).removesuffix(result.disagreement).rstrip()
+    )
