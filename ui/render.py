@@ -316,8 +316,13 @@ def revealed(answer: Answer) -> list[Answer]:
 
 
 def answer_plain_text(answer: Answer) -> str:
-    """The answer and its sources as plain text, for the clipboard (not markup)."""
-    lines = [answer.text.strip()]
+    """The answer and its sources as plain text, for the clipboard (not markup: the short
+    answer it leads with loses its bold marks)."""
+    text = answer.text.strip()
+    lead = answer.short_answer and f"**{answer.short_answer}**"
+    if lead and text.startswith(lead):
+        text = answer.short_answer + text.removeprefix(lead)
+    lines = [text]
     if answer.citations:
         lines += ["", "Sources:"]
         for c in sorted(answer.citations, key=lambda c: c.n):

@@ -210,7 +210,7 @@ def test_sample_question_is_answered_with_its_cited_source(
     print(f"screenshot: {shot}")
 
     # The [1] marker leads to source card 1, in the same tab.
-    answer.get_by_role("link", name="[1]").click()
+    answer.get_by_role("link", name="[1]").first.click()  # (the bold short answer's)
     expect(page).to_have_url(re.compile(r"#source-1$"))
     expect(page.locator("#source-1")).to_be_in_viewport()
 
