@@ -84,22 +84,12 @@ def collect(assistant: Assistant, rows: Sequence[dict[str, Any]]) -> list[Item]:
     return items
 
 
-def fit_weights(items: Sequence[Item], l2: float = 1e-3, steps: int = 600) -> np.ndarray:
+def fit_weights(items: Sequence[Item], l2: float = 1e-3) -> np.ndarray:
     """Weights for FEATURES putting each question's answer-holding sentences first."""
-    groups = [
-        (it.found.values, it.gold / it.gold.sum())
-        for it in items
-        if it.answerable and it.gold.any()
-    ]
-    w = np.zeros(len(FEATURES))
-    for _ in range(steps):
-        grad = np.zeros_like(w)
-        for values, target in groups:
-            s = values @ w
-            p = np.exp(s - s.max())
-            grad += values.T @ (p / p.sum() - target)
-        w -= 0.5 * (grad / len(groups) + l2 * w)
-    return w
+    from benchmarks.tune_trust import fit_softmax
+
+    groups = [(it.found.values, it.gold.astype(float)) for it in items if it.answerable]
+    return fit_softmax(groups, l2)
 
 
 def answerer_for(assistant: Assistant, weights: np.ndarray, margin: float) -> ExtractiveAnswerer:
