@@ -94,8 +94,9 @@ def later_half(report: Report) -> list[str]:
     late = [r for r in report.results if r.question_date and r.question_date >= cut]
     half = Report(config=dict(report.config), ingest=None, results=late)
     return [
-        f"Later half of the time split (questions dated {cut} or later; the fitted weights' "
-        "held-out figures are in the tune_trust sections):",
+        f"Later half of the time split (questions dated {cut} or later). Where the shipped "
+        "models were fitted on this set's questions (the half set: benchmarks.tune_trust) "
+        "these figures are in-sample; the held-out ones are in the tune_trust section:",
         "",
         "```",
         half.table(),
