@@ -473,10 +473,9 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
 
 
 def make_answerer(settings: Settings, embedder: Embedder) -> ExtractiveAnswerer:
-    """The extractive answerer ``settings`` ask for. Its abstention model reads the weighted
-    fusion's passage scores: with another fusion or a reranker (other score scales) it is
-    never asked, and only ``min_score`` (and, without a reference date, the names rule)
-    makes the answerer abstain."""
+    """The extractive answerer ``settings`` ask for. Its abstention models (dated and undated)
+    read the weighted fusion's passage scores: with another fusion or a reranker (other
+    score scales) they are never asked, and only ``min_score`` makes the answerer abstain."""
     calibrated = settings.fusion == "weighted" and settings.reranker == "none"
     return ExtractiveAnswerer(
         embedder,
