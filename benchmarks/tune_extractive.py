@@ -1,4 +1,4 @@
-"""Learn the extractive answerer's sentence weights and abstention model from a gold set.
+"""Learn the extractive answerer's sentence weights from a gold set.
 
 Usage: python -m benchmarks.tune_extractive --set dev --store STORE [--cache FILE]
 
@@ -10,10 +10,8 @@ Usage: python -m benchmarks.tune_extractive --set dev --store STORE [--cache FIL
    sentences holding the answer come first (L2-regularised gradient descent), for
    ``ExtractiveWeights``. Checked by two-fold cross-validation (fit on the even questions,
    score the odd ones, and back): answer-contains-gold of the sentences ``choose`` picks.
-3. Abstention: a class-balanced logistic model over ``AbstentionModel.INPUTS``, its threshold
-   set for 4% false abstentions on the questions it was fitted on. Checked by 5-fold
-   cross-validation over 8 shuffles: unanswerable questions abstained, answerable ones
-   abstained, answer-contains-gold after abstaining.
+3. The abstention models and the short-answer model are fitted by ``benchmarks.tune_trust``
+   (for these weights, with a time split).
 
 It prints the fitted values for qa/answer.py and appends the cross-validated numbers to
 docs/benchmarks.md.
@@ -38,7 +36,6 @@ from eval.metrics import contains_answer
 from index.embed import Embedder
 from qa.answer import (
     FEATURES,
-    AbstentionModel,
     ExtractiveAnswerer,
     ExtractiveWeights,
     SentenceFeatures,
@@ -49,7 +46,6 @@ from qa.config import Settings
 log = logging.getLogger("tune")
 
 MARGINS = (1.0, 1.5, 2.0, 3.0)
-FALSE_ABSTENTIONS = 0.04  # the share of answerable questions the threshold lets abstain
 
 
 @dataclasses.dataclass
@@ -117,60 +113,6 @@ def contains_rate(items: Sequence[Item], answerer: ExtractiveAnswerer) -> float:
     return sum(hits) / max(1, len(hits))
 
 
-def abstention_inputs(
-    items: Sequence[Item], answerer: ExtractiveAnswerer
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per question: AbstentionModel inputs, unanswerable (1/0), and contains-gold."""
-    xs, ys, hits = [], [], []
-    for it in items:
-        scored = answerer.rank(it.found)
-        if not scored:
-            continue
-        xs.append(AbstentionModel.inputs(scored, it.passages, it.reference))
-        ys.append(0.0 if it.answerable else 1.0)
-        chosen = " ".join(s.text for s in answerer.choose(scored))
-        hits.append(it.answerable and contains_answer(chosen, str(it.row["answer"])))
-    return np.array(xs), np.array(ys), np.array(hits)
-
-
-def fit_abstention(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
-    """Coefficients and bias of the logistic model, the bias shifted so that 0 is the
-    threshold letting FALSE_ABSTENTIONS of the answerable questions abstain."""
-    from sklearn.linear_model import LogisticRegression  # (installed with sentence-transformers)
-
-    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000).fit(x, y)
-    z = x @ model.coef_[0] + model.intercept_[0]
-    answerable = np.sort(z[y == 0])
-    threshold = answerable[int(np.ceil(len(answerable) * (1 - FALSE_ABSTENTIONS)))]
-    return model.coef_[0], float(model.intercept_[0] - threshold)
-
-
-def cross_validate_abstention(
-    x: np.ndarray, y: np.ndarray, hits: np.ndarray, folds: int = 5, shuffles: int = 8
-) -> dict[str, float]:
-    results = []
-    for seed in range(shuffles):
-        order = np.random.default_rng(seed).permutation(len(y))
-        abstain = np.zeros(len(y), dtype=bool)
-        for f in range(folds):
-            test = order[f::folds]
-            train = np.setdiff1d(order, test)
-            coef, bias = fit_abstention(x[train], y[train])
-            abstain[test] = x[test] @ coef + bias > 0
-        results.append(
-            (abstain[y == 1].mean(), abstain[y == 0].mean(), (hits & ~abstain)[y == 0].mean())
-        )
-    mean = np.mean(results, axis=0)
-    low = np.min(results, axis=0)
-    return {
-        "recall": mean[0],
-        "false": mean[1],
-        "contains": mean[2],
-        "recall_min": low[0],
-        "contains_min": low[2],
-    }
-
-
 def _options(parser: Any) -> None:
     parser.add_argument("--cache", type=Path, default=None, help="pickle of step 1, reused")
 
@@ -196,8 +138,7 @@ def main() -> None:
     halves = [items[0::2], items[1::2]]
     lines = [
         "",
-        f"### Learned sentence weights and abstention model, rtqa {args.set}: "
-        f"{dt.date.today().isoformat()}",
+        f"### Learned sentence weights, rtqa {args.set}: {dt.date.today().isoformat()}",
         "",
         f"- command: `python -m benchmarks.tune_extractive --set {args.set} --store {store}`",
         f"- machine: {machine()}",
@@ -218,24 +159,7 @@ def main() -> None:
         whole = contains_rate(items, answerer_for(assistant, weights, margin))
         lines.append(f"| {margin} | {held[0]:.3f} | {held[1]:.3f} | {whole:.3f} |")
     log.info("ExtractiveWeights: %s", dict(zip(FEATURES, np.round(weights, 3), strict=True)))
-    x, y, hits = abstention_inputs(items, current)
-    cv = cross_validate_abstention(x, y, hits)
-    coef, bias = fit_abstention(x, y)
-    log.info(
-        "AbstentionModel: bias %.3f, %s",
-        bias,
-        dict(zip(AbstentionModel.INPUTS, np.round(coef, 3), strict=True)),
-    )
-    lines += [
-        "",
-        f"Abstention model over the current weights, 5-fold cross-validation x 8 shuffles "
-        f"({int(y.sum())} unanswerable, {int((y == 0).sum())} answerable questions): "
-        f"unanswerable abstained {cv['recall']:.3f} (lowest shuffle {cv['recall_min']:.3f}), "
-        f"answerable abstained {cv['false']:.3f}, contains-gold after abstaining "
-        f"{cv['contains']:.3f} (lowest {cv['contains_min']:.3f}). "
-        f"Wall time {time.perf_counter() - started:.0f} s.",
-        "",
-    ]
+    lines += ["", f"Wall time {time.perf_counter() - started:.0f} s.", ""]
     with args.doc.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines))
     log.info("\n".join(lines))
