@@ -10,17 +10,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import os
+import pickle
 import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from eval.html import write_html
 from eval.report import Report
 from eval.run import run_eval
 from index.embed import Embedder
+from qa.assistant import Assistant
+from qa.config import Settings
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[1]
 RTQA = REPO.parent / "shared" / "data" / "rtqa"
@@ -82,6 +89,32 @@ def bench_embedder(args: argparse.Namespace) -> Embedder:
     from benchmarks.precompute import CachedEmbedder, load_table
 
     return CachedEmbedder(load_table(args.precomputed / "texts", args.precomputed / "vectors"))
+
+
+def tuning_items(
+    store: Path,
+    articles: Path,
+    gold: Path,
+    collect: Callable[[Assistant, list[dict[str, Any]]], list[T]],
+    cache: Path | None = None,
+) -> tuple[Assistant, list[T]]:
+    """The default assistant over ``store`` (``articles`` ingested first, unchanged ones
+    skipped) and what ``collect`` makes of it and the ``gold`` questions: the slow part of
+    a tuner, pickled to ``cache`` and read back from it next time."""
+    from index.ingest import Ingestor
+    from index.store import Store
+
+    embedder = Embedder()
+    Ingestor(Store(store), embedder=embedder).ingest_paths([articles])
+    assistant = Assistant(Settings.load(store=store), embedder=embedder)
+    if cache is not None and cache.exists():
+        items: list[T] = pickle.loads(cache.read_bytes())
+        return assistant, items
+    rows = [json.loads(line) for line in gold.read_text("utf-8").splitlines() if line]
+    items = collect(assistant, rows)
+    if cache is not None:
+        cache.write_bytes(pickle.dumps(items))
+    return assistant, items
 
 
 def later_half(report: Report) -> list[str]:

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
-import pickle
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,9 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.run import bench_args, machine
+from benchmarks.run import bench_args, machine, tuning_items
 from eval.metrics import contains_answer
-from index.embed import Embedder
 from qa.answer import (
     FEATURES,
     ExtractiveAnswerer,
@@ -41,7 +38,6 @@ from qa.answer import (
     SentenceFeatures,
 )
 from qa.assistant import Assistant
-from qa.config import Settings
 
 log = logging.getLogger("tune")
 
@@ -120,19 +116,7 @@ def _options(parser: Any) -> None:
 def main() -> None:
     args, gold_path, articles_path, store = bench_args(__doc__, _options)
     started = time.perf_counter()
-    from index.ingest import Ingestor
-    from index.store import Store
-
-    embedder = Embedder()
-    Ingestor(Store(store), embedder=embedder).ingest_paths([articles_path])
-    assistant = Assistant(Settings.load(store=store), embedder=embedder)
-    rows = [json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line]
-    if args.cache is not None and args.cache.exists():
-        items = pickle.loads(args.cache.read_bytes())
-    else:
-        items = collect(assistant, rows)
-        if args.cache is not None:
-            args.cache.write_bytes(pickle.dumps(items))
+    assistant, items = tuning_items(store, articles_path, gold_path, collect, args.cache)
     current = assistant.answerer
     before = contains_rate(items, current)
     halves = [items[0::2], items[1::2]]
@@ -166,4 +150,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # run from the imported module, so that the cache pickles benchmarks.tune_extractive.Item
+    from benchmarks.tune_extractive import main as run_main
+
+    run_main()

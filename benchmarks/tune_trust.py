@@ -36,9 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import logging
-import pickle
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,8 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.run import bench_args, machine
+from benchmarks.run import bench_args, machine, tuning_items
 from eval.metrics import contains_answer, exact_match, squad_normalize
+from eval.run import off_topic
 from index.embed import Embedder
 from qa.answer import (
     FEATURES,
@@ -261,11 +260,7 @@ def score(items: Sequence[Item], answerer: ExtractiveAnswerer, mode: str) -> dic
         add("false_abstention", float(got.abstained))
         if not got.abstained and got.citations:
             add("citations", float(len(got.citations)))
-            off = [
-                not (it.evidence & {c.article_id, *c.copies})
-                and not contains_answer(c.passage, it.answers[0])
-                for c in got.citations
-            ]
+            off = off_topic(got.citations, it.evidence, it.answers)
             add("off_topic", sum(off) / len(off))  # (per answer, as the eval counts it)
     return {name: float(np.mean(v)) for name, v in sums.items()}
 
@@ -298,20 +293,8 @@ def _options(parser: Any) -> None:
 def main() -> None:
     args, gold_path, articles_path, store = bench_args(__doc__, _options)
     started = time.perf_counter()
-    from index.ingest import Ingestor
-    from index.store import Store
-
-    embedder = Embedder()
-    Ingestor(Store(store), embedder=embedder).ingest_paths([articles_path])
-    base = Settings.load(store=store)
-    assistant = Assistant(base, embedder=embedder)
-    rows = [json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line]
-    if args.cache is not None and args.cache.exists():
-        items = pickle.loads(args.cache.read_bytes())
-    else:
-        items = collect(assistant, rows)
-        if args.cache is not None:
-            args.cache.write_bytes(pickle.dumps(items))
+    assistant, items = tuning_items(store, articles_path, gold_path, collect, args.cache)
+    embedder, base = assistant.embedder, assistant.settings
     dates = sorted({it.row["question_date"] for it in items})
     cut = dates[len(dates) // 2]
     early = [it for it in items if it.row["question_date"] < cut]
@@ -376,4 +359,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # run from the imported module, so that the cache pickles benchmarks.tune_trust.Item
+    from benchmarks.tune_trust import main as run_main
+
+    run_main()

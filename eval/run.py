@@ -67,7 +67,7 @@ from index.errors import InputError
 from index.ingest import Ingestor, IngestReport
 from index.remote import is_url
 from index.store import Store
-from qa.answer import Answer
+from qa.answer import Answer, Citation
 from qa.assistant import Assistant
 from qa.choices import pick_for_answer, words
 from qa.config import Settings
@@ -414,13 +414,7 @@ def evaluate_question(
     answer: Answer | None = None
     started = time.perf_counter()
     try:
-        if item.conversation:
-            history = [(t.question, t.answer) for t in item.conversation]
-            answer = assistant.chat(
-                item.question, history, k=passages, reference_date=reference_date
-            )
-        else:
-            answer = assistant.ask(item.question, k=passages, reference_date=reference_date)
+        answer = _ask(assistant, item, passages, reference_date)
     except QuestionError as exc:
         logger.warning("question %s could not be asked: %s", item.id, exc)
         error = str(exc)
@@ -458,12 +452,17 @@ def evaluate_question(
         return base
     result = score_answer(base, item, answer, depth, hit_ks, checker, assistant.embedder)
     trust = trust_scores("", item, answer)
+    again: list[tuple[str, dt.date | None, Collection[str]]] = []
     if undated:
-        trust.update(trust_scores("undated_", item, _ask(assistant, item, passages, None)))
+        again.append(("undated_", None, ()))
     if remove_evidence and scored:
-        for prefix, when in (("removed_", reference_date), ("undated_removed_", None)):
-            removed = _ask(assistant, item, passages, when, exclude=evidence)
-            trust.update(trust_scores(prefix, item, removed))
+        again += [("removed_", reference_date, evidence), ("undated_removed_", None, evidence)]
+    for prefix, when, left_out in again:
+        try:
+            other: Answer | None = _ask(assistant, item, passages, when, exclude=left_out)
+        except QuestionError:
+            other = None  # (could not be asked that way: no score)
+        trust.update(trust_scores(prefix, item, other))
     return dataclasses.replace(result, trust=trust)
 
 
@@ -473,35 +472,33 @@ def _ask(
     passages: int,
     reference_date: dt.date | None,
     exclude: Collection[str] = (),
-) -> Answer | None:
-    """``item`` asked again (as of ``reference_date``, without the articles ``exclude``);
-    ``None`` when it cannot be asked."""
-    try:
-        if item.conversation:
-            history = [(t.question, t.answer) for t in item.conversation]
-            return assistant.chat(
-                item.question,
-                history,
-                k=passages,
-                reference_date=reference_date,
-                exclude=exclude,
-            )
-        return assistant.ask(
-            item.question, k=passages, reference_date=reference_date, exclude=exclude
+) -> Answer:
+    """``item`` asked for ``passages`` passages as of ``reference_date``, without the articles
+    ``exclude`` (with its earlier turns, for a follow-up)."""
+    if item.conversation:
+        history = [(t.question, t.answer) for t in item.conversation]
+        return assistant.chat(
+            item.question, history, k=passages, reference_date=reference_date, exclude=exclude
         )
-    except QuestionError:
-        return None
+    return assistant.ask(item.question, k=passages, reference_date=reference_date, exclude=exclude)
 
 
-def off_topic(answer: Answer, item: GoldQuestion) -> list[bool]:
-    """Per citation of ``answer``: cited from an article that is not gold evidence (nor a
-    copy of one) and whose passage does not contain a gold answer (padding, or a wrong
-    story)."""
-    evidence = set(item.evidence_ids)
+def prediction(answer: Answer) -> str:
+    """What exact match and F1 compare: the short answer, else the text without [n] marks;
+    "" for an abstention."""
+    return "" if answer.abstained else (answer.short_answer or strip_marks(answer.text))
+
+
+def off_topic(
+    citations: Sequence[Citation], evidence: Collection[str], answers: Sequence[str]
+) -> list[bool]:
+    """Per citation of an answer: cited from an article that is not gold ``evidence`` (nor a
+    copy of one) and whose passage contains none of the gold ``answers`` (padding, or a
+    wrong story)."""
     return [
-        not (evidence & {c.article_id, *c.copies})
-        and not any(contains_answer(c.passage, a) for a in item.answers)
-        for c in answer.citations
+        not (set(evidence) & {c.article_id, *c.copies})
+        and not any(contains_answer(c.passage, a) for a in answers)
+        for c in citations
     ]
 
 
@@ -516,27 +513,23 @@ def trust_scores(prefix: str, item: GoldQuestion, answer: Answer | None) -> dict
     found in another article) and ``abstained``.
     """
     out: dict[str, float] = {}
-    if answer is None and prefix:  # could not be asked that way: no score
+    if answer is None:  # could not be asked that way: no score
         return out
-    abstained = answer is None or answer.abstained
-    text = "" if answer is None else answer.text
-    contains = not abstained and any(contains_answer(text, a) for a in item.answers)
+    abstained = answer.abstained
+    contains = not abstained and any(contains_answer(answer.text, a) for a in item.answers)
     scored = item.answerable and bool(item.evidence_ids)
     if prefix.endswith("removed_"):
         out[f"{prefix}right_rate"] = float(abstained or contains)
         out[f"{prefix}abstained"] = float(abstained)
         return out
-    if scored and answer is not None and not abstained and answer.citations:
-        flags = off_topic(answer, item)
+    if scored and not abstained and answer.citations:
+        flags = off_topic(answer.citations, item.evidence_ids, item.answers)
         out[f"{prefix}off_topic_citation_rate"] = sum(flags) / len(flags)
     if not prefix:
         return out
     if item.answerable:
-        prediction = (
-            "" if abstained or answer is None else (answer.short_answer or strip_marks(text))
-        )
         out[f"{prefix}answer_contains_gold"] = float(contains)
-        out[f"{prefix}exact_match"] = exact_match(prediction, item.answers)
+        out[f"{prefix}exact_match"] = exact_match(prediction(answer), item.answers)
         out[f"{prefix}false_abstention_rate"] = float(abstained)
     else:
         out[f"{prefix}abstention_recall"] = float(abstained)
@@ -568,7 +561,7 @@ def score_answer(
         next((i for i, p in enumerate(answer.passages, 1) if quote_in(q, p.text)), None)
         for q in item.quotes
     ]
-    prediction = "" if abstained else (answer.short_answer or strip_marks(text))
+    predicted = prediction(answer)
     answers = item.answers
     pick = pick_for_answer(item.choices, answer, embedder) if item.choices else None
     choice_correct = None
@@ -615,9 +608,9 @@ def score_answer(
         cites_evidence=bool(evidence & set(cited)) if scored else None,
         timings=dict(answer.timings),
         mode=answer.mode,
-        prediction=prediction,
-        exact_match=exact_match(prediction, answers) if item.answerable else None,
-        f1=token_f1(prediction, answers) if item.answerable else None,
+        prediction=predicted,
+        exact_match=exact_match(predicted, answers) if item.answerable else None,
+        f1=token_f1(predicted, answers) if item.answerable else None,
         choice_picked=None if pick is None else pick.choice,
         choice_level=None if pick is None else pick.level,
         choice_correct=choice_correct,

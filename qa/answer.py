@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,6 +24,9 @@ from index.sentences import sentence_spans
 from qa.config import DEFAULT_MIN_SCORE
 from qa.injection import is_instruction
 from qa.retrieve import Passage
+
+if TYPE_CHECKING:  # (qa.spans imports this module)
+    from qa.spans import Span, SpanModel
 
 NOT_FOUND = "I couldn't find this in the indexed articles."
 
@@ -142,13 +145,16 @@ class Answer:
         (words of citation 1's sentence, which is checked itself) and without the closing
         note that the sources disagree (the answer's own words, which the citation check
         does not judge)."""
-        text = self.text
-        lead = f"**{self.short_answer}** [1] " if self.short_answer else ""
-        if lead and text.startswith(lead):
-            text = text.removeprefix(lead)
+        text = self.text.removeprefix(f"{self.lead} [1] ") if self.lead else self.text
         if self.disagreement and text.endswith(self.disagreement):
             return text.removesuffix(self.disagreement).rstrip()
         return text
+
+    @property
+    def lead(self) -> str:
+        """The bold short answer the text leads with (``"**Lena Marovic**"``), or ""."""
+        lead = bold(self.short_answer) if self.short_answer else ""
+        return lead if lead and self.text.startswith(lead) else ""
 
     @property
     def short_answer(self) -> str:
@@ -347,7 +353,7 @@ class AbstentionModel:
         passages: Sequence[Passage],
         reference: dt.date | None,
         question: str = "",
-        span: Any = None,
+        span: Span | None = None,
     ) -> np.ndarray:
         """The model's inputs, in ``INPUTS`` order; ``scored`` best first, not empty;
         ``span``: the short answer (a ``qa.spans.Span``) or ``None``."""
@@ -378,7 +384,7 @@ class AbstentionModel:
         passages: Sequence[Passage],
         reference: dt.date | None,
         question: str = "",
-        span: Any = None,
+        span: Span | None = None,
     ) -> float:
         """The log-odds that the answer is not in ``passages``; ``scored`` best first."""
         if not scored or not passages:
@@ -489,7 +495,7 @@ class ExtractiveAnswerer:
         abstain_threshold: float = 0.0,
         abstention: AbstentionModel | None = None,
         undated_abstention: AbstentionModel | None = None,
-        spans: Any = None,
+        spans: SpanModel | None = None,
     ) -> None:
         from qa.spans import DEFAULT_SPAN_MODEL  # (imports this module)
 
@@ -602,7 +608,9 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda x: -x.score)
         return scored
 
-    def choose(self, scored: Sequence[ScoredSentence], short: Any = None) -> list[ScoredSentence]:
+    def choose(
+        self, scored: Sequence[ScoredSentence], short: Span | None = None
+    ) -> list[ScoredSentence]:
         """The sentences to quote; empty to abstain (when no sentence's plain match,
         ``MATCH_WEIGHTS``, reaches ``min_score``).
 
@@ -615,14 +623,14 @@ class ExtractiveAnswerer:
         first = scored[short.sentence] if short is not None else scored[0]
         best = scored[0].score
         chosen = [first]
-        folded = _fold(short.text) if short is not None else ""
+        folded = fold_words(short.text) if short is not None else ""
         for candidate in scored:
             if len(chosen) >= self.max_sentences or candidate.score < best - self.weights.margin:
                 break
             if candidate is first or any(_near_duplicate(candidate.text, c.text) for c in chosen):
                 continue
             same_article = candidate.passage.article_id == first.passage.article_id
-            if same_article or (folded and f" {folded} " in f" {_fold(candidate.text)} "):
+            if same_article or (folded and f" {folded} " in f" {fold_words(candidate.text)} "):
                 chosen.append(candidate)
         return chosen
 
@@ -632,7 +640,7 @@ class ExtractiveAnswerer:
         passages: Sequence[Passage],
         reference_date: dt.date | None = None,
         question: str = "",
-        short: Any = None,
+        short: Span | None = None,
     ) -> bool:
         """Whether the abstention model of the mode (dated or undated) says the passages do
         not hold the answer."""
@@ -642,7 +650,7 @@ class ExtractiveAnswerer:
 
     def short_answer(
         self, question: str, scored: Sequence[ScoredSentence], passages: Sequence[Passage]
-    ) -> Any:
+    ) -> Span | None:
         """The short answer (a ``qa.spans.Span``) among the best sentences (the first
         ``SPAN_SENTENCES`` scoring within ``SPAN_BEHIND`` of the best), or ``None``."""
         if not scored:
@@ -699,7 +707,7 @@ class ExtractiveAnswerer:
             citations.append(dataclasses.replace(citation, phrase=phrase))
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
         if short is not None:
-            text = f"**{short.text}** [1] {text}"
+            text = f"{bold(short.text)} [1] {text}"
         note = ""
         if conflict is not None:
             note = conflict.sentence(citations)
@@ -714,9 +722,14 @@ SPAN_BEHIND = 2.0
 SUPPORT_PASSAGES = 10
 
 
-def _fold(text: str) -> str:
+def fold_words(text: str) -> str:
     """Lower-cased words of ``text`` joined by single spaces (for "holds the same phrase")."""
     return " ".join(re.findall(r"\w+", text.lower().replace("’", "'")))
+
+
+def bold(phrase: str) -> str:
+    """How an answer marks the short answer it leads with (markdown bold)."""
+    return f"**{phrase}**"
 
 
 def _find_folded(sentence: str, phrase: str) -> tuple[int, int] | None:

@@ -221,7 +221,6 @@ class HybridRetriever:
         depth = max(k, w.depth)
         dense = self.dense.run(query, depth, filters) if self.mode != "bm25" else []
         sparse = self._bm25(query, depth, filters) if self.mode != "dense" else []
-        best_sparse = max((s for _, s in sparse), default=0.0) or 1.0
         dense_floor = min((p.score for p in dense), default=0.0)
         dense_weight = {"hybrid": w.dense, "dense": 1.0, "bm25": 0.0}[self.mode]
         passages = {p.chunk_id: p for p in dense}
@@ -229,7 +228,7 @@ class HybridRetriever:
         if filters is not None and filters.exclude:
             passages = {c: p for c, p in passages.items() if p.article_id not in filters.exclude}
             sparse = [(c, s) for c, s in sparse if c in passages][:depth]
-            best_sparse = max((s for _, s in sparse), default=0.0) or 1.0
+        best_sparse = max((s for _, s in sparse), default=0.0) or 1.0
         cosine = {p.chunk_id: p.score for p in dense}
         lexical = {c: s / best_sparse for c, s in sparse}
         low, high = (boost[0].isoformat(), boost[1].isoformat()) if boost else ("", "")

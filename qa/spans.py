@@ -1,15 +1,16 @@
 """The short answer: which words of the quoted sentences answer the question.
 
 Every name (a run of capitalised words, and the shorter runs inside it), quoted title,
-number and date of the best sentences is a candidate; each gets the features of ``SPAN_FEATURES``
-and a score, the weighted sum by ``SpanModel``'s weights, learned from the gold answers of
-../shared/data/rtqa/dev.jsonl (``python -m benchmarks.tune_trust``; numbers on held-out weeks
-in docs/benchmarks.md). The best candidate is the short answer: a span of a sentence that is
-quoted, never a word of the answerer's own.
+number, date and common noun of the best sentences is a candidate; each gets the features
+of ``SPAN_FEATURES`` and a score, the weighted sum by ``SpanModel``'s weights, learned from
+the gold answers of ../shared/data/rtqa/dev.jsonl (``python -m benchmarks.tune_trust``;
+numbers on held-out weeks in docs/benchmarks.md). The best candidate is the short answer: a
+span of a sentence that is quoted, never a word of the answerer's own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer import STOPWORDS, ScoredSentence, content_words, question_names
+from qa.answer import STOPWORDS, ScoredSentence, content_words, fold_words, question_names
 from qa.phrases import DATE_PHRASE, NAME_PHRASE, NUMBER_PHRASE, find_phrase, phrase_kind
 
 # What each candidate is described by (SpanModel has a weight of the same name for each).
@@ -37,7 +38,7 @@ SPAN_FEATURES = (
     "rule",  # what qa.phrases.find_phrase picks in its sentence
     "quoted",  # between quotation marks
     "after_type",  # follows the noun of the question's "which X" ("the singer Adele")
-    "mismatch",  # a name asked for a number or date, or a number or date asked for a name
+    "mismatch",  # a number or date, asked for a name
     "common",  # one capitalised word the passages also use in lower case ("Historic")
     "title",  # starts with a title or honorific ("President Joe Biden", "Gov")
     "person",  # a name of two words or more, asked "who"
@@ -80,29 +81,30 @@ class Span:
 
 @dataclass(frozen=True)
 class SpanModel:
-    """The weights of ``SPAN_FEATURES``, and ``threshold``: a best candidate scoring below it
-    is no short answer (the answer then leads with its first quote)."""
+    """The weights of ``SPAN_FEATURES`` (the fitted ones are ``DEFAULT_SPAN_MODEL``), and
+    ``threshold``: a best candidate scoring below it is no short answer (the answer then
+    leads with its first quote)."""
 
     name: float = 0.0
     number: float = 0.0
     date: float = 0.0
-    kind_match: float = 1.0
-    asked: float = -3.0
-    support: float = 0.8
-    first: float = 1.0
-    behind: float = -0.5
-    near: float = 0.5
+    kind_match: float = 0.0
+    asked: float = 0.0
+    support: float = 0.0
+    first: float = 0.0
+    behind: float = 0.0
+    near: float = 0.0
     words: float = 0.0
-    whole: float = 0.5
-    initial: float = -0.3
-    rule: float = 1.0
-    quoted: float = 0.3
-    after_type: float = 0.5
-    mismatch: float = -1.0
-    common: float = -1.0
-    title: float = -0.5
-    person: float = 0.5
-    in_title: float = 0.5
+    whole: float = 0.0
+    initial: float = 0.0
+    rule: float = 0.0
+    quoted: float = 0.0
+    after_type: float = 0.0
+    mismatch: float = 0.0
+    common: float = 0.0
+    title: float = 0.0
+    person: float = 0.0
+    in_title: float = 0.0
     open_word: float = 0.0
     weekday: float = 0.0
     threshold: float = -math.inf
@@ -124,12 +126,7 @@ class SpanModel:
         i = int(np.argmax(scores))
         if scores[i] < self.threshold:
             return None
-        best = spans[i]
-        return Span(best.sentence, best.start, best.end, best.text, best.values, float(scores[i]))
-
-
-def _folded(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower().replace("’", "'")))
+        return dataclasses.replace(spans[i], score=float(scores[i]))
 
 
 def _raw_spans(kind: str | None, text: str) -> list[tuple[int, int, str, bool]]:
@@ -186,10 +183,10 @@ def candidates(
     asked = set(content_words(question)) | question_names(question)
     which = _WHICH_NOUN.search(question)
     type_nouns = set(content_words(which.group(1))) - _NOT_TYPES if which else set()
-    folded_passages = [f" {_folded(p)} " for p in passages_text]
+    folded_passages = [f" {fold_words(p)} " for p in passages_text]
     lower_words = set(re.findall(r"\b[a-z][a-z-]+\b", " ".join(passages_text)))
     who = bool(_WHO.match(question))
-    own = [f" {_folded(s.text)} " for s in sentences]
+    own = [f" {fold_words(s.text)} " for s in sentences]
     best_score = sentences[0].score
     support_cache: dict[tuple[int, str], int] = {}
     spans: list[Span] = []
@@ -207,7 +204,7 @@ def candidates(
             words = content_words(piece)
             if not words:
                 continue
-            key = (si, _folded(piece))
+            key = (si, fold_words(piece))
             if key in seen:
                 continue
             seen.add(key)
@@ -224,11 +221,8 @@ def candidates(
                     float(name),
                     float(typ == "number"),
                     float(typ == "date"),
-                    float(
-                        (kind == "name" and name)
-                        or (kind == "number" and typ == "number")
-                        or (kind == "date" and typ == "date")
-                    ),
+                    # (a number or date question keeps only candidates of its kind)
+                    float(kind in ("number", "date") or (kind == "name" and name)),
                     sum(w in asked for w in words) / len(words),
                     math.log1p(support_cache[key]),
                     float(si == 0),
@@ -240,14 +234,11 @@ def candidates(
                     float(rule is not None and rule[0] <= start and end <= rule[1]),
                     float(typ == "quoted"),
                     float(bool(type_nouns & set(content_words(text[max(0, start - 30) : start])))),
-                    float(
-                        (kind == "name" and typ in ("number", "date"))
-                        or (kind in ("number", "date") and name)
-                    ),
+                    float(kind == "name" and typ in ("number", "date")),
                     float(typ == "name" and " " not in piece and piece.lower() in lower_words),
                     float(piece.split()[0].rstrip(".").lower() in _TITLES),
                     float(who and typ == "name" and " " in piece),
-                    float(f" {folded} " in f" {_folded(sentence.passage.title)} "),
+                    float(f" {folded} " in f" {fold_words(sentence.passage.title)} "),
                     float(typ == "word" and kind is None),
                     float(piece.lower() in _WEEKDAYS),
                 ]

@@ -222,10 +222,9 @@ def answer_markdown(answer: Answer, *, link: bool = True) -> str:
     valid = {c.n for c in answer.citations}
     parts: list[str] = []
     pos = 0
-    lead = answer.short_answer and f"**{answer.short_answer}**"
-    if lead and answer.text.startswith(lead):  # the short answer, in bold
+    if answer.lead:  # the short answer, in bold
         parts.append(f"**{escape_markdown(answer.short_answer)}**")
-        pos = len(lead)
+        pos = len(answer.lead)
     for match in _MARKER.finditer(answer.text, pos):
         parts.append(escape_markdown(answer.text[pos : match.start()]))
         n = int(match.group(1))
@@ -319,9 +318,8 @@ def answer_plain_text(answer: Answer) -> str:
     """The answer and its sources as plain text, for the clipboard (not markup: the short
     answer it leads with loses its bold marks)."""
     text = answer.text.strip()
-    lead = answer.short_answer and f"**{answer.short_answer}**"
-    if lead and text.startswith(lead):
-        text = answer.short_answer + text.removeprefix(lead)
+    if answer.lead:
+        text = answer.short_answer + text.removeprefix(answer.lead)
     lines = [text]
     if answer.citations:
         lines += ["", "Sources:"]
