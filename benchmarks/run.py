@@ -91,6 +91,11 @@ def bench_embedder(args: argparse.Namespace) -> Embedder:
     return CachedEmbedder(load_table(args.precomputed / "texts", args.precomputed / "vectors"))
 
 
+def cache_option(parser: argparse.ArgumentParser) -> None:
+    """A tuner's ``--cache FILE``: the pickle of its slow first step, reused."""
+    parser.add_argument("--cache", type=Path, default=None, help="pickle of step 1, reused")
+
+
 def tuning_items(
     store: Path,
     articles: Path,

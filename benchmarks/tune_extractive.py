@@ -24,12 +24,11 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.run import bench_args, machine, tuning_items
+from benchmarks.run import bench_args, cache_option, machine, tuning_items
 from eval.metrics import contains_answer
 from qa.answer import (
     FEATURES,
@@ -109,12 +108,8 @@ def contains_rate(items: Sequence[Item], answerer: ExtractiveAnswerer) -> float:
     return sum(hits) / max(1, len(hits))
 
 
-def _options(parser: Any) -> None:
-    parser.add_argument("--cache", type=Path, default=None, help="pickle of step 1, reused")
-
-
 def main() -> None:
-    args, gold_path, articles_path, store = bench_args(__doc__, _options)
+    args, gold_path, articles_path, store = bench_args(__doc__, cache_option)
     started = time.perf_counter()
     assistant, items = tuning_items(store, articles_path, gold_path, collect, args.cache)
     current = assistant.answerer

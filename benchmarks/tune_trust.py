@@ -39,12 +39,11 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.run import bench_args, machine, tuning_items
+from benchmarks.run import bench_args, cache_option, machine, tuning_items
 from eval.metrics import contains_answer, exact_match, squad_normalize
 from eval.run import off_topic
 from index.embed import Embedder
@@ -286,12 +285,8 @@ def table(results: dict[str, dict[str, float]]) -> list[str]:
     return lines
 
 
-def _options(parser: Any) -> None:
-    parser.add_argument("--cache", type=Path, default=None, help="pickle of step 1, reused")
-
-
 def main() -> None:
-    args, gold_path, articles_path, store = bench_args(__doc__, _options)
+    args, gold_path, articles_path, store = bench_args(__doc__, cache_option)
     started = time.perf_counter()
     assistant, items = tuning_items(store, articles_path, gold_path, collect, args.cache)
     embedder, base = assistant.embedder, assistant.settings
