@@ -64,6 +64,14 @@ _TITLES = frozenset(
 )
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _NOT_WORDS = STOPWORDS | {"least", "most", "many", "much", "including", "since", "among"}
+# a number followed by one of these is a difference ("$102 million more than budgeted")
+_CHANGE_AFTER = re.compile(r"\s+(?:more|less|fewer|over|above|below|higher|lower|extra)\b")
+# ... which answers only a question that asks for a difference
+_CHANGE_ASKED = re.compile(
+    r"\b(?:more|less|fewer|over|above|below|higher|lower|extra|additional|increase[sd]?|"
+    r"rise|rose|fall|fell|drop(?:ped)?|overrun|difference|change[sd]?|than|by how)\b",
+    re.IGNORECASE,
+)
 _MAX_RUN = 4  # words of a name candidate cut from a longer run
 
 
@@ -186,6 +194,7 @@ def candidates(
     folded_passages = [f" {fold_words(p)} " for p in passages_text]
     lower_words = set(re.findall(r"\b[a-z][a-z-]+\b", " ".join(passages_text)))
     who = bool(_WHO.match(question))
+    asks_change = bool(_CHANGE_ASKED.search(question))
     own = [f" {fold_words(s.text)} " for s in sentences]
     best_score = sentences[0].score
     support_cache: dict[tuple[int, str], int] = {}
@@ -200,6 +209,8 @@ def candidates(
         for start, end, typ, whole in _raw_spans(kind, text):
             if kind in ("number", "date") and typ != kind:
                 continue  # asked how many or when: only a number or a date answers
+            if typ == "number" and not asks_change and _CHANGE_AFTER.match(text, end):
+                continue  # "$102 million more than budgeted" does not tell how much in all
             piece = text[start:end]
             words = content_words(piece)
             if not words:

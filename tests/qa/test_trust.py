@@ -121,6 +121,22 @@ def test_short_answer_candidates_are_names_numbers_dates_and_titles() -> None:
     assert "October 25" in found
 
 
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("How much will the plant cost in total?", {"$412 million"}),
+        ("How much more than budgeted will the plant cost?", {"$412 million", "$102 million"}),
+    ],
+)
+def test_a_number_told_as_a_difference_answers_only_a_question_about_one(
+    question: str, kept: set[str]
+) -> None:
+    text = "The plant will cost $102 million more than budgeted, $412 million in all."
+    p = passage("a", text)
+    found = {c.text for c in candidates(question, [sentence(p)], [text])}
+    assert found & {"$412 million", "$102 million"} == kept
+
+
 def test_a_candidate_that_other_passages_repeat_has_more_support() -> None:
     text = "Lena Marovic beat Tomas Reyes-Halden."
     others = ["Marovic took office.", "Lena Marovic was sworn in.", "Lena Marovic spoke."]
