@@ -6,6 +6,10 @@ Each question's dense and BM25 candidates (depth 100 each, with cosine, BM25 sco
 text) are fetched once through the real retriever; every variant then re-fuses the same
 candidates (the production ``collapse_copies`` included) and is scored by article-level
 hit@1/5/10 and MRR@10, the way ``article-qa eval`` scores them.
+
+Time split: the questions sorted by ``question_date``, the variant that ranks best on the
+earlier half is scored on the later half beside the default, dated (as of the question's
+date) and undated (no date window: the chat's default); the table goes to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.run import bench_args
+from benchmarks.run import bench_args, machine
 from eval.metrics import hit_at_k, reciprocal_rank
 from qa import Assistant
 from qa.config import Settings
@@ -117,8 +121,45 @@ def score(cached: list[tuple[dict[str, Any], set[str]]], v: Variant) -> dict[str
     }
 
 
+def undated(c: dict[str, Any]) -> dict[str, Any]:
+    """The candidates as an undated question meets them: no date window, no penalty for
+    articles after the question's date."""
+    return {**c, "window": None, "date": dt.date.max - dt.timedelta(days=7)}
+
+
+def time_split(
+    questions: Sequence[dict[str, Any]],
+    cached: list[tuple[dict[str, Any], set[str]]],
+    grid: Sequence[Variant],
+) -> list[str]:
+    """Markdown rows: the variant best on the earlier half of ``questions`` and the default,
+    each scored on the later half, dated and undated."""
+    dates = sorted({q["question_date"] for q in questions})
+    cut = dates[len(dates) // 2]
+    early = [c for q, c in zip(questions, cached, strict=True) if q["question_date"] < cut]
+    late = [c for q, c in zip(questions, cached, strict=True) if q["question_date"] >= cut]
+    rows = [
+        f"Time split at {cut}: {len(early)} questions choose, {len(late)} later ones score.",
+        "",
+        "| mode | variant | chosen on | hit@1 | hit@5 | mrr@10 (later half) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for mode, view in (("dated", lambda c: c), ("undated", undated)):
+        early_m = [(view(c), g) for c, g in early]
+        late_m = [(view(c), g) for c, g in late]
+        best = max(grid, key=lambda v: score(early_m, v)["mrr@10"])
+        for name, v in (("default", Variant()), ("best on the earlier half", best)):
+            m = score(late_m, v)
+            rows.append(
+                f"| {mode} | {name}: dense {v.dense}, recency {v.recency}, {v.shape}, "
+                f"vote {v.article_vote} | earlier half | {m['hit@1']:.3f} | {m['hit@5']:.3f} "
+                f"| {m['mrr@10']:.3f} |"
+            )
+    return rows
+
+
 def main() -> None:
-    _, gold_path, _, store = bench_args(__doc__)
+    args, gold_path, _, store = bench_args(__doc__)
     questions = [json.loads(line) for line in gold_path.read_text("utf-8").splitlines() if line]
     questions = [q for q in questions if q.get("answerable", True) and q.get("evidence")]
     assistant = Assistant(Settings.load(store=store))
@@ -143,6 +184,22 @@ def main() -> None:
     log.info("%d questions; default %s", len(cached), default)
     for metrics, v in results[:15]:
         log.info("%s  %s", " ".join(f"{k} {x:.3f}" for k, x in metrics.items()), v)
+    lines = [
+        "",
+        f"### Fusion weights on a time split, rtqa {args.set}: {dt.date.today().isoformat()}",
+        "",
+        f"- command: `python -m benchmarks.tune_retrieval --set {args.set} --store {store}`",
+        f"- machine: {machine()}",
+        f"- {len(cached)} answerable questions with evidence; grid of {len(grid)} variants "
+        "(dense weight, recency boost, its shape, article vote); the shipped default is "
+        f"{Variant()}",
+        "",
+        *time_split(questions, cached, grid),
+        "",
+    ]
+    with args.doc.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+    log.info("\n".join(lines))
 
 
 if __name__ == "__main__":

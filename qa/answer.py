@@ -659,6 +659,43 @@ class ExtractiveAnswerer:
         near = [s for s in scored[:SPAN_SENTENCES] if s.score >= floor]
         return self.spans.best(question, near, [p.text for p in passages[:SUPPORT_PASSAGES]])
 
+    def lead_generated(
+        self,
+        question: str,
+        text: str,
+        citations: Sequence[Citation],
+        passages: Sequence[Passage],
+    ) -> tuple[str, tuple[Citation, ...]]:
+        """A language model's checked answer led by its short answer, as the extractive one
+        is: the best candidate of citation 1's sentence, when the model's own words hold it
+        too (the short answer is then a span of a cited sentence that the answer gives).
+        ``(text, citations)`` unchanged otherwise."""
+        if not citations:
+            return text, tuple(citations)
+        first = citations[0]
+        # citation 1's sentence, as the span model reads sentences
+        passage = Passage(
+            "",
+            first.article_id,
+            first.title,
+            first.source,
+            first.url,
+            first.published_at,
+            first.passage_start,
+            first.passage_start + len(first.passage),
+            first.passage,
+            first.score,
+        )
+        sentence = ScoredSentence(passage, first.start, first.end, first.quote, first.score)
+        short = self.spans.best(
+            question, [sentence], [p.text for p in passages[:SUPPORT_PASSAGES]]
+        )
+        said = re.sub(r"\[\d+\]", " ", text)
+        if short is None or f" {fold_words(short.text)} " not in f" {fold_words(said)} ":
+            return text, tuple(citations)
+        led = dataclasses.replace(first, phrase=(short.start, short.end))
+        return f"{bold(short.text)} [1] {text}", (led, *citations[1:])
+
     def run(
         self,
         question: str,

@@ -228,13 +228,19 @@ class Assistant:
             logger.warning("%s; answering extractively", exc)
             notice = f"{exc}. This is the extractive answer instead."
         if generated is not None and not generated.abstained:
-            return Answer(
+            text, citations = self.answerer.lead_generated(
                 question,
                 generated.text,
-                tuple(
+                [
                     dataclasses.replace(c, phrase=find_phrase(question, c.quote, c.passage))
                     for c in generated.citations
-                ),
+                ],
+                passages,
+            )
+            return Answer(
+                question,
+                text,
+                citations,
                 top,
                 False,
                 mode="generative",

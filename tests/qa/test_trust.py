@@ -16,6 +16,8 @@ from qa.answer import (
     NOT_FOUND,
     UNDATED_ABSTENTION,
     AbstentionModel,
+    Answer,
+    Citation,
     ExtractiveAnswerer,
     ScoredSentence,
 )
@@ -160,6 +162,22 @@ def test_the_answer_leads_with_the_short_answer_quoted_from_citation_one(
     assert first.phrase_text and first.phrase_text in first.quote
     assert got.text.startswith(f"**{first.phrase_text}** [1] {first.quote} [1]")
     assert DEFAULT_SPAN_MODEL.best(QUESTION, [sentence(WIN)], [WIN.text]) is not None
+
+
+def test_a_generated_answer_leads_with_a_short_answer_its_own_words_give(
+    embedder: Embedder,
+) -> None:
+    answerer = ExtractiveAnswerer(embedder)
+    cited = Citation.of(1, WIN, 0, len(WIN.text), 0.9)
+    text = "Lena Marovic won the runoff. [1]"
+    led, citations = answerer.lead_generated(QUESTION, text, [cited], [WIN, DEBATE])
+    assert led == f"**Lena Marovic** [1] {text}"
+    assert citations[0].phrase_text == "Lena Marovic"
+    answer = Answer(QUESTION, led, citations, (WIN,), False, mode="generative")
+    assert answer.short_answer == "Lena Marovic" and answer.claims == text
+    # a model that names someone else gets no lead it did not give
+    other = "Tomas Reyes-Halden conceded. [1]"
+    assert answerer.lead_generated(QUESTION, other, [cited], [WIN]) == (other, (cited,))
 
 
 def test_no_padding_a_quote_from_another_story_is_left_out(embedder: Embedder) -> None:
