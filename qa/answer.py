@@ -687,9 +687,7 @@ class ExtractiveAnswerer:
             first.score,
         )
         sentence = ScoredSentence(passage, first.start, first.end, first.quote, first.score)
-        short = self.spans.best(
-            question, [sentence], [p.text for p in passages[:SUPPORT_PASSAGES]]
-        )
+        short = self.spans.best(question, [sentence], [p.text for p in passages[:SUPPORT_PASSAGES]])
         said = re.sub(r"\[\d+\]", " ", text)
         if short is None or f" {fold_words(short.text)} " not in f" {fold_words(said)} ":
             return text, tuple(citations)
