@@ -11,11 +11,14 @@ without extension, so editing a file and ingesting it again replaces the old ver
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import gzip
 import hashlib
 import json
 import logging
+import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,12 +32,31 @@ logger = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
-JSON_SUFFIXES = (".json", ".jsonl", ".jsonl.gz", ".ndjson")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
+JSON_SUFFIXES = (".json", *JSONL_SUFFIXES)
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + JSON_SUFFIXES
 
 BODY_FIELDS = ("body", "text", "content")
 DATE_FIELDS = ("published_at", "published", "date", "pubDate")
 KNOWN_FIELDS = {"id", "title", "source", "url", "author", *BODY_FIELDS, *DATE_FIELDS}
+# The largest article file (a .txt, .md, .html or .json), or line of a .jsonl, read: a bigger
+# one is skipped by name before it is read (``--max-mb`` raises it; web pages share it).
+DEFAULT_MAX_MB = 20.0
+MAX_BYTES = int(DEFAULT_MAX_MB * 1_000_000)
+
+
+def size_text(n: int) -> str:
+    """A size in bytes as people read it ("50 MB", "12.3 kB")."""
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.3g} MB"
+    return f"{n / 1000:.3g} kB" if n >= 1000 else f"{n} bytes"
+
+
+def too_big(size: int, limit: int, what: str = "one article file") -> str:
+    """Why an input of ``size`` bytes is skipped, and how to take it."""
+    return (
+        f"{size_text(size)}, over the {size_text(limit)} limit for {what} (raise it with --max-mb)"
+    )
 
 
 @dataclass(frozen=True)
@@ -176,6 +198,7 @@ def article_from_record(
         return Skip(origin, "the article text is empty after cleaning")
     if not title:
         title = _first_line_title(body)
+        logger.warning("%s: no title; took the first line of the text: %r", origin, title)
     else:
         body = _drop_repeated_title(body, title)
         if not body:
@@ -256,7 +279,10 @@ def read_text_file(path: Path) -> Iterator[Article | Skip]:
         try:
             loaded = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}
         except yaml.YAMLError as exc:
-            yield Skip(origin, f"front matter is not valid YAML: {exc}".splitlines()[0])
+            mark = getattr(exc, "problem_mark", None)
+            line = f" (line {mark.line + 2})" if mark is not None else ""  # after the "---"
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            yield Skip(origin, f"front matter is not valid YAML{line}: {problem}")
             return
         if not isinstance(loaded, dict):
             yield Skip(origin, "front matter must be a YAML mapping of field: value")
@@ -351,7 +377,7 @@ def read_json_file(path: Path) -> Iterator[Article | Skip]:
     """``.jsonl`` / ``.jsonl.gz``: one article a line. ``.json``: an object, a list of them,
     or ``{"articles": [...]}``."""
     name = path.name.lower()
-    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+    if name.endswith(JSONL_SUFFIXES):
         yield from _read_jsonl(path)
         return
     origin = str(path)
@@ -374,14 +400,25 @@ def read_json_file(path: Path) -> Iterator[Article | Skip]:
         yield article_from_record(data, origin, default_id=_slug(path.stem.split(".")[0]))
 
 
-def _read_jsonl(path: Path) -> Iterator[Article | Skip]:
+def _read_jsonl(path: Path, max_bytes: int = MAX_BYTES) -> Iterator[Article | Skip]:
+    """One article a line, read a line at a time; a line over ``max_bytes`` is skipped
+    without being held whole."""
     origin = str(path)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     seen_any = False
+    lineno = 0
     try:
         with opener(path, "rb") as handle:
-            for lineno, raw in enumerate(handle, start=1):
+            while raw := handle.readline(max_bytes + 1):
+                lineno += 1
                 where = f"{origin}:{lineno}"
+                if len(raw) > max_bytes and not raw.endswith(b"\n"):
+                    size = len(raw)
+                    while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                        size += len(rest)
+                    yield Skip(where, too_big(size + len(rest), max_bytes, "one line"))
+                    seen_any = True
+                    continue
                 if not raw.strip():
                     continue
                 seen_any = True
@@ -396,7 +433,17 @@ def _read_jsonl(path: Path) -> Iterator[Article | Skip]:
                     yield Skip(where, f"not valid JSON (column {exc.colno}): {exc.msg}")
                     continue
                 yield article_from_record(record, where)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        if lineno:
+            yield Skip(
+                f"{origin}:{lineno + 1}",
+                f"the compressed file ends early or is damaged after line {lineno} "
+                f"({_reason(exc)}); the lines before it were read",
+            )
+        else:
+            yield Skip(origin, f"not a readable gzip file: {_reason(exc)}")
+        return
+    except OSError as exc:
         yield Skip(origin, _reason(exc))
         return
     if not seen_any:
@@ -425,15 +472,13 @@ def _reader_for(path: Path) -> Any:
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skip]:
-    """Expand files and folders (recursively, sorted, hidden files left out)."""
+    """Expand files and folders (recursively, sorted, hidden files left out). A link that
+    leads nowhere or round in a loop is a skip that says so."""
     for given in paths:
         path = Path(given).expanduser().absolute()  # origins stay valid from any folder
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                rel = child.relative_to(path)
-                if any(part.startswith(".") for part in rel.parts) or not child.is_file():
-                    continue
-                if _reader_for(child) is not None:
+            for child in _walk(path):
+                if isinstance(child, Skip) or _reader_for(child) is not None:
                     yield child
         elif path.exists():
             if _reader_for(path) is None:
@@ -441,14 +486,76 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Skip]:
                 yield Skip(str(path), f"unsupported file type (supported: {supported})")
             else:
                 yield path
+        elif path.is_symlink():
+            yield Skip(str(path), _broken_link(path))
         else:
             yield Skip(str(path), "file not found")
 
 
-def iter_articles(paths: Iterable[str | Path]) -> Iterator[Article | Skip]:
-    """Read every article under ``paths``, streaming: nothing is loaded whole."""
+def _walk(folder: Path) -> Iterator[Path | Skip]:
+    """The files under ``folder``, sorted, hidden ones left out; folders reached through
+    links are followed once (a link back to a folder already walked is skipped by name)."""
+    seen: set[Path] = set()
+
+    def walk(current: Path) -> Iterator[Path | Skip]:
+        try:
+            real = current.resolve(strict=True)
+        except (OSError, RuntimeError):
+            yield Skip(str(current), _broken_link(current))
+            return
+        if real in seen:
+            why = f"leads to {real}, read already (a loop of links, or a second way there)"
+            yield Skip(str(current), why)
+            return
+        seen.add(real)
+        try:
+            children = sorted(current.iterdir())
+        except OSError as exc:
+            yield Skip(str(current), _reason(exc))
+            return
+        for child in children:
+            if child.name.startswith("."):
+                continue
+            if child.is_symlink() and not child.exists():
+                yield Skip(str(child), _broken_link(child))
+            elif child.is_dir():
+                yield from walk(child)
+            elif child.is_file():
+                yield child
+
+    yield from walk(folder)
+
+
+def _broken_link(path: Path) -> str:
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:
+        return "a loop of symbolic links"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "a loop of symbolic links"
+        return f"a symbolic link to {os.readlink(path)}, which does not exist"
+    return "not readable"
+
+
+def iter_articles(
+    paths: Iterable[str | Path], max_bytes: int = MAX_BYTES
+) -> Iterator[Article | Skip]:
+    """Read every article under ``paths``, streaming: nothing is loaded whole. A file
+    over ``max_bytes`` (a ``.jsonl`` line, for those) is skipped before it is read."""
     for item in iter_files(paths):
         if isinstance(item, Skip):
             yield item
+            continue
+        if item.name.lower().endswith(JSONL_SUFFIXES):
+            yield from _read_jsonl(item, max_bytes)
+            continue
+        try:
+            size = item.stat().st_size
+        except OSError as exc:
+            yield Skip(str(item), _reason(exc))
+            continue
+        if size > max_bytes:
+            yield Skip(str(item), too_big(size, max_bytes))
             continue
         yield from _reader_for(item)(item)

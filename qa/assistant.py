@@ -55,6 +55,31 @@ def _turn(item: HistoryItem) -> Turn:
     )
 
 
+def stale_notice(s: Settings, passages: Sequence[Passage], reference: dt.date | None) -> str:
+    """Why the articles cannot tell, or "": asked as of ``reference``, the best passages are
+    all older than ``recent_days`` before it and the best of them matches weakly (its fused
+    score is below ``stale_score``). News questions are about their week: then the articles
+    on the same story are about another week's news."""
+    if reference is None or not passages or s.stale_score <= 0:
+        return ""
+    if s.fusion != "weighted" or s.reranker != "none":  # other score scales
+        return ""
+    if passages[0].score >= s.stale_score:
+        return ""
+    dates = [published_date(p.published_at) for p in passages[: s.k]]
+    known = [d for d in dates if d is not None]
+    if not known or len(known) < len(dates):
+        return ""
+    newest = max(known)
+    if (reference - newest).days <= s.recent_days:
+        return ""
+    return (
+        f"The closest articles are from {newest.isoformat()} or earlier, more than "
+        f"{s.recent_days} days before {reference.isoformat()}, and match the question "
+        "weakly: the articles do not seem to cover it."
+    )
+
+
 class Assistant:
     """Answers questions about the articles in one store.
 
@@ -178,7 +203,7 @@ class Assistant:
             exclude=exclude,
         )
         retrieved = time.perf_counter()
-        stale = self._stale(passages, _as_date(reference_date))
+        stale = stale_notice(self.settings, passages, _as_date(reference_date))
         if stale:
             mode = "extractive" if self.generator is None else "generative"
             result = Answer(
@@ -298,31 +323,6 @@ class Assistant:
             logger.warning("%s; the follow-up was rewritten by rules", exc)
             return ruled
         return plausible_rewrite(reply, message, turns) or ruled
-
-    def _stale(self, passages: Sequence[Passage], reference: dt.date | None) -> str:
-        """Why the articles cannot tell, or "": asked as of ``reference``, the best passages
-        are all older than ``recent_days`` before it and the best of them matches weakly
-        (its fused score is below ``stale_score``). News questions are about their week:
-        then the articles on the same story are about another week's news."""
-        s = self.settings
-        if reference is None or not passages or s.stale_score <= 0:
-            return ""
-        if s.fusion != "weighted" or s.reranker != "none":  # other score scales
-            return ""
-        if passages[0].score >= s.stale_score:
-            return ""
-        dates = [published_date(p.published_at) for p in passages[: s.k]]
-        known = [d for d in dates if d is not None]
-        if not known or len(known) < len(dates):
-            return ""
-        newest = max(known)
-        if (reference - newest).days <= s.recent_days:
-            return ""
-        return (
-            f"The closest articles are from {newest.isoformat()} or earlier, more than "
-            f"{s.recent_days} days before {reference.isoformat()}, and match the question "
-            "weakly: the articles do not seem to cover it."
-        )
 
     def retrieve(
         self,

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
+from index.articles import DEFAULT_MAX_MB
 from qa.cli_errors import friendly_errors as _friendly_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,6 +26,16 @@ STORE_HELP = (
     "Store directory, or a Chroma server URL such as http://host:8000 (default: "
     "$ARTICLE_QA_STORE, else a per-user data directory)."
 )
+
+
+def _allow_private_option(func: F) -> F:
+    return click.option(
+        "--allow-private",
+        is_flag=True,
+        help="Also fetch web pages and feeds on private and loopback addresses (this "
+        "machine, your office network). Link-local and cloud metadata addresses are "
+        "refused always.",
+    )(func)
 
 
 def _store_option(func: F) -> F:
@@ -112,11 +123,13 @@ def main(verbose: int) -> None:
 )
 @click.option(
     "--max-mb",
-    default=5.0,
+    default=DEFAULT_MAX_MB,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Largest web page or feed to download, in MB.",
+    help="Largest article file (or .jsonl line), web page or feed read, in MB; "
+    "bigger ones are skipped by name.",
 )
+@_allow_private_option
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @_friendly_errors
 def ingest(
@@ -127,6 +140,7 @@ def ingest(
     batch: int,
     timeout: float,
     max_mb: float,
+    allow_private: bool,
     quiet: bool,
 ) -> None:
     """Add articles from files, folders, web pages and feeds.
@@ -163,13 +177,17 @@ def ingest(
     settings = _settings(store=store, embed_model=embed_model)
     target = Store(settings.store)
     ingestor = Ingestor(target, Embedder(settings.embed_model), batch_chunks=batch)
-    fetcher = WebFetcher(timeout=timeout, max_bytes=int(max_mb * 1_000_000))
+    fetcher = WebFetcher(
+        timeout=timeout, max_bytes=int(max_mb * 1_000_000), allow_private=allow_private
+    )
     progress = False if quiet else None
     # Off a terminal (a log file, nohup) a line every 30 s stands for the bar; --quiet: neither.
     progress_log.setLevel(logging.WARNING if quiet else logging.INFO)
     lines: list[str] = []
     if files or urls:
-        items = itertools.chain(iter_articles(files), fetcher.articles(urls))
+        items = itertools.chain(
+            iter_articles(files, max_bytes=int(max_mb * 1_000_000)), fetcher.articles(urls)
+        )
         report = ingestor.ingest(items, progress=progress)
         for skip in report.skipped:
             click.echo(f"skipped {skip.origin}: {skip.reason}", err=True)
@@ -454,6 +472,7 @@ def _credentials(auth: tuple[str, ...], auth_file: Path | None) -> list[tuple[st
     default=None,
     help="A file of USER:PASS lines (# comments allowed), kept out of the shell history.",
 )
+@_allow_private_option
 @_friendly_errors
 def serve(
     store: str | None,
@@ -462,6 +481,7 @@ def serve(
     port: int,
     auth: tuple[str, ...],
     auth_file: Path | None,
+    allow_private: bool,
 ) -> None:
     """Start the chat app in the browser (http://HOST:PORT).
 
@@ -482,7 +502,7 @@ def serve(
         "Ctrl-C stops it.",
         err=True,
     )
-    serve_app(settings, host=host, port=port, auth=credentials or None)
+    serve_app(settings, host=host, port=port, auth=credentials or None, allow_private=allow_private)
 
 
 def _register_eval() -> None:

@@ -105,7 +105,7 @@ def _bodies(qa: Assistant, answer: Answer) -> dict[str, str]:
 
 
 def build_app(
-    settings: Settings, assistant: Assistant | None = None, *, allow_private: bool = True
+    settings: Settings, assistant: Assistant | None = None, *, allow_private: bool = False
 ) -> "gr.Blocks":
     """The app for the store in ``settings`` (launch it with :func:`launch`).
     ``allow_private=False``: the Library refuses web pages and feeds on private, loopback
@@ -555,13 +555,15 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 7860,
     auth: Credentials | None = None,
+    allow_private: bool = False,
 ) -> None:
     """``article-qa serve``: load the embedding model, then serve the app until Ctrl-C (the
-    command warns first, with :func:`exposure_warning`, when that is open to the network)."""
+    command warns first, with :func:`exposure_warning`, when that is open to the network).
+    The Library fetches pages on private and loopback addresses only with
+    ``allow_private`` (``--allow-private``): otherwise whoever reaches the app could make it
+    read the servers beside it."""
     assistant = Assistant(settings)
-    # served beyond this machine, the Library must not fetch this machine's or its
-    # network's own pages for whoever asks
-    demo = build_app(settings, assistant, allow_private=is_loopback(host))
+    demo = build_app(settings, assistant, allow_private=allow_private)
     warm_up(assistant)
     logger.info("serving %s on http://%s:%d", settings.store, host, port)
     launch(demo, host, port, auth=auth)

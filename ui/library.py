@@ -312,20 +312,33 @@ def delete_article(store: Store, article_id: str | None) -> Outcome:
 # -- the tab --------------------------------------------------------------------------------
 
 
+def private_note(allowed: bool) -> str:
+    """What the Library says about the addresses it fetches from."""
+    if allowed:
+        return (
+            "Pages on this machine and your private network can be added too (the app was "
+            "started with `--allow-private`); link-local and cloud metadata addresses never."
+        )
+    return (
+        "Only public web addresses are fetched. To add pages from this machine or your "
+        "office network, start the app with `article-qa serve --allow-private`."
+    )
+
+
 def build_library(
     assistant: Assistant,
     *,
     page_size: int = PAGE_SIZE,
     fetcher: WebFetcher | None = None,
-    allow_private: bool = True,
+    allow_private: bool = False,
 ) -> list[Any]:
     """Lay out the Library tab's components inside the current ``gr.Tab`` context, and
     return the events that change the store (each takes ``.then(...)``).
 
     ``fetcher`` fetches web pages and feeds (default: ``WebFetcher(allow_private=...)``).
-    ``allow_private=True`` lets the app fetch pages on this machine and its network, right
-    for an app on 127.0.0.1; an app that others can reach should pass ``False``
-    (see ``index.web``).
+    ``allow_private=True`` (``article-qa serve --allow-private``) lets the app fetch pages on
+    this machine and its network; without it only public addresses are fetched (see
+    ``index.web``). The Library says which.
     """
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
@@ -456,6 +469,7 @@ def build_library(
                     feed_button = gr.Button(
                         "Add feed", scale=1, min_width=90, elem_id="aqa-lib-add-feed"
                     )
+                gr.Markdown(private_note(web.allow_private), elem_id="aqa-lib-private")
                 with gr.Row():
                     feeds_info = gr.Markdown(
                         lambda: feeds_markdown(history), elem_id="aqa-lib-feeds"

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
+import re
 from pathlib import Path
+
+import pytest
 
 from support import RTQA, SAMPLES
 
@@ -109,10 +113,75 @@ def test_unreadable_files_are_named(tmp_path: Path) -> None:
     assert "unsupported file type" in reasons["notes.docx"]
 
 
-def test_front_matter_errors_are_reported(tmp_path: Path) -> None:
-    (tmp_path / "bad.md").write_text("---\ntitle: [unclosed\n---\nBody.\n", encoding="utf-8")
+def test_front_matter_errors_are_reported_with_their_line(tmp_path: Path) -> None:
+    text = "---\ntitle: Ferry\nsource: Harbor Ledger\nauthor: [unclosed\n---\nBody.\n"
+    (tmp_path / "bad.md").write_text(text, encoding="utf-8")
     _, skipped = _read(tmp_path / "bad.md")
-    assert len(skipped) == 1 and "front matter" in skipped[0].reason
+    assert len(skipped) == 1 and "front matter is not valid YAML" in skipped[0].reason
+    # the line of the file (4: "author: [unclosed", or the line after, where YAML sees it)
+    assert re.search(r"\(line [45]\)", skipped[0].reason), skipped[0].reason
+
+
+def test_a_file_over_the_limit_is_skipped_before_it_is_read(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_text("Huge\n\n" + "word " * 60_000, encoding="utf-8")  # 300 kB, one line
+    small = tmp_path / "small.txt"
+    small.write_text("Pier closed\n\nThe north pier is closed until May.", encoding="utf-8")
+    items = list(iter_articles([tmp_path], max_bytes=100_000))
+    [skip] = [i for i in items if isinstance(i, Skip)]
+    assert skip.origin == str(big)
+    assert skip.reason == "300 kB, over the 100 kB limit for one article file (raise it with --max-mb)"
+    assert [a.id for a in items if isinstance(a, Article)] == ["small"]
+    # a .jsonl is limited a line at a time: the other lines are read
+    lines = tmp_path / "lines.jsonl"
+    record = {"id": "ok", "title": "Fine", "body": "The ferry runs again on Monday."}
+    huge = {"id": "huge", "title": "Huge", "body": "word " * 60_000}
+    lines.write_text("\n".join(json.dumps(r) for r in (record, huge, record)) + "\n", "utf-8")
+    items = list(iter_articles([lines], max_bytes=100_000))
+    assert [i.origin for i in items if isinstance(i, Skip)] == [f"{lines}:2"]
+    assert "over the 100 kB limit for one line" in items[1].reason  # type: ignore[union-attr]
+    assert sum(isinstance(i, Article) for i in items) == 2
+
+
+def test_a_truncated_gzip_is_named_with_the_line_it_stopped_at(tmp_path: Path) -> None:
+    records = [
+        {"id": f"a{i}", "title": f"Story {i}", "body": f"The ferry ran {i} times. " * 40}
+        for i in range(200)
+    ]
+    data = gzip.compress("\n".join(json.dumps(r) for r in records).encode())
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(data[: len(data) // 2])
+    articles, skipped = _read(cut)
+    assert 0 < len(articles) < 200
+    [skip] = skipped
+    assert skip.origin == f"{cut}:{len(articles) + 1}"
+    assert f"ends early or is damaged after line {len(articles)}" in skip.reason
+
+
+def test_links_that_loop_or_lead_nowhere_are_named(tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "story.txt").write_text("Pier\n\nThe pier is closed.", "utf-8")
+    (folder / "sub" / "back").symlink_to(folder, target_is_directory=True)  # a loop
+    (folder / "self.txt").symlink_to(folder / "self.txt")  # a link to itself
+    (folder / "gone.txt").symlink_to(tmp_path / "deleted.txt")
+    articles, skipped = _read(folder)
+    assert [a.id for a in articles] == ["story"]
+    reasons = {Path(s.origin).name: s.reason for s in skipped}
+    assert reasons["self.txt"] == "a loop of symbolic links"
+    assert "which does not exist" in reasons["gone.txt"]
+    assert reasons["back"].startswith(f"leads to {folder}, read already")
+
+
+def test_a_record_without_a_title_warns_that_the_body_gave_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "notitle.jsonl"
+    path.write_text(json.dumps({"id": "x", "body": "Ferry resumes.\nIt ran on time."}), "utf-8")
+    with caplog.at_level(logging.WARNING):
+        [article] = _read(path)[0]
+    assert article.title == "Ferry resumes."
+    assert f"{path}:1: no title; took the first line of the text" in caplog.text
 
 
 def test_an_impossible_front_matter_date_loses_nothing(tmp_path: Path, caplog: object) -> None:

@@ -191,7 +191,7 @@ def test_urls_and_feeds_report_one_line_each(
     store = Store(tmp_path / "store")
     ingestor, fetcher, history = (
         Ingestor(store, tiny_embedder),
-        WebFetcher(),
+        WebFetcher(allow_private=True),  # (the site is on 127.0.0.1)
         FeedHistory.for_store(store),
     )
     assert ingest_url(ingestor, "  ", fetcher) == Outcome(
@@ -206,8 +206,8 @@ def test_urls_and_feeds_report_one_line_each(
         missing.status == "failed"
         and f"{web_site}/nothing.html answered HTTP 404" in missing.message
     )
-    assert WebFetcher(allow_private=False).allow_private is False
-    refused = ingest_url(ingestor, f"{web_site}/night-market.html", WebFetcher(allow_private=False))
+    assert WebFetcher().allow_private is False
+    refused = ingest_url(ingestor, f"{web_site}/night-market.html", WebFetcher())
     assert refused.status == "failed" and "private or local address" in refused.message
 
     feed = f"{web_site}/feed.xml"
@@ -309,7 +309,7 @@ def library_app(sample_store: Path) -> Iterator[str]:
                 lambda text: f"echo: {text}", said, echoed, concurrency_id="qa"
             )
         with gr.Tab("Library"):
-            build_library(assistant)
+            build_library(assistant, allow_private=True)  # (the test site is on 127.0.0.1)
     demo.queue()
     demo.launch(
         server_name="127.0.0.1",

@@ -19,8 +19,18 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
     calls: list[dict[str, Any]] = []
 
-    def record(settings: Any, host: str, port: int, auth: Any = None) -> None:
-        calls.append({"host": host, "port": port, "auth": auth, "store": settings.store})
+    def record(
+        settings: Any, host: str, port: int, auth: Any = None, allow_private: bool = False
+    ) -> None:
+        calls.append(
+            {
+                "host": host,
+                "port": port,
+                "auth": auth,
+                "store": settings.store,
+                "allow_private": allow_private,
+            }
+        )
 
     monkeypatch.setattr(ui.app, "serve", record)
     return calls
@@ -53,8 +63,9 @@ def test_loopback_by_default_with_no_warning(served: list[dict[str, Any]]) -> No
     assert result.exit_code == 0, result.output
     assert served[0]["host"] == "127.0.0.1"
     assert served[0]["port"] == 7860
-    assert served[0]["auth"] is None
+    assert served[0]["auth"] is None and served[0]["allow_private"] is False
     assert "Warning" not in result.output
+    assert run("--allow-private").exit_code == 0 and served[1]["allow_private"] is True
 
 
 def test_open_address_without_auth_warns(served: list[dict[str, Any]]) -> None:
@@ -101,21 +112,29 @@ def test_empty_auth_file_is_an_error(served: list[dict[str, Any]], tmp_path: Pat
     assert served == []
 
 
-@pytest.mark.parametrize(("host", "allowed"), [("127.0.0.1", True), ("0.0.0.0", False)])
-def test_an_app_open_to_the_network_fetches_no_private_address(
-    host: str, allowed: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+@pytest.mark.parametrize(
+    ("host", "flag", "allowed"),
+    [("127.0.0.1", False, False), ("0.0.0.0", False, False), ("127.0.0.1", True, True)],
+)
+def test_the_app_fetches_private_addresses_only_when_started_with_allow_private(
+    host: str, flag: bool, allowed: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import ui.app
     from qa.config import Settings
+    from ui.library import private_note
 
     built: list[bool] = []
 
-    def build(settings: Any, assistant: Any = None, *, allow_private: bool = True) -> Any:
+    def build(settings: Any, assistant: Any = None, *, allow_private: bool = False) -> Any:
         built.append(allow_private)
         return object()
 
     monkeypatch.setattr(ui.app, "build_app", build)
     monkeypatch.setattr(ui.app, "warm_up", lambda assistant: None)
     monkeypatch.setattr(ui.app, "launch", lambda *args, **kwargs: "")
-    ui.app.serve(Settings.load(env={}, store=tmp_path / "store"), host=host, port=1)
+    settings = Settings.load(env={}, store=tmp_path / "store")
+    ui.app.serve(settings, host=host, port=1, allow_private=flag)
     assert built == [allowed]
+    assert ("--allow-private" in private_note(allowed)) and (
+        ("Only public" in private_note(allowed)) is not allowed
+    )
