@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from support import RTQA, SAMPLES
 
 from index.articles import Article, Skip, iter_articles, parse_date
@@ -130,7 +129,9 @@ def test_a_file_over_the_limit_is_skipped_before_it_is_read(tmp_path: Path) -> N
     items = list(iter_articles([tmp_path], max_bytes=100_000))
     [skip] = [i for i in items if isinstance(i, Skip)]
     assert skip.origin == str(big)
-    assert skip.reason == "300 kB, over the 100 kB limit for one article file (raise it with --max-mb)"
+    assert (
+        skip.reason == "300 kB, over the 100 kB limit for one article file (raise it with --max-mb)"
+    )
     assert [a.id for a in items if isinstance(a, Article)] == ["small"]
     # a .jsonl is limited a line at a time: the other lines are read
     lines = tmp_path / "lines.jsonl"
