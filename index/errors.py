@@ -13,3 +13,8 @@ class InputError(ArticleQAError):
 
 class StoreError(ArticleQAError):
     """The store is missing, was built differently, or cannot be opened."""
+
+
+class StoreLost(StoreError):
+    """The Chroma server stopped answering in the middle of the work; what was saved stays,
+    and running the same command again finishes it."""

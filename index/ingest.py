@@ -18,6 +18,8 @@ from pathlib import Path
 from index.articles import Article, Skip, iter_articles
 from index.chunking import Chunk, ChunkingConfig, chunk_article
 from index.embed import Embedder
+from index.errors import StoreLost
+from index.remote import is_lost_connection
 from index.store import Store
 
 logger = logging.getLogger(__name__)
@@ -159,12 +161,14 @@ class Ingestor:
                     flush_batch()
             window.clear()
 
+        taken = 0  # articles read so far
         try:
             for item in items:
                 bar.update(1)
                 if isinstance(item, Skip):
                     skip(item.origin, item.reason)
                     continue
+                taken += 1
                 digest = stored_hash(item, config, self.embedder.name)
                 previous = seen.get(item.id)
                 if previous is not None:
@@ -187,9 +191,15 @@ class Ingestor:
                 from index.bm25 import BM25Index
 
                 BM25Index(self.store).ensure()  # now, so that no question waits for it
-        except BaseException:
+        except BaseException as exc:
             report.seconds = time.perf_counter() - started
             logger.warning("ingest stopped; saved so far: %s", report.summary())
+            if isinstance(exc, StoreLost) or is_lost_connection(exc):
+                saved = report.added + report.updated + report.unchanged
+                raise StoreLost(
+                    f"lost the Chroma server at {self.store.location} after {saved} of "
+                    f"{taken} articles; run the same command again to finish"
+                ) from exc
             raise
         finally:
             bar.close()

@@ -18,18 +18,19 @@ authentication comes from ``$ARTICLE_QA_CHROMA_TOKEN``.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from index.articles import Article
-from index.errors import StoreError
+from index.errors import StoreError, StoreLost
 from index.store import (
     SCHEMA_VERSION,
     ArticlePage,
@@ -386,3 +387,58 @@ class RemoteStore(Store):
         self.articles.delete(ids=[article_id])
         self._bump_generation()
         return True
+
+
+def is_lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` is the Chroma client failing to reach its server (refused, reset,
+    timed out), not an answer from it."""
+    import httpx
+
+    return isinstance(exc, httpx.TransportError | ConnectionError)
+
+
+def _lost(store: RemoteStore, exc: BaseException) -> StoreLost:
+    return StoreLost(
+        f"lost the Chroma server at {store.url} ({exc or type(exc).__name__}); once it "
+        "answers again, run the same command again"
+    )
+
+
+def _translated(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` of a RemoteStore, with a lost connection raised as :class:`StoreLost`
+    (also while a generator it returns is iterated)."""
+
+    @functools.wraps(func)
+    def wrapper(self: RemoteStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = func(self, *args, **kwargs)
+        except Exception as exc:
+            if is_lost_connection(exc):
+                raise _lost(self, exc) from exc
+            raise
+        if inspect.isgenerator(result):
+            return _translated_iter(self, result)
+        return result
+
+    return wrapper
+
+
+def _translated_iter(store: RemoteStore, items: Iterator[Any]) -> Iterator[Any]:
+    try:
+        yield from items
+    except Exception as exc:
+        if is_lost_connection(exc):
+            raise _lost(store, exc) from exc
+        raise
+
+
+# Every method and property of a RemoteStore (its own and those it inherits) says
+# "lost the Chroma server" in one line instead of an httpx traceback.
+for _name in dir(RemoteStore):
+    if _name.startswith("__"):
+        continue
+    _attr = inspect.getattr_static(RemoteStore, _name)
+    if isinstance(_attr, property) and _attr.fget is not None:
+        setattr(RemoteStore, _name, property(_translated(_attr.fget), _attr.fset))
+    elif inspect.isfunction(_attr):
+        setattr(RemoteStore, _name, _translated(_attr))

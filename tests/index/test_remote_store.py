@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -12,13 +13,15 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from support import SAMPLE_QUESTIONS, SAMPLES
 
 from index.bm25 import BM25Index
-from index.errors import StoreError
+from index.embed import Embedder
+from index.errors import StoreError, StoreLost
 from index.ingest import Ingestor
 from index.remote import RemoteStore
 from index.store import Store
@@ -195,3 +198,70 @@ def test_bad_urls_and_unreachable_servers_get_clear_errors() -> None:
         Store("http://127.0.0.1:8000/a")
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1"):
         Store(f"http://127.0.0.1:{_free_port()}").count()
+
+
+def test_a_server_lost_mid_ingest_gives_one_line_and_the_rerun_finishes(
+    server: ChromaServer,
+    tmp_path: Path,
+    tiny_model_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = f"{server.url}/lost"
+    common = ["--store", url, "--embed-model", str(tiny_model_dir), "--batch", "8", "-q"]
+    writes: list[int] = []
+    write = Ingestor._write
+
+    def write_then_lose_the_server(self: Ingestor, *args: Any) -> None:
+        write(self, *args)
+        writes.append(1)
+        if len(writes) == 2:  # two batches saved, then the server goes
+            server.stop()
+
+    monkeypatch.setattr(Ingestor, "_write", write_then_lose_the_server)
+    runner = CliRunner()
+    result = runner.invoke(main, ["ingest", str(SAMPLES), *common])
+    assert result.exit_code == 1, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert re.fullmatch(
+        rf"Error: lost the Chroma server at {re.escape(url)} after \d+ of \d+ articles; "
+        "run the same command again to finish",
+        line,
+    ), line
+    assert "Traceback" not in result.output
+
+    # Down: ask and list say so in one line too.
+    for args in (["ask", "When did the rail strike end?"], ["list"]):
+        down = runner.invoke(main, [*args, "--store", url])
+        assert down.exit_code == 1 and "cannot reach the Chroma server" in down.stderr
+        assert "Traceback" not in down.output
+    assistant = Assistant(Settings.load(store=url))  # made while the server is down
+    with pytest.raises(StoreError, match="Chroma server"):
+        assistant.ask("When did the rail strike end?")
+
+    # Back: the same command finishes, and the store holds what a clean ingest makes.
+    server.start()
+    monkeypatch.setattr(Ingestor, "_write", write)
+    again = runner.invoke(main, ["ingest", str(SAMPLES), *common])
+    assert again.exit_code == 0, again.output
+    clean = Store(tmp_path / "clean")
+    Ingestor(clean, Embedder(str(tiny_model_dir))).ingest_paths([SAMPLES], progress=False)
+    store = Store(url)
+    assert store.count() == clean.count() and store.count_chunks() == clean.count_chunks()
+    assert {r.article.id for r in store.iter_articles()} == {
+        r.article.id for r in clean.iter_articles()
+    }
+    assert not store.unfinished_ids()
+
+
+def test_a_store_object_that_loses_its_server_says_so_in_one_line(
+    server: ChromaServer, tiny_model_dir: Path
+) -> None:
+    store = Store(f"{server.url}/gone")
+    Ingestor(store, Embedder(str(tiny_model_dir))).ingest_paths(
+        [SAMPLES / "desal-plant-vote.txt"], progress=False
+    )
+    assert store.count() == 1
+    server.stop()
+    for call in (store.count, store.sources, lambda: list(store.iter_articles())):
+        with pytest.raises(StoreLost, match=r"lost the Chroma server at http://127\.0\.0\.1"):
+            call()
