@@ -142,8 +142,8 @@ def time_split(
     rows = [
         f"Time split at {cut}: {len(early)} questions choose, {len(late)} later ones score.",
         "",
-        "| mode | variant | chosen on | hit@1 | hit@5 | mrr@10 (later half) |",
-        "|---|---|---|---|---|---|",
+        "| mode | variant | hit@1 | hit@5 | mrr@10 (later half) |",
+        "|---|---|---|---|---|",
     ]
     for mode, view in (("dated", lambda c: c), ("undated", undated)):
         early_m = [(view(c), g) for c, g in early]
@@ -153,7 +153,7 @@ def time_split(
             m = score(late_m, v)
             rows.append(
                 f"| {mode} | {name}: dense {v.dense}, recency {v.recency}, {v.shape}, "
-                f"vote {v.article_vote} | earlier half | {m['hit@1']:.3f} | {m['hit@5']:.3f} "
+                f"vote {v.article_vote} | {m['hit@1']:.3f} | {m['hit@5']:.3f} "
                 f"| {m['mrr@10']:.3f} |"
             )
     return rows
