@@ -61,10 +61,14 @@ bench-quick: $(STAMP)
 # The trust models (short answers, abstention dated and undated) fitted on every 2nd dev
 # question with its look-alikes (5,650 articles: about 40 minutes of ingest here, kept in
 # bench-out/store-half), scored on later weeks than they were fitted on; then that set's
-# evaluation in both modes with the evidence-removed check.
+# evaluation in both modes with the evidence-removed check; the fusion weights on the same
+# time split; and a soak of the app (1,000 questions from 4 clients, its memory every 50,
+# docs/soak.png, then 20 clients at once while its own routes must keep answering).
 bench-trust: $(STAMP)
 	$(BIN)/python -m benchmarks.tune_trust --set half --cache bench-out/trust-half.pkl
+	$(BIN)/python -m benchmarks.tune_retrieval --set half
 	$(BIN)/python -m benchmarks.run --set half
+	$(BIN)/python -m benchmarks.soak --set half
 
 bench-full: $(STAMP)
 	$(if $(PRECOMPUTED),$(BIN)/python -m benchmarks.precompute ingest $(PRECOMPUTED) --set dev --store bench-out/store-dev)
