@@ -119,7 +119,8 @@ def main(verbose: int) -> None:
     default=20.0,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
-    help="Seconds allowed for each web page or feed.",
+    help="Seconds allowed for the whole fetch of each web page or feed (name lookup, "
+    "connecting, headers, body, redirects).",
 )
 @click.option(
     "--max-mb",

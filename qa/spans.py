@@ -64,8 +64,10 @@ _TITLES = frozenset(
 )
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _NOT_WORDS = STOPWORDS | {"least", "most", "many", "much", "including", "since", "among"}
-# a number followed by one of these is a difference ("$102 million more than budgeted")
+# a number followed or preceded by one of these is a difference ("$102 million more than
+# budgeted", "an extra $102 million")
 _CHANGE_AFTER = re.compile(r"\s+(?:more|less|fewer|over|above|below|higher|lower|extra)\b")
+_CHANGE_BEFORE = re.compile(r"\b(?:extra|additional|another|further)\s+$", re.IGNORECASE)
 # ... which answers only a question that asks for a difference
 _CHANGE_ASKED = re.compile(
     r"\b(?:more|less|fewer|over|above|below|higher|lower|extra|additional|increase[sd]?|"
@@ -179,6 +181,13 @@ def _raw_spans(kind: str | None, text: str) -> list[tuple[int, int, str, bool]]:
     return out
 
 
+def _told_as_change(text: str, start: int, end: int) -> bool:
+    """Whether the number ``text[start:end]`` is told as a difference."""
+    return bool(
+        _CHANGE_AFTER.match(text, end) or _CHANGE_BEFORE.search(text[max(0, start - 20) : start])
+    )
+
+
 def candidates(
     question: str,
     sentences: Sequence[ScoredSentence],
@@ -209,7 +218,7 @@ def candidates(
         for start, end, typ, whole in _raw_spans(kind, text):
             if kind in ("number", "date") and typ != kind:
                 continue  # asked how many or when: only a number or a date answers
-            if typ == "number" and not asks_change and _CHANGE_AFTER.match(text, end):
+            if typ == "number" and not asks_change and _told_as_change(text, start, end):
                 continue  # "$102 million more than budgeted" does not tell how much in all
             piece = text[start:end]
             words = content_words(piece)
