@@ -29,6 +29,9 @@ _BUNDLED_NAMES = {DEFAULT_EMBED_MODEL, "sentence-transformers/all-MiniLM-L6-v2"}
 _lock = threading.Lock()
 
 
+COUNT_BATCH = 1024  # texts tokenized at once to count their tokens
+
+
 def resolve_model_path(name: str) -> str:
     """Map the default model's name to its bundled copy; other names pass through."""
     if name in _BUNDLED_NAMES:
@@ -149,12 +152,16 @@ class Embedder:
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Tokens each text takes in the model, without the special tokens."""
-        if not texts:
-            return []
-        encoded = self.model.tokenizer(
-            list(texts), add_special_tokens=False, truncation=False, verbose=False
-        )
-        return [len(ids) for ids in encoded["input_ids"]]
+        counts: list[int] = []
+        for i in range(0, len(texts), COUNT_BATCH):  # (a long article's sentences: bounded)
+            encoded = self.model.tokenizer(
+                list(texts[i : i + COUNT_BATCH]),
+                add_special_tokens=False,
+                truncation=False,
+                verbose=False,
+            )
+            counts.extend(len(ids) for ids in encoded["input_ids"])
+        return counts
 
     def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         """Normalised float32 vectors, one row per text."""

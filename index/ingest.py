@@ -81,12 +81,15 @@ class Ingestor:
         chunking: ChunkingConfig | None = None,
         batch_chunks: int = 64,
         window: int = 256,
+        part_chunks: int = 1024,
     ) -> None:
         self.store = store
         self.embedder = embedder if embedder is not None else Embedder()
         self.chunking = chunking
         self.batch_chunks = batch_chunks
         self.window = window
+        # the most chunks embedded and written at once: a very long article goes in parts
+        self.part_chunks = max(batch_chunks, part_chunks)
 
     def _config(self) -> ChunkingConfig:
         if self.chunking is not None:
@@ -212,10 +215,14 @@ class Ingestor:
     ) -> None:
         articles = [a for a, _, _, _ in batch]
         chunks = [c for _, _, cs, _ in batch for c in cs]
-        vectors = self.embedder.embed([c.embed_text for c in chunks])
-        # The three steps of the store's write protocol (see index.store).
+        # The three steps of the store's write protocol (see index.store); the chunks are
+        # embedded and added ``part_chunks`` at a time, so that a very long article (tens of
+        # thousands of chunks) needs no more memory than that.
         self.store.begin([(a, h) for a, h, _, _ in batch])
-        self.store.replace_chunks(articles, chunks, vectors)
+        for i in range(0, max(1, len(chunks)), self.part_chunks):
+            part = chunks[i : i + self.part_chunks]
+            vectors = self.embedder.embed([c.embed_text for c in part])
+            self.store.replace_chunks(articles, part, vectors, keep_others=i > 0)
         self.store.finish({a.id: len(cs) for a, _, cs, _ in batch})
         for _, _, _, existed in batch:
             if existed:

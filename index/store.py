@@ -480,14 +480,17 @@ class Store:
         articles: Sequence[Article],
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
+        keep_others: bool = False,
     ) -> None:
-        """Step 2: delete the articles' old chunks and add the new ones (with vectors)."""
+        """Step 2: delete the articles' old chunks and add the new ones (with vectors).
+        ``keep_others``: add only (the further parts of the articles' chunks, after a first
+        call that deleted the old ones)."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         by_id = {a.id: a for a in articles}
         collection = self.collection
         ids = list(by_id)
-        for i in range(0, len(ids), 100):
+        for i in range(0, 0 if keep_others else len(ids), 100):
             collection.delete(where={"document_id": {"$in": ids[i : i + 100]}})
         nodes = []
         for chunk, vector in zip(chunks, vectors, strict=True):

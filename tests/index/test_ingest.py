@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import SAMPLES
@@ -135,13 +136,13 @@ class FailingStore(Store):
 
     calls = 0
 
-    def replace_chunks(self, articles, chunks, vectors):  # type: ignore[no-untyped-def]
+    def replace_chunks(self, articles, chunks, vectors, keep_others=False):  # type: ignore[no-untyped-def]
         FailingStore.calls += 1
         if FailingStore.calls == 2:
             half = len(chunks) // 2
-            super().replace_chunks(articles, chunks[:half], vectors[:half])
+            super().replace_chunks(articles, chunks[:half], vectors[:half], keep_others)
             raise OSError("disk full")
-        super().replace_chunks(articles, chunks, vectors)
+        super().replace_chunks(articles, chunks, vectors, keep_others)
 
 
 def test_failure_inside_a_write_is_completed_by_the_next_run(tmp_path: Path) -> None:
@@ -222,3 +223,29 @@ def test_chunk_collections_search_with_the_measured_hnsw_setting(tmp_path: Path)
     )
     Store(old).collection  # noqa: B018 - an older store is raised to the setting
     assert ef_search(old) == HNSW_EF_SEARCH
+
+
+def test_a_very_long_article_is_embedded_and_written_a_batch_at_a_time(
+    tmp_path: Path, tiny_model_dir: Path
+) -> None:
+    """Its chunks go in parts of ``part_chunks`` (memory for a part, not the article), the
+    first part replacing the old version's chunks and the rest adding to it."""
+    paragraph = "The council voted on the plan to repair the old bridge after months of delay. "
+    article = Article(id="long", title="A long report", body=(paragraph * 12 + "\n\n") * 60)
+    sizes: list[int] = []
+    tiny_embedder = Embedder(str(tiny_model_dir))
+    embed = tiny_embedder.embed
+
+    def counting(texts: Any, batch_size: int | None = None) -> Any:
+        sizes.append(len(texts))
+        return embed(texts, batch_size)
+
+    store = Store(tmp_path / "store")
+    ingestor = Ingestor(store, tiny_embedder, batch_chunks=8, part_chunks=16)
+    ingestor.embedder.embed = counting  # type: ignore[method-assign]
+    first = ingestor.ingest([article], progress=False)
+    assert first.chunks > 50 and max(sizes) <= 16 and sum(sizes) == first.chunks
+    assert _consistent(store) == first.chunks
+    shorter = Article(id="long", title="A long report", body=(paragraph * 12 + "\n\n") * 30)
+    second = ingestor.ingest([shorter], progress=False)
+    assert second.updated == 1 and _consistent(store) == second.chunks < first.chunks
