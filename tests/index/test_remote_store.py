@@ -193,11 +193,25 @@ def test_the_cli_takes_a_server_url_and_stores_do_not_mix(
     assert "7-4" in asked.output
 
 
-def test_bad_urls_and_unreachable_servers_get_clear_errors() -> None:
+def test_bad_urls_and_unreachable_servers_get_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(StoreError, match="store name"):
         Store("http://127.0.0.1:8000/a")
+    down = f"http://127.0.0.1:{_free_port()}"
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1"):
-        Store(f"http://127.0.0.1:{_free_port()}").count()
+        Store(down).count()
+    # the app against a server that is down: one line, before anything is served
+    import ui.app
+
+    served: list[str] = []
+    monkeypatch.setattr(ui.app, "launch", lambda *args, **kwargs: served.append("launched"))
+    result = CliRunner().invoke(main, ["serve", "--store", down, "--port", str(_free_port())])
+    assert result.exit_code == 1 and not served
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith(f"Error: cannot reach the Chroma server at {down}")
+    )
+    assert "Traceback" not in result.output
 
 
 def test_a_server_lost_mid_ingest_gives_one_line_and_the_rerun_finishes(
