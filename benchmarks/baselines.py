@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import bench_args, bench_embedder, machine
+from benchmarks.run import append_section, bench_args, bench_embedder, machine
 from eval.metrics import distinct, hit_at_k, reciprocal_rank, segments, year_of
 from index.articles import Article, iter_articles
 from index.embed import Embedder
@@ -233,9 +233,7 @@ def main() -> None:
     if segment_lines:
         lines += ["", "By quiz source and by year of the question:", "", *segment_lines]
     lines.append("")
-    with args.doc.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines))
-    log.info("\n".join(lines))
+    append_section(args.doc, lines)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.run import REPO, RTQA, machine
+from benchmarks.run import REPO, RTQA, append_section, machine
 from index.articles import Article, iter_articles
 from index.chunking import ChunkingConfig, chunk_article
 from index.embed import Embedder, resolve_precision
@@ -80,8 +80,7 @@ def main() -> None:
         *(f"| {p} | {b} | {c} | {r:.1f} | {t:.0f} |" for p, b, c, r, t in rows),
         "",
     ]
-    with args.doc.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines))
+    append_section(args.doc, lines)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.run import REPO, machine
+from benchmarks.run import REPO, append_section, machine
 
 log = logging.getLogger("long_article")
 WORDS = (
@@ -133,9 +133,7 @@ def main() -> None:
         *rows,
         "",
     ]
-    with args.doc.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines))
-    log.info("\n".join(lines))
+    append_section(args.doc, lines)
 
 
 if __name__ == "__main__":

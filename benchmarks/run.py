@@ -91,6 +91,13 @@ def bench_embedder(args: argparse.Namespace) -> Embedder:
     return CachedEmbedder(load_table(args.precomputed / "texts", args.precomputed / "vectors"))
 
 
+def append_section(doc: Path, lines: list[str]) -> None:
+    """Append a results section (markdown lines) to ``doc`` and log it."""
+    with doc.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines))
+    logging.getLogger("benchmarks").info("\n".join(lines))
+
+
 def cache_option(parser: argparse.ArgumentParser) -> None:
     """A tuner's ``--cache FILE``: the pickle of its slow first step, reused."""
     parser.add_argument("--cache", type=Path, default=None, help="pickle of step 1, reused")

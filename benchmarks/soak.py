@@ -29,7 +29,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import REPO, bench_args, machine
+from benchmarks.run import REPO, append_section, bench_args, machine
 
 log = logging.getLogger("soak")
 GROWTH_LIMIT = 0.10  # after the warm-up
@@ -248,9 +248,7 @@ def main() -> None:
         *(f"| {n} | {mib:.0f} | {sec:.0f} |" for n, mib, sec in samples),
         "",
     ]
-    with args.doc.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines))
-    log.info("\n".join(lines))
+    append_section(args.doc, lines)
     if loaded["failed"] or loaded["probe_errors"]:
         log.warning("load failures: %s %s", loaded["failed"][:3], loaded["probe_errors"][:3])
 

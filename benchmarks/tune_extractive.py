@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.run import bench_args, cache_option, machine, tuning_items
+from benchmarks.run import append_section, bench_args, cache_option, machine, tuning_items
 from eval.metrics import contains_answer
 from qa.answer import (
     FEATURES,
@@ -139,9 +139,7 @@ def main() -> None:
         lines.append(f"| {margin} | {held[0]:.3f} | {held[1]:.3f} | {whole:.3f} |")
     log.info("ExtractiveWeights: %s", dict(zip(FEATURES, np.round(weights, 3), strict=True)))
     lines += ["", f"Wall time {time.perf_counter() - started:.0f} s.", ""]
-    with args.doc.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines))
-    log.info("\n".join(lines))
+    append_section(args.doc, lines)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.run import bench_args, machine
+from benchmarks.run import append_section, bench_args, machine
 from eval.metrics import hit_at_k, reciprocal_rank
 from qa import Assistant
 from qa.config import Settings
@@ -198,9 +198,7 @@ def main() -> None:
         *time_split(questions, cached, grid),
         "",
     ]
-    with args.doc.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines))
-    log.info("\n".join(lines))
+    append_section(args.doc, lines)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.run import bench_args, cache_option, machine, tuning_items
+from benchmarks.run import append_section, bench_args, cache_option, machine, tuning_items
 from eval.metrics import contains_answer, exact_match, squad_normalize
 from eval.run import off_topic
 from index.embed import Embedder
@@ -383,9 +383,7 @@ def main() -> None:
         *gates,
         "",
     ]
-    with args.doc.open("a", encoding="utf-8") as handle:
-        handle.write("\n".join(lines))
-    log.info("\n".join(lines))
+    append_section(args.doc, lines)
     log.info("ExtractiveWeights: %s", everything.weights)
     log.info("DEFAULT_SPAN_MODEL = %s", everything.spans)
     log.info("DATED_ABSTENTION = %s", everything.dated)
