@@ -158,9 +158,10 @@ def ingest(
 
     from index.articles import iter_articles
     from index.embed import Embedder
+    from index.fetch import WebError, check_url
     from index.ingest import Ingestor, progress_log
     from index.store import Store
-    from index.web import WebError, WebFetcher, check_url, ingest_feed
+    from index.web import WebFetcher, ingest_feed
 
     if not paths and not feeds:
         raise click.UsageError("give at least one PATH or URL, or --feed URL")

@@ -75,7 +75,8 @@ def main() -> None:
     for name, address in TARGETS.items():
         counter(address, counts, name)
     public_site()
-    from index.web import WebError, WebFetcher
+    from index.fetch import WebError
+    from index.web import WebFetcher
 
     results: dict[str, Any] = {}
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from index.web import FetchError, WebFetcher, address_refusal
+from index.fetch import FetchError, address_refusal
+from index.web import WebFetcher
 from qa.cli import main
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,4 +1,5 @@
-"""Articles from URLs and feeds (index/web.py), against a local http.server: no network."""
+"""Articles from URLs and feeds (index/web.py, index/fetch.py), against a local http.server:
+no network."""
 
 from __future__ import annotations
 
@@ -14,13 +15,12 @@ from pathlib import Path
 import pytest
 
 from index.embed import Embedder
+from index.fetch import WebError, check_url
 from index.ingest import Ingestor
 from index.store import Store
 from index.web import (
     FeedHistory,
-    WebError,
     WebFetcher,
-    check_url,
     ingest_feed,
     ingest_urls,
     parse_feed,
