@@ -67,12 +67,12 @@ from index.errors import InputError
 from index.ingest import Ingestor, IngestReport
 from index.remote import is_url
 from index.store import Store
-from qa.answer import Answer, Citation
 from qa.assistant import Assistant
 from qa.choices import pick_for_answer, words
 from qa.config import Settings
 from qa.errors import ConfigError, QuestionError
 from qa.retrieve import Passage
+from qa.types import Answer, Citation
 from qa.verify import CitationChecker, SentenceCheck, split_cited
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@
 >>> print(a.text, a.citations[0].quote)                         # doctest: +SKIP
 """
 
-from qa.answer import Answer, Citation
 from qa.assistant import Assistant, answer
+from qa.types import Answer, Citation
 
 __all__ = ["Answer", "Assistant", "Citation", "answer"]

@@ -1,4 +1,4 @@
-"""Answers and citations, and the extractive answerer that makes them offline.
+"""The extractive answerer: answers and citations made offline (their types: qa.types).
 
 The extractive answerer never writes a word of its own: it picks, from the retrieved
 passages, the sentences that best answer the question and quotes them exactly, each followed
@@ -12,10 +12,8 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -23,208 +21,18 @@ from index.embed import Embedder
 from index.sentences import sentence_spans
 from qa.config import DEFAULT_MIN_SCORE
 from qa.injection import is_instruction
+from qa.phrases import counterpart, disagreement, find_phrase
 from qa.retrieve import Passage
-
-if TYPE_CHECKING:  # (qa.spans imports this module)
-    from qa.spans import Span, SpanModel
-
-NOT_FOUND = "I couldn't find this in the indexed articles."
-
-STOPWORDS = frozenset(
-    """
-    a about above after again against all also am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    out over own same she should so some such than that the their theirs them themselves then
-    there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours yourself said says say new week
-    this year last according
-    """.split()
+from qa.spans import DEFAULT_SPAN_MODEL, SPAN_FEATURES, Span, SpanModel
+from qa.types import NOT_FOUND, Citation, ScoredSentence, bold, published_date
+from qa.words import (
+    content_words,
+    fold_words,
+    names_share,
+    offers_answer,
+    question_type,
+    weighted_overlap,
 )
-
-_WORD = re.compile(r"[\w$%]+(?:[.,'’][\w]+)*", re.UNICODE)
-
-
-def stem(word: str) -> str:
-    """A light suffix stripper, so "ended", "ending" and "ends" all meet "end"."""
-    if not word.isalpha() or len(word) <= 3:
-        return word
-    for suffix, replacement, min_len in (
-        ("ing", "", 6),
-        ("ied", "y", 5),
-        ("ies", "y", 5),
-        ("ed", "", 5),
-        ("es", "", 5),
-        ("s", "", 4),
-    ):
-        if word.endswith(suffix) and len(word) >= min_len and not word.endswith("ss"):
-            word = word[: -len(suffix)] + replacement
-            break
-    return word.removesuffix("e") if len(word) > 3 else word
-
-
-def content_words(text: str) -> list[str]:
-    """Stemmed, lower-cased words and numbers of ``text`` that carry meaning (no stopwords)."""
-    words = []
-    for raw in _WORD.findall(text.lower()):
-        word = raw.replace("’", "'").removesuffix("'s")
-        if word and word not in STOPWORDS:
-            words.append(stem(word))
-    return words
-
-
-@dataclass(frozen=True)
-class Citation:
-    """One ``[n]`` of an answer: the exact sentence quoted and where it stands."""
-
-    n: int
-    article_id: str
-    title: str
-    source: str
-    published_at: str | None
-    url: str
-    passage: str  # the whole retrieved passage the sentence was found in
-    passage_start: int  # offset of the passage in the article body
-    quote: str  # the cited sentence, exactly as in the article
-    start: int  # offsets of ``quote`` in the article's cleaned body
-    end: int
-    score: float
-    copies: tuple[str, ...] = ()  # other articles carrying the same passage (syndication)
-    # offsets in ``quote`` of the short answer phrase (a name, number or date), if any
-    phrase: tuple[int, int] | None = None
-
-    @classmethod
-    def of(cls, n: int, passage: Passage, start: int, end: int, score: float) -> Citation:
-        """Citation ``n`` quoting ``passage.text[start:end]`` (offsets in the passage)."""
-        return cls(
-            n=n,
-            article_id=passage.article_id,
-            title=passage.title,
-            source=passage.source,
-            published_at=passage.published_at,
-            url=passage.url,
-            passage=passage.text,
-            passage_start=passage.start,
-            quote=passage.text[start:end],
-            start=passage.start + start,
-            end=passage.start + end,
-            score=score,
-            copies=passage.copies,
-        )
-
-    @property
-    def phrase_text(self) -> str:
-        """The short answer phrase ("52.7 percent"), or "" when none was found."""
-        return "" if self.phrase is None else self.quote[self.phrase[0] : self.phrase[1]]
-
-    @property
-    def quote_in_passage(self) -> tuple[int, int]:
-        """Offsets of the quote inside ``passage`` (for highlighting)."""
-        return self.start - self.passage_start, self.end - self.passage_start
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    text: str
-    citations: tuple[Citation, ...]
-    passages: tuple[Passage, ...]
-    abstained: bool
-    mode: str = "extractive"
-    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
-    searched: str = ""  # the stand-alone question retrieval used, when a chat rewrote it
-    checks: tuple[Any, ...] = ()  # qa.verify.SentenceCheck per generated sentence
-    notice: str = ""  # why the answer is not what the mode asked for (a failed model, ...)
-    disagreement: str = ""  # "The sources differ on this: ..." when cited sentences do
-    usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens
-
-    @property
-    def claims(self) -> str:
-        """The answer's cited sentences: ``text`` without the bold short answer it leads with
-        (words of citation 1's sentence, which is checked itself) and without the closing
-        note that the sources disagree (the answer's own words, which the citation check
-        does not judge)."""
-        text = self.text.removeprefix(f"{self.lead} [1] ") if self.lead else self.text
-        if self.disagreement and text.endswith(self.disagreement):
-            return text.removesuffix(self.disagreement).rstrip()
-        return text
-
-    @property
-    def lead(self) -> str:
-        """The bold short answer the text leads with (``"**Lena Marovic**"``), or ""."""
-        lead = bold(self.short_answer) if self.short_answer else ""
-        return lead if lead and self.text.startswith(lead) else ""
-
-    @property
-    def short_answer(self) -> str:
-        """The first citation's short answer phrase ("52.7 percent"), or ""."""
-        return next((c.phrase_text for c in self.citations if c.phrase is not None), "")
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stable JSON shape of ``article-qa ask --json`` (fields are only ever added)."""
-        return {
-            "question": self.question,
-            "searched": self.searched or self.question,
-            "answer": self.text,
-            "abstained": self.abstained,
-            "mode": self.mode,
-            "citations": [
-                {
-                    "n": c.n,
-                    "article_id": c.article_id,
-                    "title": c.title,
-                    "source": c.source,
-                    "published_at": c.published_at,
-                    "url": c.url,
-                    "quote": c.quote,
-                    "start": c.start,
-                    "end": c.end,
-                    "passage": c.passage,
-                    "passage_start": c.passage_start,
-                    "score": round(c.score, 4),
-                    "copies": list(c.copies),
-                    "phrase": None if c.phrase is None else list(c.phrase),
-                    "phrase_text": c.phrase_text,
-                }
-                for c in self.citations
-            ],
-            "passages": [
-                {
-                    "article_id": p.article_id,
-                    "title": p.title,
-                    "source": p.source,
-                    "published_at": p.published_at,
-                    "start": p.start,
-                    "end": p.end,
-                    "text": p.text,
-                    "score": round(p.score, 4),
-                    "copies": list(p.copies),
-                }
-                for p in self.passages
-            ],
-            "short_answer": self.short_answer,
-            "disagreement": self.disagreement,
-            "usage": dict(self.usage),
-            "timings": {k: round(v, 1) for k, v in self.timings.items()},
-            "checks": [c.to_dict() for c in self.checks],
-            "notice": self.notice,
-        }
-
-
-@dataclass(frozen=True)
-class ScoredSentence:
-    passage: Passage
-    start: int  # in the article body
-    end: int
-    text: str
-    score: float
-    # the features the abstention model reads (see ``AbstentionModel``)
-    overlap: float = 0.0
-    similarity: float = 0.0
-    phrase: bool = False
-    match: float = 0.0
-    undated: float = 0.0  # ``score`` without its recency term
 
 
 @dataclass(frozen=True)
@@ -357,7 +165,6 @@ class AbstentionModel:
     ) -> np.ndarray:
         """The model's inputs, in ``INPUTS`` order; ``scored`` best first, not empty;
         ``span``: the short answer (a ``qa.spans.Span``) or ``None``."""
-        from qa.spans import SPAN_FEATURES
 
         top = scored[0]
         return np.array(
@@ -428,61 +235,6 @@ UNDATED_ABSTENTION = AbstentionModel(
 )
 
 
-def published_date(text: str | None) -> dt.date | None:
-    """A ``published_at`` as a date; ``None`` when missing or unreadable."""
-    try:
-        return dt.date.fromisoformat((text or "")[:10])
-    except ValueError:
-        return None
-
-
-NUMBER_QUESTION = re.compile(
-    r"\b(?:how (?:many|much|long|old|far|tall|big|large|high|fast)|"
-    r"what (?:percentage|percent|number|amount|share|age))\b",
-    re.IGNORECASE,
-)
-DATE_QUESTION = re.compile(
-    r"\b(?:when|what (?:year|date|day|month|time)|which (?:month|year|day)|on what date)\b",
-    re.IGNORECASE,
-)
-NUMBER_WORDS = frozenset(
-    stem(w)
-    for w in "one two three four five six seven eight nine ten eleven twelve dozen dozens hundred "
-    "hundreds thousand thousands million millions billion billions trillion half".split()
-)
-DATE_WORDS = frozenset(
-    stem(w)
-    for w in "january february march april may june july august september october november "
-    "december jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday "
-    "friday saturday sunday yesterday today".split()
-)
-_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]+")
-_FUNCTION_WORDS = STOPWORDS | {"but", "he", "she", "it", "they", "we", "i", "mr", "mrs", "ms"}
-
-
-def question_type(question: str) -> str:
-    """``number``, ``date`` or ``entity``: what kind of thing the question asks for."""
-    if NUMBER_QUESTION.search(question):
-        return "number"
-    if DATE_QUESTION.search(question):
-        return "date"
-    return "entity"
-
-
-def offers_answer(question_words: set[str], kind: str, sentence: str) -> bool:
-    """Whether ``sentence`` holds a thing of ``kind`` that the question does not mention."""
-    new = [w for w in content_words(sentence) if w not in question_words]
-    if kind == "number":
-        return any(w in NUMBER_WORDS or any(ch.isdigit() for ch in w) for w in new)
-    if kind == "date":
-        return any(w in DATE_WORDS or re.fullmatch(r"(?:1[89]|20)\d\d", w) for w in new)
-    for word in _CAPITALISED.findall(sentence):
-        folded = word.lower().replace("’", "'").removesuffix("'s")
-        if stem(folded) not in question_words and folded not in _FUNCTION_WORDS:
-            return True
-    return False
-
-
 class ExtractiveAnswerer:
     """``run(question, passages) -> (text, citations, abstained)``, deterministic."""
 
@@ -497,7 +249,6 @@ class ExtractiveAnswerer:
         undated_abstention: AbstentionModel | None = None,
         spans: SpanModel | None = None,
     ) -> None:
-        from qa.spans import DEFAULT_SPAN_MODEL  # (imports this module)
 
         self.embedder = embedder
         self.max_sentences = max_sentences
@@ -523,7 +274,6 @@ class ExtractiveAnswerer:
         ``shortlist`` best by the cheap features are embedded for ``similarity``.
         ``reference_date`` is "now" for the question (see ``ExtractiveWeights.recent``).
         """
-        from qa.phrases import find_phrase  # (imports this module)
 
         seen: set[tuple[str, int]] = set()
         found: list[tuple[int, int, int, str]] = []
@@ -549,7 +299,7 @@ class ExtractiveAnswerer:
         words = [content_words(t) for t in texts]
         recency = [_recency(p.published_at, reference_date, w.recent_scale) for p in passages]
         columns = {
-            "overlap": _weighted_overlap(question, texts),
+            "overlap": weighted_overlap(question, texts),
             "passage": np.array([passages[f[0]].score for f in found]),
             "answer_type": np.array([offers_answer(q_words, kind, t) for t in texts], dtype=float),
             "phrase": np.zeros(len(found)),
@@ -716,7 +466,6 @@ class ExtractiveAnswerer:
         reference_date: dt.date | None = None,
     ) -> Extracted:
         """``run`` from sentence features already computed (``features``)."""
-        from qa.phrases import counterpart, disagreement, find_phrase  # (imports this module)
 
         scored = self.rank(found)
         short = self.short_answer(question, scored, passages)
@@ -757,16 +506,6 @@ SPAN_BEHIND = 2.0
 SUPPORT_PASSAGES = 10
 
 
-def fold_words(text: str) -> str:
-    """Lower-cased words of ``text`` joined by single spaces (for "holds the same phrase")."""
-    return " ".join(re.findall(r"\w+", text.lower().replace("’", "'")))
-
-
-def bold(phrase: str) -> str:
-    """How an answer marks the short answer it leads with (markdown bold)."""
-    return f"**{phrase}**"
-
-
 def _find_folded(sentence: str, phrase: str) -> tuple[int, int] | None:
     """Offsets of ``phrase`` in ``sentence``, ignoring case; ``None`` when it is not there."""
     found = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", sentence, re.IGNORECASE)
@@ -781,43 +520,6 @@ class Extracted:
     citations: tuple[Citation, ...]
     abstained: bool
     disagreement: str = ""
-
-
-def question_names(question: str) -> set[str]:
-    """Proper names in the question: capitalised words that do not start it."""
-    names = set()
-    for match in _CAPITALISED.finditer(question):
-        before = question[: match.start()].rstrip()
-        if not before or before[-1] in '.?!:"“':
-            continue  # sentence-initial: capitalised anyway
-        word = match.group(0).lower().replace("’", "'").removesuffix("'s")
-        if word not in _FUNCTION_WORDS:
-            names.add(stem(word))
-    return names
-
-
-def names_share(question: str, passages: Sequence[Passage]) -> float:
-    """The share of the question's proper names that ``passages`` mention (1 without names)."""
-    names = question_names(question)
-    if not names:
-        return 1.0
-    seen: set[str] = set()
-    for passage in passages:
-        seen.update(content_words(f"{passage.title} {passage.text}"))
-    return len(names & seen) / len(names)
-
-
-def _weighted_overlap(question: str, sentences: Sequence[str]) -> np.ndarray:
-    """Share of the question's content words (IDF-weighted over ``sentences``) each has."""
-    q_words = set(content_words(question))
-    if not q_words:
-        return np.zeros(len(sentences))
-    bags = [set(content_words(s)) for s in sentences]
-    df = Counter(w for bag in bags for w in bag if w in q_words)
-    n = len(sentences)
-    idf = {w: math.log(1 + n / (1 + df[w])) for w in q_words}
-    total = sum(idf.values())
-    return np.array([sum(idf[w] for w in q_words & bag) / total for bag in bags])
 
 
 def _near_duplicate(a: str, b: str) -> bool:

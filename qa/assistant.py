@@ -17,7 +17,7 @@ from typing import Any
 
 from index.embed import Embedder
 from index.store import Store
-from qa.answer import NOT_FOUND, Answer, ExtractiveAnswerer, published_date
+from qa.answer import ExtractiveAnswerer
 from qa.config import Settings
 from qa.conversation import Turn, condense, condense_messages, plausible_rewrite
 from qa.dates import TimeWindow, resolve_time, search_text
@@ -32,6 +32,7 @@ from qa.generate import (
 from qa.phrases import find_phrase
 from qa.rerank import make_reranker
 from qa.retrieve import Filters, HybridRetriever, HybridWeights, Passage
+from qa.types import NOT_FOUND, Answer, published_date
 from qa.verify import CitationChecker
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ A quiz question comes with choices ("Hezbollah", "Boko Haram", "al Qaeda", "ISIS
 assistant answers in sentences; :func:`pick_choice` turns that into one of the choices, looking
 in order of trust and stopping at the first place that tells them apart:
 
-1. the answer's short answer phrase ("$412 million", :attr:`qa.answer.Answer.short_answer`),
+1. the answer's short answer phrase ("$412 million", :attr:`qa.types.Answer.short_answer`),
    then its whole text (unless it abstained): a choice that occurs in it as whole words beats
    one that does not, a longer such choice beats a shorter one it contains ("Iran and Iraq"
    over "Iran"). Only whole occurrences count here: "New Jersey" in the answer is no support
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from index.embed import Embedder
-    from qa.answer import Answer
+    from qa.types import Answer
 
 _STOP = frozenset("a an the of and or in on at to for by with from as is are was were".split())
 _FOLD = str.maketrans({**dict.fromkeys("‘’‚‛′`´", "'"), **dict.fromkeys("“”„‟″«»", '"')})
@@ -153,7 +153,7 @@ def pick_choice(
 def pick_for_answer(
     choices: Sequence[str], answer: Answer, embedder: Embedder | None = None
 ) -> ChoicePick | None:
-    """:func:`pick_choice` for an :class:`~qa.answer.Answer` (its text, citations and
+    """:func:`pick_choice` for an :class:`~qa.types.Answer` (its text, citations and
     passages)."""
     return pick_choice(
         choices,

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from index.sentences import sentence_spans
-from qa.answer import Citation, content_words
 from qa.errors import ConfigError
+from qa.types import Citation
 from qa.verify import CitationChecker, SentenceCheck
+from qa.words import content_words
 
 if TYPE_CHECKING:
     from qa.config import Settings

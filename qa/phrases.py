@@ -16,13 +16,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.answer import (
-    _FUNCTION_WORDS,
+from qa.types import Citation, ScoredSentence
+from qa.words import (
+    FUNCTION_WORDS,
     NUMBER_WORDS,
-    Citation,
-    ScoredSentence,
     content_words,
     question_names,
+    question_type,
     stem,
 )
 
@@ -95,7 +95,6 @@ class Disagreement:
 
 def phrase_kind(question: str) -> str | None:
     """``number``, ``date`` or ``name`` when the question asks for one; else ``None``."""
-    from qa.answer import question_type
 
     kind = question_type(question)
     if kind in ("number", "date"):
@@ -132,7 +131,7 @@ def find_phrase(question: str, sentence: str, context: str = "") -> tuple[int, i
             initial = _sentence_initial(sentence, start)
             if " " not in text and initial and text.lower() in lower | _LEADING:
                 continue  # "Several", "Meanwhile": capitalised only where a sentence starts
-        words = [w for w in content_words(text) if w not in _FUNCTION_WORDS]
+        words = [w for w in content_words(text) if w not in FUNCTION_WORDS]
         if not words or all(w in asked for w in words):
             continue
         if kind == "number" and not _has_number(text):

@@ -26,9 +26,9 @@ import numpy as np
 
 from index.embed import Embedder
 from index.sentences import sentence_spans
-from qa.answer import _weighted_overlap, content_words
 from qa.errors import ConfigError
 from qa.retrieve import Passage
+from qa.words import content_words, weighted_overlap
 
 if TYPE_CHECKING:
     from sentence_transformers import CrossEncoder
@@ -108,7 +108,7 @@ class SentenceReranker:
         all_sentences = [s for sentences in per_passage for s in sentences]
         if not all_sentences:
             return np.zeros(len(passages), dtype=np.float32)
-        overlap = _weighted_overlap(query, all_sentences)
+        overlap = weighted_overlap(query, all_sentences)
         texts: dict[str, int] = {}  # overlapping chunks share sentences: embed each once
         chosen: list[list[int]] = []
         offset = 0

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer import STOPWORDS, ScoredSentence, content_words, fold_words, question_names
 from qa.phrases import DATE_PHRASE, NAME_PHRASE, NUMBER_PHRASE, find_phrase, phrase_kind
+from qa.types import ScoredSentence
+from qa.words import STOPWORDS, content_words, fold_words, question_names
 
 # What each candidate is described by (SpanModel has a weight of the same name for each).
 SPAN_FEATURES = (

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from index.sentences import sentence_spans
-from qa.answer import content_words
 from qa.injection import is_instruction, without_instructions
+from qa.words import content_words
 
 if TYPE_CHECKING:
     from index.embed import Embedder

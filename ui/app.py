@@ -19,9 +19,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from index.errors import ArticleQAError
-from qa.answer import Answer
 from qa.assistant import Assistant
 from qa.config import Settings
+from qa.types import Answer
 from ui import render
 from ui.library import build_library
 from ui.session import (

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from qa.answer import Answer, Citation
+from qa.types import Answer, Citation
 
 logger = logging.getLogger(__name__)
 

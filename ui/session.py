@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 from index.errors import ArticleQAError
 
 if TYPE_CHECKING:
-    from qa.answer import Answer
     from qa.assistant import Assistant
     from qa.config import Settings
+    from qa.types import Answer
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from index.embed import Embedder
 from qa.answer import (
     DATED_ABSTENTION,
     FEATURES,
-    NOT_FOUND,
     UNDATED_ABSTENTION,
     AbstentionModel,
     ExtractiveAnswerer,
     SentenceFeatures,
 )
 from qa.retrieve import Passage
+from qa.types import NOT_FOUND
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ from support import SAMPLE_QUESTIONS
 
 from index.store import Store
 from qa import Answer, Assistant, answer
-from qa.answer import NOT_FOUND
 from qa.config import Settings
 from qa.dates import resolve_time, search_text
 from qa.errors import ConfigError, QuestionError, StoreError
+from qa.types import NOT_FOUND
 
 QUESTIONS = [json.loads(line) for line in SAMPLE_QUESTIONS.read_text("utf-8").splitlines()]
 ANSWERABLE = [q for q in QUESTIONS if q["answerable"]]

@@ -11,19 +11,11 @@ import numpy as np
 import pytest
 
 from index.embed import Embedder
-from qa.answer import (
-    DATED_ABSTENTION,
-    NOT_FOUND,
-    UNDATED_ABSTENTION,
-    AbstentionModel,
-    Answer,
-    Citation,
-    ExtractiveAnswerer,
-    ScoredSentence,
-)
+from qa.answer import DATED_ABSTENTION, UNDATED_ABSTENTION, AbstentionModel, ExtractiveAnswerer
 from qa.assistant import unreadable
 from qa.retrieve import Passage
 from qa.spans import DEFAULT_SPAN_MODEL, SPAN_FEATURES, Span, candidates
+from qa.types import NOT_FOUND, Answer, Citation, ScoredSentence
 
 QUESTION = "Who won the presidential runoff in Estravia?"
 

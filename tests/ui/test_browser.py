@@ -235,7 +235,7 @@ def test_a_question_the_articles_do_not_answer_gets_not_found(
     sample articles never cover is answered "not found", with no quote and no marker."""
     from playwright.sync_api import expect
 
-    from qa.answer import NOT_FOUND
+    from qa.types import NOT_FOUND
 
     page = browser_page.page
     open_app(page, served_samples.url)

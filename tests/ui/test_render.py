@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from qa.answer import NOT_FOUND, Answer, Citation
+from qa.types import NOT_FOUND, Answer, Citation
 from ui import render
 
 HOSTILE = [
@@ -331,7 +331,7 @@ def test_importing_ui_loads_no_gradio() -> None:
 
 
 def test_copies_are_listed_and_escaped() -> None:
-    from qa.answer import Answer, Citation
+    from qa.types import Answer, Citation
     from ui.render import sources_html
 
     passage = "The strike began on Monday. Trains stopped."

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from qa.answer import Answer
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.errors import ConfigError
+from qa.types import Answer
 from ui.session import (
     ANSWER_MODES,
     SAMPLE_EXAMPLES,
@@ -107,7 +107,7 @@ def test_no_store_no_examples(base: Assistant) -> None:
 def test_stream_answer_passes_on_what_is_written_then_the_answer() -> None:
     import threading
 
-    from qa.answer import Answer
+    from qa.types import Answer
     from ui.session import stream_answer
 
     done = Answer("q", "The end. [1]", (), (), False)
