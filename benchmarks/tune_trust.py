@@ -45,7 +45,7 @@ import numpy as np
 
 from benchmarks.run import append_section, bench_args, cache_option, machine, tuning_items
 from eval.metrics import contains_answer, exact_match, squad_normalize
-from eval.run import off_topic
+from eval.scoring import off_topic
 from index.embed import Embedder
 from qa.answer import (
     FEATURES,

@@ -78,7 +78,7 @@ class QuestionResult:
     tokens_out: int | None = None
     searched: str = ""  # the stand-alone question a follow-up was rewritten into
     turns: int = 0  # earlier turns of the conversation
-    # the scores of the other ways of asking it (eval.run.trust_scores): undated_*,
+    # the scores of the other ways of asking it (eval.scoring.trust_scores): undated_*,
     # removed_*, undated_removed_*, off_topic_citation_rate
     trust: dict[str, float] = field(default_factory=dict)
 
@@ -147,7 +147,7 @@ class QuestionResult:
         return row
 
 
-# The trust check's metrics (eval.run.trust_scores), in the table after the usual ones.
+# The trust check's metrics (eval.scoring.trust_scores), in the table after the usual ones.
 TRUST_TABLE = (
     "removed_right_rate",
     "removed_abstained",
