@@ -65,7 +65,7 @@ class QuestionResult:
     f1: float | None = None
     choices: tuple[str, ...] = ()
     choice_picked: str | None = None
-    choice_level: str | None = None  # where the pick was decided (qa.choices)
+    choice_level: str | None = None  # where the pick was decided (eval.choices)
     choice_correct: bool | None = None  # None without choices
     citation_recall: float | None = None  # None for an abstention
     citation_precision: float | None = None

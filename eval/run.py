@@ -19,7 +19,7 @@ How questions are scored (``eval.scoring`` scores each answer with the functions
   a question with a ``conversation``), each asked as of its ``question_date``. Abstentions
   are its ``NOT_FOUND`` answers. Exact match and F1 compare the answer's short answer phrase
   (else its text without ``[n]`` marks) with the best accepted answer; an abstention scores 0.
-  Multiple choice picks a choice with :func:`qa.choices.pick_for_answer`.
+  Multiple choice picks a choice with :func:`eval.choices.pick_for_answer`.
 * Citations are checked with :class:`qa.verify.CitationChecker` (the runtime's check, with the
   same embedding model): citation recall is the share of the answer's sentences its cited
   passages support (an uncited sentence is not supported); citation precision the share of

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Sequence
 
+from eval.choices import pick_for_answer, words
 from eval.gold import GoldQuestion
 from eval.metrics import (
     contains_answer,
@@ -24,7 +25,6 @@ from eval.metrics import (
 )
 from eval.report import MRR_K, QuestionResult
 from index.embed import Embedder
-from qa.choices import pick_for_answer, words
 from qa.retrieve import Passage
 from qa.types import Answer, Citation
 from qa.verify import CitationChecker, SentenceCheck, split_cited

@@ -1,10 +1,10 @@
-"""``qa.choices``: picking a quiz choice from an answer, its citations and its passages."""
+"""``eval.choices``: picking a quiz choice from an answer, its citations and its passages."""
 
 from __future__ import annotations
 
 import pytest
 
-from qa.choices import occurs, pick_choice, words
+from eval.choices import occurs, pick_choice, words
 
 CHOICES = ["Hezbollah", "Boko Haram", "al Qaeda", "ISIS"]
 
