@@ -83,19 +83,20 @@ class Askers:
 
     def __init__(self, url: str, questions: list[str], total: int) -> None:
         self.url, self.questions, self.total = url, questions, total
-        self.done = 0
+        self.taken = 0  # questions handed to a client
+        self.done = 0  # answered
         self.failed: list[str] = []
         self.lock = threading.Lock()
 
     def take(self) -> int | None:
         with self.lock:
-            if self.done + len(self.failed) >= self.total:
+            if self.taken >= self.total:
                 return None
-            n = self.done + len(self.failed)
-            self.done += 1  # counted now; corrected below on failure
-            return n
+            self.taken += 1
+            return self.taken - 1
 
     def run(self, after_each: Any = None) -> None:
+        """Ask until ``total`` are taken; ``after_each(answered so far)`` after each answer."""
         from gradio_client import Client
 
         client = Client(self.url, verbose=False)
@@ -104,11 +105,13 @@ class Askers:
                 client.predict(self.questions[n % len(self.questions)], api_name="/ask")
             except Exception as exc:  # (a failure is a result here)
                 with self.lock:
-                    self.done -= 1
                     self.failed.append(f"{type(exc).__name__}: {exc}"[:200])
                 continue
+            with self.lock:
+                self.done += 1
+                answered = self.done
             if after_each is not None:
-                after_each(n + 1)
+                after_each(answered)
 
 
 def soak(

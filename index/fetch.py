@@ -53,11 +53,11 @@ class FetchError(WebError):
     again later, unlike a page without article text."""
 
 
-def check_url(url: str, *, allow_private: bool = True) -> str:
+def check_url(url: str) -> str:
     """``url`` without its fragment, when it may be fetched; else :class:`WebError` saying why.
 
-    Only ``http`` and ``https`` with a host; with ``allow_private=False`` the host must also
-    resolve to public addresses only (a fetch checks again, at the address it connects to)."""
+    Only ``http`` and ``https`` with a host. Its address is checked where a fetch connects
+    (:class:`_Guard`), after resolving the name once."""
     given = (url or "").strip()
     if not given:
         raise WebError("no URL given: enter an address such as https://example.com/news/story")
@@ -75,13 +75,9 @@ def check_url(url: str, *, allow_private: bool = True) -> str:
     if not parts.hostname:
         raise WebError(f"{given} has no host name (expected https://host/path)")
     try:
-        port = parts.port
+        parts.port  # noqa: B018 - raises on a bad port
     except ValueError as exc:
         raise WebError(f"{given} has a bad port: {exc}") from None
-    if not allow_private:
-        port = port or (443 if scheme == "https" else 80)
-        for address in _resolve(parts.hostname, port, DEFAULT_TIMEOUT_S, given):
-            _check_address(address[4][0], parts.hostname, given, allow_private)
     return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
 
 

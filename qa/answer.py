@@ -423,19 +423,16 @@ class ExtractiveAnswerer:
         if not citations:
             return text, tuple(citations)
         first = citations[0]
-        # citation 1's sentence, as the span model reads sentences
-        passage = Passage(
-            "",
-            first.article_id,
-            first.title,
-            first.source,
-            first.url,
-            first.published_at,
-            first.passage_start,
-            first.passage_start + len(first.passage),
-            first.passage,
-            first.score,
+        passage = next(  # citation 1's passage, among those the model read
+            (
+                p
+                for p in passages
+                if p.article_id == first.article_id and p.start == first.passage_start
+            ),
+            None,
         )
+        if passage is None:
+            return text, tuple(citations)
         sentence = ScoredSentence(passage, first.start, first.end, first.quote, first.score)
         short = self.spans.best(question, [sentence], [p.text for p in passages[:SUPPORT_PASSAGES]])
         said = re.sub(r"\[\d+\]", " ", text)
