@@ -397,7 +397,7 @@ def build_app(
                     gr.Markdown("### Sources")
                     sources = gr.HTML(
                         render.empty_html(),
-                        js_on_load=render.SOURCES_JS,
+                        js_on_load=render.static_text("sources.js"),
                         elem_id="aqa-sources",
                         max_height=640,
                     )
@@ -443,7 +443,9 @@ def build_app(
             api_visibility="private",
             **quick,
         )
-        copy_button.click(None, copy_text, None, js=render.COPY_JS, api_visibility="private")
+        copy_button.click(
+            None, copy_text, None, js=render.static_text("copy.js"), api_visibility="private"
+        )
         # The chat's own bin icon and the Clear button forget the history and sources.
         clear_outputs = [chatbot, sources, turns_state, question, copy_text]
         answers = [asked, picked, retried]  # clearing also stops an answer under way
@@ -538,7 +540,7 @@ def launch(
         share=False,
         quiet=True,
         prevent_thread_lock=not block,
-        css=render.CSS,
+        css=render.static_text("app.css"),
         theme=gr.themes.Default(primary_hue="indigo", secondary_hue="slate", neutral_hue="slate"),
         footer_links=["api"],
         show_error=False,

@@ -9,12 +9,14 @@ emphasis, a list or an autolink. Only ``http``/``https`` urls become links.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import logging
 import re
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from importlib import resources
 from urllib.parse import urlsplit
 
 from qa.types import Answer, Citation
@@ -31,158 +33,14 @@ _WHITESPACE = re.compile(r"\s+")
 EMPTY_TEXT = "Ask a question: the sources of the answer appear here, each cited sentence marked."
 ABSTAINED_TEXT = "No sources: none of the indexed articles answers this question."
 
-# Styles for the sources panel and the [n] markers; the app passes them to Gradio's `css`.
-# Colours come from the theme's variables so that light and dark mode both read well.
-CSS = """
-#aqa-sources .html-container { padding: 0 6px 0 0; }  /* align the cards with the heading */
-.aqa-sources { display: flex; flex-direction: column; gap: 12px; }
-.aqa-card {
-  border: 1px solid var(--border-color-primary);
-  border-radius: 10px;
-  padding: 12px 14px;
-  background: var(--background-fill-primary);
-  scroll-margin-top: 12px;
-}
-.aqa-card:target, .aqa-card:has(:target) { border-color: var(--color-accent); }
-.aqa-head { display: flex; gap: 10px; align-items: baseline; }
-.aqa-nums { display: flex; gap: 4px; flex: none; }
-.aqa-n {
-  display: inline-block;
-  min-width: 1.6em;
-  padding: 0 6px;
-  border-radius: 6px;
-  background: var(--color-accent-soft);
-  color: var(--body-text-color);
-  font-size: 0.8em;
-  font-weight: 600;
-  line-height: 1.6;
-  text-align: center;
-}
-.aqa-title { font-weight: 600; line-height: 1.35; color: var(--body-text-color); }
-.aqa-meta { margin: 4px 0 8px; font-size: 0.85em; color: var(--body-text-color-subdued); }
-.aqa-meta time { color: inherit; }
-.aqa-meta a { color: var(--link-text-color); text-decoration: none; padding: 0; }
-.aqa-meta a:hover { text-decoration: underline; }
-.aqa-passage {
-  margin: 0;
-  font-size: 0.9em;
-  line-height: 1.55;
-  white-space: pre-line;
-  color: var(--body-text-color);
-}
-.aqa-passage mark {
-  background: #fde68a;
-  color: #1f2937;
-  border-radius: 3px;
-  padding: 1px 2px;
-  scroll-margin-top: 40px;
-}
-.aqa-passage sup { font-weight: 700; margin-right: 2px; color: var(--body-text-color-subdued); }
-.aqa-empty, .aqa-error {
-  padding: 14px;
-  border-radius: 10px;
-  font-size: 0.9em;
-  color: var(--body-text-color-subdued);
-  border: 1px dashed var(--border-color-primary);
-}
-.aqa-error { border-style: solid; border-color: #f87171; color: var(--body-text-color); }
-.aqa-marker {
-  font-size: 0.78em;
-  font-weight: 600;
-  text-decoration: none;
-  vertical-align: 0.15em;
-  padding: 0 3px;
-  border-radius: 4px;
-  background: var(--color-accent-soft);
-  color: var(--body-text-color);
-}
-a.aqa-marker:hover { text-decoration: underline; }
-.aqa-phrase { font-weight: 700; }
-.aqa-article { margin-top: 8px; font-size: 0.85em; }
-.aqa-article summary { cursor: pointer; color: var(--link-text-color); width: fit-content; }
-.aqa-article-body {
-  margin-top: 6px;
-  max-height: 320px;
-  overflow-y: auto;
-  padding: 8px 10px;
-  border-radius: 8px;
-  border: 1px solid var(--border-color-primary);
-  background: var(--background-fill-secondary);
-  white-space: pre-line;
-  line-height: 1.55;
-  color: var(--body-text-color);
-}
-.aqa-article-body mark { background: #fde68a; color: #1f2937; border-radius: 3px; }
-.aqa-article-body sup { font-weight: 700; margin-right: 2px; }
-.aqa-flagged {
-  border: 1px solid #f59e0b;
-  border-radius: 10px;
-  padding: 10px 14px;
-  font-size: 0.85em;
-  color: var(--body-text-color);
-}
-.aqa-flagged-head { font-weight: 600; margin-bottom: 4px; }
-.aqa-flagged ul { margin: 0; padding-left: 18px; }
-.aqa-flag-reason, .aqa-flag-cites { color: var(--body-text-color-subdued); }
-.aqa-status { font-size: 0.78em; color: var(--body-text-color-subdued); margin-top: 2px; }
-.aqa-notice {
-  font-size: 0.85em;
-  padding: 6px 10px;
-  margin: 4px 0;
-  border-radius: 8px;
-  border: 1px solid #f59e0b;
-  background: rgba(245, 158, 11, 0.08);
-}
-.aqa-searched { font-size: 0.8em; color: var(--body-text-color-subdued); margin: 2px 0; }
-.aqa-searched summary { cursor: pointer; width: fit-content; }
-.aqa-searched-text { font-style: italic; }
-.aqa-read { font-size: 0.8em; color: var(--body-text-color-subdued); }
-.aqa-read summary { cursor: pointer; width: fit-content; }
-.aqa-read ol { margin: 4px 0 0; padding-left: 20px; }
-.aqa-read-meta { color: var(--body-text-color-subdued); }
-.aqa-chips { display: flex; flex-wrap: wrap; gap: 6px; font-size: 0.8em; min-height: 1.6em; }
-.aqa-chips { align-items: center; padding: 0 4px; }
-.aqa-chips-label, .aqa-chips-none { color: var(--body-text-color-subdued); }
-.aqa-chip {
-  padding: 1px 10px;
-  border-radius: 999px;
-  background: var(--color-accent-soft);
-  color: var(--body-text-color);
-  border: 1px solid var(--border-color-accent);
-}
-/* The Library table shows one page: a column's own menu would sort or filter only that page,
-   so the sort menu above the table (which sorts every page, in the store) is the only sort. */
-#aqa-lib-table th .cell-menu-button { display: none; }
-"""
 
-# Runs once when the sources panel loads (our code, never article text): opening an article
-# scrolls it to the cited sentence.
-SOURCES_JS = """
-element.addEventListener('toggle', (event) => {
-  const details = event.target;
-  if (!details.open || !details.classList || !details.classList.contains('aqa-article')) return;
-  const mark = details.querySelector('mark');
-  const box = details.querySelector('.aqa-article-body');
-  if (mark && box) box.scrollTop = Math.max(0, mark.offsetTop - box.offsetTop - 40);
-}, true);
-"""
-
-# Copies the answer and its sources (the hidden textbox's plain text) to the clipboard.
-COPY_JS = """
-(text) => {
-  if (!text) return;
-  if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text);
-  } else {
-    const area = document.createElement('textarea');
-    area.value = text;
-    document.body.appendChild(area);
-    area.select();
-    document.execCommand('copy');
-    area.remove();
-  }
-}
-"""
+@functools.cache
+def static_text(name: str) -> str:
+    """A file of ``ui/static/``, read once: ``app.css`` (the app's styles, for Gradio's
+    ``css``), ``sources.js`` (run when the sources panel loads: opening an article scrolls it
+    to the cited sentence) and ``copy.js`` (copies the answer and its sources to the
+    clipboard). Our code, never article text."""
+    return (resources.files("ui") / "static" / name).read_text(encoding="utf-8")
 
 
 # -- markdown (the chat message) ------------------------------------------------------------

@@ -36,7 +36,7 @@ from ui.library import (
     table_value,
     uploaded_articles,
 )
-from ui.render import CSS
+from ui.render import static_text
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -317,7 +317,7 @@ def library_app(sample_store: Path) -> Iterator[str]:
         prevent_thread_lock=True,
         quiet=True,
         share=False,
-        css=CSS,  # the app's styles, as ui.app.serve gives them
+        css=static_text("app.css"),  # the app's styles, as ui.app.serve gives them
     )
     yield str(demo.local_url)
     demo.close()

@@ -330,6 +330,17 @@ def test_importing_ui_loads_no_gradio() -> None:
     subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=120)
 
 
+def test_static_files_are_package_data_read_once() -> None:
+    # The app's CSS and JavaScript are files of the ui package (pyproject's package-data
+    # ships ui/static/*); each is read once.
+    assert ".aqa-card" in render.static_text("app.css")
+    assert "element.addEventListener('toggle'" in render.static_text("sources.js")
+    assert render.static_text("copy.js").startswith("(text) =>")
+    assert render.static_text("app.css") is render.static_text("app.css")
+    with pytest.raises(FileNotFoundError):
+        render.static_text("missing.js")
+
+
 def test_copies_are_listed_and_escaped() -> None:
     from qa.types import Answer, Citation
     from ui.render import sources_html
