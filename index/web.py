@@ -7,10 +7,10 @@ details are in :mod:`index.fetch`).
 
 A page becomes an article through :func:`index.articles.article_from_html` (trafilatura
 extracts the main text, as for ``.html`` files); its id and ``url`` are the address asked
-for, without its ``#fragment``. A feed is parsed with ``xml.etree`` (RSS 2.0, RSS 1.0 and
-Atom); each item's page is fetched, and where the page gives no text the feed's own content
-of the item is used. :class:`FeedHistory` remembers the items each feed has already given,
-so refreshing a feed ingests only its new items.
+for, without its ``#fragment``. A feed is parsed with feedparser (RSS 0.9x, 1.0 and 2.0,
+Atom; odd dates and encodings); each item's page is fetched, and where the page gives no
+text the feed's own content of the item is used. :class:`FeedHistory` remembers the items
+each feed has already given, so refreshing a feed ingests only its new items.
 
 Ingesting goes through :class:`index.ingest.Ingestor`, as files do: :func:`ingest_urls` and
 :func:`ingest_feed` are what ``article-qa ingest URL`` / ``--feed URL`` and the app's Library
@@ -22,13 +22,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
+import io
 import json
 import logging
 import os
 import re
 import tempfile
 import threading
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,77 +220,71 @@ def _fill(article: Article, url: str, item: FeedItem | None, feed: Feed | None) 
 # -- feed parsing -----------------------------------------------------------------------------
 
 
-def _local(tag: object) -> str:
-    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+RDF_VERSIONS = ("rss090", "rss10")  # RSS 0.90 and 1.0: RDF, whose items have no guid
 
 
-def _child(element: ET.Element, *names: str) -> ET.Element | None:
-    for name in names:
-        for child in element:
-            if _local(child.tag) == name:
-                return child
+def _entry_date(entry: Any) -> str | None:
+    """The item's date as the feed writes it, read by :func:`index.articles.parse_date`: in
+    the outlet's own time zone, like every other date here. (feedparser's ``*_parsed`` dates
+    are in UTC, which moves an evening item from America to the next day, and it reads an
+    impossible ``2026-13-45`` as 2027-01-01.)"""
+    for field in ("published", "updated", "created"):
+        day = parse_date(entry.get(field))
+        if day:
+            return day
     return None
 
 
-def _text(element: ET.Element | None) -> str:
-    return "".join(element.itertext()).strip() if element is not None else ""
-
-
-def _link(element: ET.Element) -> str:
-    """An item's link: RSS ``<link>text</link>``, or Atom's alternate ``<link href>``."""
-    atom = [c for c in element if _local(c.tag) == "link" and c.get("href")]
-    for child in atom:
-        if child.get("rel", "alternate") == "alternate":
-            return str(child.get("href"))
-    if atom:
-        return str(atom[0].get("href"))
-    return _text(_child(element, "link"))
+def _entry_content(entry: Any) -> str:
+    """The HTML or text the feed carries for an item: its full content, else its summary."""
+    for content in entry.get("content") or ():
+        if content.get("value"):
+            return str(content["value"]).strip()
+    return str(entry.get("summary") or "").strip()
 
 
 def parse_feed(data: bytes, url: str, given_url: str | None = None) -> Feed:
-    """An RSS 2.0, RSS 1.0 or Atom feed; relative links are resolved against ``url``.
-    :class:`WebError` naming the feed when it is not one. ``Feed.url`` is ``given_url`` (the
-    address the user gave, the feed's identity) when there is one."""
+    """An RSS (0.9x, 1.0, 2.0) or Atom feed, parsed by feedparser from the bytes given;
+    relative links are resolved against ``url``. :class:`WebError` naming the feed when it
+    is not one. ``Feed.url`` is ``given_url`` (the address the user gave, the feed's
+    identity) when there is one.
+
+    feedparser fetches nothing here: it gets a stream (a string or bytes it would take for a
+    URL or a file path and open), and it loads no external DTD. A feed that declares
+    entities is refused before it is parsed."""
+    import feedparser
+
     name = given_url or url
     if re.search(rb"<!ENTITY", data[:65536], re.IGNORECASE):
         raise WebError(f"{name}: the feed declares XML entities; refusing to expand them")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
+    parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": url})
+    if not parsed.get("version"):
         hint = " (it looks like a web page, not a feed)" if _looks_html(data) else ""
-        raise WebError(f"{name} is not a valid RSS or Atom feed{hint}: {exc}") from None
-    kind = _local(root.tag)
-    if kind not in ("rss", "rdf", "feed"):
-        raise WebError(f"{name} is not an RSS or Atom feed (its root element is <{kind}>)")
-    channel = _child(root, "channel") if kind != "feed" else root
-    title = clean_title(_text(_child(channel, "title"))) if channel is not None else ""
-    containers = [root] if channel is None else [channel, root]
+        problem = parsed.get("bozo_exception")
+        raise WebError(
+            f"{name} is not an RSS or Atom feed{hint}" + (f": {problem}" if problem else "")
+        )
+    rdf = parsed.version in RDF_VERSIONS
     items: list[FeedItem] = []
     keys: set[str] = set()
-    for container in containers:
-        for element in container:
-            if _local(element.tag) not in ("item", "entry"):
-                continue
-            link = _link(element)
-            link = urljoin(url, link) if link else ""
-            key = _text(_child(element, "guid", "id")) or link
-            if not key or key in keys:
-                continue
-            keys.add(key)
-            content = _text(_child(element, "encoded", "content")) or _text(
-                _child(element, "description", "summary")
+    for entry in parsed.entries:
+        link = entry.get("link") or ""
+        link = urljoin(url, link) if link else ""
+        # RSS guid or Atom id, else the link (an RDF item's rdf:about was never its key)
+        key = (entry.get("id") if not rdf else "") or link
+        if not key or key in keys:
+            continue
+        keys.add(key)
+        items.append(
+            FeedItem(
+                key=key,
+                url=link if link.startswith(("http://", "https://")) else "",
+                title=clean_title(entry.get("title") or ""),
+                published_at=_entry_date(entry),
+                content=_entry_content(entry),
             )
-            date = _text(_child(element, "pubdate", "published", "date", "updated", "issued"))
-            items.append(
-                FeedItem(
-                    key=key,
-                    url=link if link.startswith(("http://", "https://")) else "",
-                    title=clean_title(_text(_child(element, "title"))),
-                    published_at=parse_date(date) if date else None,
-                    content=content,
-                )
-            )
-    return Feed(url=name, title=title, items=tuple(items))
+        )
+    return Feed(url=name, title=clean_title(parsed.feed.get("title") or ""), items=tuple(items))
 
 
 # -- which items a feed has given -------------------------------------------------------------
