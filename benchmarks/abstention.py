@@ -12,10 +12,9 @@ and ``stale_score`` values (``Settings.recent_days`` old counts as old).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
-from benchmarks.run import bench_args
+from benchmarks.common import bench_args
 from eval.gold import GoldQuestion, load_gold
 from qa.assistant import Assistant
 from qa.config import Settings
@@ -31,8 +30,7 @@ def signals(assistant: Assistant, gold: list[GoldQuestion]) -> list[dict]:
         when = item.question_date
         passages = assistant.retrieve(item.question, reference_date=when)
         scored = assistant.answerer.score_sentences(item.question, passages, when)
-        dates = [p.published_at for p in passages[:k] if p.published_at]
-        newest = max((dt.date.fromisoformat(d[:10]) for d in dates), default=None)
+        newest = max((p.published for p in passages[:k] if p.published), default=None)
         rows.append(
             {
                 "answerable": item.answerable,

@@ -21,11 +21,12 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import append_section, bench_args, bench_embedder, machine
+from benchmarks.common import append_section, bench_args, bench_embedder, machine
+from benchmarks.precompute import llama_documents
 from eval.metrics import distinct, hit_at_k, reciprocal_rank, segments, year_of
 from index.articles import Article, iter_articles
 from index.embed import Embedder
@@ -34,19 +35,6 @@ log = logging.getLogger("baselines")
 
 # The scores of each retriever shown in the breakdown table (all four would be too wide).
 BREAKDOWN_METRICS = ("hit@5", "mrr@10")
-
-
-def _documents(articles: Iterable[Article]) -> list[Any]:
-    from llama_index.core import Document
-
-    return [
-        Document(
-            text=a.body,
-            doc_id=a.id,
-            metadata={"article_id": a.id, "title": a.title, "published_at": a.published_at or ""},
-        )
-        for a in articles
-    ]
 
 
 def llama_defaults(
@@ -176,12 +164,12 @@ def main() -> None:
     started = time.perf_counter()
 
     from index.ingest import Ingestor
-    from index.store import Store
+    from index.store import open_store
 
     embedder = bench_embedder(args)
-    Ingestor(Store(store), embedder=embedder).ingest_paths([articles_path])
+    Ingestor(open_store(store), embedder=embedder).ingest_paths([articles_path])
     articles = [a for a in iter_articles([articles_path]) if isinstance(a, Article)]
-    documents = _documents(articles)
+    documents = llama_documents(articles)
     ranked: dict[str, list[list[str]]] = {}
     if LLAMA_DEFAULTS not in left_out:
         with tempfile.TemporaryDirectory() as tmp:

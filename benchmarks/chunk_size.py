@@ -10,11 +10,11 @@ import argparse
 import logging
 from pathlib import Path
 
-from benchmarks.run import SETS
+from benchmarks.paths import SETS
 from index.chunking import ChunkingConfig
 from index.embed import Embedder
 from index.ingest import Ingestor
-from index.store import Store
+from index.store import open_store
 
 
 def main() -> None:
@@ -25,7 +25,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     chunking = ChunkingConfig(chunk_tokens=args.tokens, overlap_tokens=args.overlap)
-    report = Ingestor(Store(args.store), Embedder(), chunking=chunking).ingest_paths(
+    report = Ingestor(open_store(args.store), Embedder(), chunking=chunking).ingest_paths(
         [SETS["small"][1]], progress=False
     )
     logging.getLogger("chunk_size").info("%s %s: %s", args.tokens, args.overlap, report.summary())

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.run import REPO, RTQA, append_section, machine
+from benchmarks.common import append_section, machine
+from benchmarks.paths import REPO, RTQA
 from index.articles import Article, iter_articles
 from index.chunking import ChunkingConfig, chunk_article
 from index.embed import Embedder, resolve_precision

@@ -21,7 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.run import REPO, append_section, machine
+from benchmarks.common import append_section, machine
+from benchmarks.paths import REPO
 
 log = logging.getLogger("long_article")
 WORDS = (
@@ -60,14 +61,14 @@ def tiny_model(folder: Path) -> str:
 
 def one(path: str, store: str, model: str, bm25: bool) -> None:
     """In its own process: ingest ``path`` and print the report as JSON."""
-    import index.bm25
+    import index.store.lexical
     from index.embed import Embedder
     from index.ingest import Ingestor, peak_memory_mib
-    from index.store import Store
+    from index.store import open_store
 
     if not bm25:
-        index.bm25.BM25Index.ensure = lambda self: None  # type: ignore[method-assign]
-    report = Ingestor(Store(store), Embedder(model) if model else Embedder()).ingest_paths(
+        index.store.lexical.LexicalIndex.ensure = lambda self: None  # type: ignore[method-assign]
+    report = Ingestor(open_store(store), Embedder(model) if model else Embedder()).ingest_paths(
         [path], progress=False
     )
     print(

@@ -33,11 +33,13 @@ import itertools
 import json
 import logging
 import lzma
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from index.articles import Article
 from index.embed import Embedder, unit_rows
 
 log = logging.getLogger("precompute")
@@ -47,6 +49,21 @@ log = logging.getLogger("precompute")
 # so the first 254 tokens are the same (keys are of the whole text).
 KEEP_TOKENS = 270
 TEXTS_PER_PART = 40_000
+
+
+def llama_documents(articles: Iterable[Article]) -> list[Any]:
+    """Articles as LlamaIndex documents (the baselines' input, and what precompute embeds
+    for them)."""
+    from llama_index.core import Document
+
+    return [
+        Document(
+            text=a.body,
+            doc_id=a.id,
+            metadata={"article_id": a.id, "title": a.title, "published_at": a.published_at or ""},
+        )
+        for a in articles
+    ]
 
 
 def text_key(text: str) -> bytes:
@@ -106,7 +123,6 @@ def _texts(articles_path: Path, embedder: Embedder) -> Iterator[str]:
     from llama_index.core.schema import MetadataMode
     from tqdm import tqdm
 
-    from benchmarks.baselines import _documents
     from index.articles import Article, iter_articles
     from index.chunking import ChunkingConfig, chunk_article
 
@@ -116,7 +132,7 @@ def _texts(articles_path: Path, embedder: Embedder) -> Iterator[str]:
         for chunk in chunk_article(article, config, embedder.count_tokens):
             yield chunk.embed_text
     splitter = SentenceSplitter()
-    documents = _documents(articles)
+    documents = llama_documents(articles)
     for start in tqdm(range(0, len(documents), 500), desc="LlamaIndex nodes"):
         for node in splitter.get_nodes_from_documents(documents[start : start + 500]):
             yield node.get_content(metadata_mode=MetadataMode.EMBED)
@@ -156,7 +172,7 @@ def export(articles_path: Path, out: Path) -> None:
 
 
 def main() -> None:
-    from benchmarks.run import SETS
+    from benchmarks.paths import SETS
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -174,10 +190,10 @@ def main() -> None:
         export(articles, args.out)
         return
     from index.ingest import Ingestor
-    from index.store import Store
+    from index.store import open_store
 
     embedder = CachedEmbedder(load_table(args.folder / "texts", args.folder / "vectors"))
-    report = Ingestor(Store(args.store), embedder=embedder).ingest_paths([articles])
+    report = Ingestor(open_store(args.store), embedder=embedder).ingest_paths([articles])
     log.info(
         "%s; %d texts found precomputed, %d embedded here",
         report.summary(),

@@ -41,9 +41,10 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.run import REPO, RTQA, SETS, machine
+from benchmarks.common import machine
+from benchmarks.paths import REPO, RTQA, SETS
 from index.embed import DEFAULT_EMBED_MODEL, Embedder
-from index.store import Store
+from index.store import LocalStore
 
 log = logging.getLogger("scale")
 
@@ -123,7 +124,7 @@ def load_questions(paths: Sequence[Path], n: int) -> list[Question]:
     return out
 
 
-def read_chunks(store: Store) -> Chunks:
+def read_chunks(store: LocalStore) -> Chunks:
     """Every ready chunk of ``store``, with its vector (read page by page; nothing written)."""
     collection = store.collection
     unfinished = store.unfinished_ids()
@@ -280,7 +281,7 @@ def _copy_metadata(meta: dict[str, Any], new_id: str) -> dict[str, Any]:
 
 
 def build_store(
-    source: Store,
+    source: LocalStore,
     chunks: Chunks,
     n: int,
     path: Path,
@@ -291,8 +292,6 @@ def build_store(
     then noisy copies (cyclically) up to ``n``. The articles are copied from ``source``'s
     registry and written with the store's own protocol (pending, chunks, ready), so the
     generation changes and BM25 is built as an ingest would."""
-    from index.bm25 import BM25Index
-
     if not len(chunks):
         raise ValueError("the source store has no chunks")
     model = source.embed_model
@@ -300,7 +299,7 @@ def build_store(
         raise ValueError(f"{source.path} records no embedding model")
     m = len(chunks)
     started = time.perf_counter()
-    store = Store(path)
+    store = LocalStore(path)
     store.bind_model(model, int(chunks.vectors.shape[1]))
     counts = collections.Counter(chunks.metadatas[i % m]["article_id"] for i in range(n))
     article_ids = list(counts)
@@ -337,7 +336,7 @@ def build_store(
     chroma_s = time.perf_counter() - chroma_started
     store.finish(dict(counts))
     bm25_started = time.perf_counter()
-    BM25Index(store).ensure()
+    store.refresh_lexical()
     bm25_s = time.perf_counter() - bm25_started
     total_s = time.perf_counter() - started
     store.close()
@@ -360,7 +359,7 @@ def query_latency(
     retriever = assistant.retriever
     dense = [_timed(retriever.dense.run, q.text, depth)[1] for q in questions]
     embed = [_timed(embedder.embed, [q.text])[1] for q in questions]
-    bm25 = [_timed(retriever.bm25.search, q.text, depth)[1] for q in questions]
+    bm25 = [_timed(retriever.store.lexical, q.text, depth)[1] for q in questions]
     return {
         "pipeline": percentiles(pipeline),
         "dense": percentiles(dense),
@@ -500,7 +499,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    source = Store(args.store)
+    source = LocalStore(args.store)
     if not source.exists() or source.count() == 0:
         raise SystemExit(f"No articles in {args.store}: ingest some first (article-qa ingest).")
     if source.unfinished_ids():

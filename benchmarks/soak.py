@@ -29,7 +29,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import REPO, append_section, bench_args, machine
+from benchmarks.common import append_section, bench_args, machine
+from benchmarks.paths import REPO
 
 log = logging.getLogger("soak")
 GROWTH_LIMIT = 0.10  # after the warm-up
@@ -207,9 +208,9 @@ def main() -> None:
 
     args, gold, articles, store = bench_args(__doc__, extend)
     from index.ingest import Ingestor
-    from index.store import Store
+    from index.store import open_store
 
-    Ingestor(Store(store)).ingest_paths([articles], progress=False)
+    Ingestor(open_store(store)).ingest_paths([articles], progress=False)
     questions = [json.loads(line)["question"] for line in gold.read_text("utf-8").splitlines()]
     port = free_port()
     server_log = store.parent / f"soak-{args.set}.log"
@@ -233,7 +234,7 @@ def main() -> None:
         f"- command: `python -m benchmarks.soak --set {args.set} --questions {args.questions} "
         f"--clients {args.clients}`",
         f"- machine: {machine()}",
-        f"- `article-qa serve` on {store} ({Store(store).count()} articles); "
+        f"- `article-qa serve` on {store} ({open_store(store).count()} articles); "
         f"{args.clients} clients asking the set's {len(questions)} questions in turn "
         f"through `/ask` (gradio_client): {samples[-1][0]} answered in "
         f"{samples[-1][2]:.0f} s ({rate:.1f} a second). Memory at start "

@@ -22,7 +22,7 @@ import logging
 import random
 from pathlib import Path
 
-from benchmarks.run import RTQA
+from benchmarks.paths import RTQA
 
 logger = logging.getLogger(__name__)
 DEFAULT_OUT = Path("/tmp/rtqa-subset")

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.run import append_section, bench_args, cache_option, machine, tuning_items
+from benchmarks.common import append_section, bench_args, cache_option, machine, tuning_items
 from eval.metrics import contains_answer
 from qa.answer import FEATURES, ExtractiveAnswerer, ExtractiveWeights, SentenceFeatures
 from qa.assistant import Assistant

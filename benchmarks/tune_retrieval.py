@@ -22,7 +22,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.run import append_section, bench_args, machine
+from benchmarks.common import append_section, bench_args, machine
 from eval.metrics import hit_at_k, reciprocal_rank
 from qa import Assistant
 from qa.config import Settings
@@ -67,23 +67,23 @@ def fuse(c: dict[str, Any], v: Variant) -> list[Passage]:
     best = max(c["bm25"].values(), default=0.0) or 1.0
     floor = min(c["cosine"].values(), default=0.0)
     window: tuple[dt.date, dt.date] | None = c["window"]
-    future = (c["date"] + dt.timedelta(days=3)).isoformat()
+    future = c["date"] + dt.timedelta(days=3)
     scored = []
     for chunk_id, p in c["passages"].items():
         s = v.dense * c["cosine"].get(chunk_id, floor) + (1 - v.dense) * (
             c["bm25"].get(chunk_id, 0.0) / best
         )
-        if window and p.published_at and window[0].isoformat() <= p.published_at:
+        if window and p.published and window[0] <= p.published:
             low, high = window
-            if p.published_at > high.isoformat():
+            if p.published > high:
                 pass
             elif v.shape == "flat":
                 s += v.recency
             else:
                 span = max(1, (high - low).days)
-                age = (high - dt.date.fromisoformat(p.published_at)).days
+                age = (high - p.published).days
                 s += v.recency * (1 - 0.5 * age / span)
-        if p.published_at and p.published_at > future:
+        if p.published and p.published > future:
             s -= v.recency
         scored.append(dataclasses.replace(p, score=s))
     if v.article_vote:

@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.run import append_section, bench_args, cache_option, machine, tuning_items
+from benchmarks.common import append_section, bench_args, cache_option, machine, tuning_items
 from eval.metrics import contains_answer, exact_match, squad_normalize
 from eval.scoring import off_topic
 from index.embed import Embedder

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from qa.cli_errors import friendly_errors as _friendly_errors
+from qa.cli_options import friendly_errors as _friendly_errors
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -50,7 +50,8 @@ from eval.metrics import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
 )
-from eval.report import HIT_KS, MRR_K, QuestionResult, Report
+from eval.report import Report
+from eval.result import HIT_KS, MRR_K, QuestionResult
 from eval.scoring import (
     PASSAGES_RECORDED,
     TwoPassChecker,
@@ -61,8 +62,7 @@ from eval.scoring import (
 from index.embed import Embedder
 from index.errors import InputError
 from index.ingest import Ingestor, IngestReport
-from index.remote import is_url
-from index.store import Store
+from index.store import is_url, open_store
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.errors import ConfigError, QuestionError
@@ -234,7 +234,7 @@ def prepared(
     gold_path = Path(gold)
     gold_set = read_gold(gold_path, limit=limit)
     paths = [Path(p) for p in articles or ()]
-    if not paths and (store is None or not Store(store).exists()):
+    if not paths and (store is None or not open_store(store).exists()):
         raise InputError(
             "Nothing to evaluate against: give the articles with --articles PATH, or a store "
             "you already ingested into with --store DIR."
@@ -293,7 +293,7 @@ def prepared(
 
 def _ingest(paths: Sequence[Path], store_path: Path | str, embedder: Embedder) -> IngestReport:
     """Ingest ``paths`` (the ingestor logs what it skips and a summary)."""
-    target = Store(store_path)
+    target = open_store(store_path)
     try:
         return Ingestor(target, embedder).ingest_paths(paths, progress=None)
     finally:

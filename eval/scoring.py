@@ -23,7 +23,7 @@ from eval.metrics import (
     strip_marks,
     token_f1,
 )
-from eval.report import MRR_K, QuestionResult
+from eval.result import MRR_K, QuestionResult
 from index.embed import Embedder
 from qa.retrieve import Passage
 from qa.types import Answer, Citation
@@ -215,7 +215,7 @@ def _cited_passages(answer: Answer) -> list[Passage]:
     for n in range(1, max(by_n, default=0) + 1):
         c = by_n.get(n)
         if c is None:
-            out.append(Passage("", "", "", "", "", None, 0, 0, "", 0.0))
+            out.append(Passage("", "", "", "", "", None, 0, 0, "", 0.0))  # supports nothing
             continue
         out.append(
             Passage(
@@ -224,7 +224,7 @@ def _cited_passages(answer: Answer) -> list[Passage]:
                 title=c.title,
                 source=c.source,
                 url=c.url,
-                published_at=c.published_at,
+                published=c.published,
                 start=c.passage_start,
                 end=c.passage_start + len(c.passage),
                 text=c.passage,

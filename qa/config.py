@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from index.embed import DEFAULT_EMBED_MODEL
-from index.remote import is_url
-from index.store import default_store_path
+from index.store import default_store_path, is_named
 from qa.errors import ConfigError
 
 ENV_PREFIX = "ARTICLE_QA_"
@@ -31,7 +30,7 @@ DEFAULT_MIN_SCORE = 0.55
 class Settings:
     """Everything a question needs to be answered. Frozen: make a new one to change it."""
 
-    # a store directory, or the http(s):// URL of a Chroma server (index/remote.py)
+    # a store directory, the http(s):// URL of a Chroma server, or memory:NAME (index.store)
     store: Path | str = dataclasses.field(default_factory=default_store_path)
     embed_model: str = DEFAULT_EMBED_MODEL
     k: int = 5  # passages shown with an answer
@@ -126,7 +125,7 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
     kind = str(kind)
     try:
         if "Path" in kind:
-            return str(value) if is_url(value) else Path(value).expanduser()
+            return str(value) if is_named(value) else Path(value).expanduser()
         if kind == "int":
             return int(value)
         if kind == "float":

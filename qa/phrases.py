@@ -11,7 +11,6 @@ articles ("52.7 percent" in one, "53 percent" in another) and says so, citing bo
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,7 +82,7 @@ class Disagreement:
         """The note added to an answer whose citations are ``citations``, citing both."""
 
         def side(c: Citation, phrase: str) -> str:
-            when = f", {c.published_at[:10]}" if c.published_at else ""
+            when = f", {c.published_at}" if c.published_at else ""
             return f"{phrase} ({c.source or c.title}{when}) [{c.n}]"
 
         return (
@@ -359,14 +358,10 @@ def _both_answer(question: str, a: ScoredSentence, b: ScoredSentence) -> bool:
 def _same_time(a: ScoredSentence, b: ScoredSentence, days: int = 7) -> bool:
     """Whether two sentences' articles appeared within ``days`` of each other (reports
     years apart are about different events, not in disagreement)."""
-    da, db = a.passage.published_at, b.passage.published_at
+    da, db = a.passage.published, b.passage.published
     if not da or not db:
         return True
-    try:
-        gap = dt.date.fromisoformat(da[:10]) - dt.date.fromisoformat(db[:10])
-    except ValueError:
-        return True
-    return abs(gap.days) <= days
+    return abs((da - db).days) <= days
 
 
 def _same_subject(a: str, phrase_a: str, b: str, phrase_b: str, min_overlap: float = 0.5) -> bool:

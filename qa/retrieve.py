@@ -1,108 +1,54 @@
-"""Finding passages: dense retrieval from Chroma through LlamaIndex, with filters."""
+"""Finding passages: the store's dense and lexical hits fused, date boosts, copies collapsed.
+
+The store (``index.store``) does every search; this module only decides how its hits are
+combined and ranked.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from index.embed import Embedder
-from index.store import Store, day_number
+from index.store import Filters, Hit, Store
 from qa.errors import StoreError
 
-
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved chunk: ``text`` is ``article.body[start:end]``."""
-
-    chunk_id: str
-    article_id: str
-    title: str
-    source: str
-    url: str
-    published_at: str | None
-    start: int
-    end: int
-    text: str
-    score: float  # higher is better; cosine similarity for dense retrieval
-    copies: tuple[str, ...] = ()  # ids of other articles carrying the same text (syndication)
+__all__ = [
+    "DenseRetriever",
+    "Filters",
+    "HybridRetriever",
+    "HybridWeights",
+    "Passage",
+    "collapse_copies",
+]
 
 
 @dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval to some outlets and a published-date range (inclusive), and leave
-    out some articles (``exclude``: article ids; as if they were not in the store)."""
+class Passage(Hit):
+    """A retrieved chunk (``text`` is ``article.body[start:end]``) with its fused score;
+    ``copies``: ids of other articles carrying the same text (syndication)."""
 
-    sources: tuple[str, ...] = ()
-    since: dt.date | None = None
-    until: dt.date | None = None
-    exclude: frozenset[str] = frozenset()
+    copies: tuple[str, ...] = ()
 
-    @property
-    def empty(self) -> bool:
-        return not self.sources and self.since is None and self.until is None and not self.exclude
-
-    def to_llama_index(self) -> Any:
-        from llama_index.core.vector_stores import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-        )
-
-        filters: list[MetadataFilter | MetadataFilters] = []
-        if self.sources:
-            filters.append(
-                MetadataFilter(key="source", value=list(self.sources), operator=FilterOperator.IN)
-            )
-        if self.since is not None:
-            filters.append(
-                MetadataFilter(
-                    key="published_day",
-                    value=day_number(self.since.isoformat()),
-                    operator=FilterOperator.GTE,
-                )
-            )
-        if self.until is not None:
-            filters.append(
-                MetadataFilter(
-                    key="published_day",
-                    value=day_number(self.until.isoformat()),
-                    operator=FilterOperator.LTE,
-                )
-            )
-        if self.exclude:
-            filters.append(
-                MetadataFilter(
-                    key="article_id", value=sorted(self.exclude), operator=FilterOperator.NIN
-                )
-            )
-        return MetadataFilters(filters=filters) if filters else None
+    @classmethod
+    def of(cls, hit: Hit, score: float | None = None) -> Passage:
+        """``hit`` as a passage (with ``score`` instead of the hit's own, when given)."""
+        values = {f.name: getattr(hit, f.name) for f in dataclasses.fields(Hit)}
+        if score is not None:
+            values["score"] = score
+        return cls(**values)
 
 
 class DenseRetriever:
-    """``run(query, top_k, filters) -> list[Passage]`` over the store's chunk collection."""
+    """``run(query, top_k, filters) -> list[Passage]``: the store's nearest chunks."""
 
     def __init__(self, store: Store, embedder: Embedder, top_k: int = 30) -> None:
         self.store = store
         self.embedder = embedder
         self.top_k = top_k
-        self._index: Any = None
-        self._index_collection: Any = None
-
-    def _vector_index(self) -> Any:
-        collection = self.store.collection  # reopened when another process changed the store
-        if self._index is None or self._index_collection is not collection:
-            from llama_index.core import VectorStoreIndex
-
-            self._index = VectorStoreIndex.from_vector_store(
-                self.store.vector_store(), embed_model=self.embedder.as_llama_index()
-            )
-            self._index_collection = collection
-        return self._index
 
     def check_ready(self) -> None:
         if self.store.is_empty():
@@ -116,36 +62,8 @@ class DenseRetriever:
         self, query: str, top_k: int | None = None, filters: Filters | None = None
     ) -> list[Passage]:
         k = self.top_k if top_k is None else top_k
-        retriever = self._vector_index().as_retriever(
-            similarity_top_k=k, filters=filters.to_llama_index() if filters else None
-        )
-        results = retriever.retrieve(query)
-        unfinished = self.store.unfinished_ids()
-        return [
-            # ChromaVectorStore reports exp(-distance); cosine distance = 1 - cos.
-            _passage(hit.node.node_id, hit.node.get_content(), hit.node.metadata, _cosine(hit))
-            for hit in results
-            if hit.node.metadata["article_id"] not in unfinished
-        ]
-
-
-def _cosine(hit: Any) -> float:
-    return 1.0 + math.log(hit.score) if hit.score else -1.0
-
-
-def _passage(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
-    return Passage(
-        chunk_id=chunk_id,
-        article_id=meta["article_id"],
-        title=meta.get("title", ""),
-        source=meta.get("source", ""),
-        url=meta.get("url", ""),
-        published_at=meta.get("published_at") or None,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=text,
-        score=score,
-    )
+        vector = self.embedder.embed([query])[0]
+        return [Passage.of(hit) for hit in self.store.dense(vector, k, filters)]
 
 
 @dataclass(frozen=True)
@@ -172,7 +90,7 @@ _RRF_K1 = 61  # reciprocal rank fusion's usual k = 60, plus one: the best rank s
 
 
 class HybridRetriever:
-    """Dense (Chroma through LlamaIndex) and BM25 results over the same chunks, fused."""
+    """The store's dense and BM25 results over the same chunks, fused."""
 
     def __init__(
         self,
@@ -186,11 +104,8 @@ class HybridRetriever:
             raise ValueError(f"retrieval mode must be hybrid, dense or bm25, not {mode!r}")
         if weights is not None and weights.fusion not in ("weighted", "rrf"):
             raise ValueError(f"fusion must be weighted or rrf, not {weights.fusion!r}")
-        from index.bm25 import BM25Index
-
         self.store = store
         self.dense = DenseRetriever(store, embedder, top_k)
-        self.bm25 = BM25Index(store)
         self.top_k = top_k
         self.weights = weights if weights is not None else HybridWeights()
         self.mode = mode
@@ -231,8 +146,7 @@ class HybridRetriever:
         best_sparse = max((s for _, s in sparse), default=0.0) or 1.0
         cosine = {p.chunk_id: p.score for p in dense}
         lexical = {c: s / best_sparse for c, s in sparse}
-        low, high = (boost[0].isoformat(), boost[1].isoformat()) if boost else ("", "")
-        future = (reference_date + dt.timedelta(days=3)).isoformat() if reference_date else "9999"
+        future = reference_date + dt.timedelta(days=3) if reference_date else dt.date.max
         if w.fusion == "rrf":
             dense_rank = {p.chunk_id: i for i, p in enumerate(dense, 1)}
             sparse_rank = {c: i for i, (c, _) in enumerate(sparse, 1)}
@@ -253,9 +167,10 @@ class HybridRetriever:
         fused = []
         for chunk_id, passage in passages.items():
             score = fuse(chunk_id)
-            if boost and passage.published_at and low <= passage.published_at <= high:
+            day = passage.published
+            if boost and day and boost[0] <= day <= boost[1]:
                 score += w.recency
-            if passage.published_at and passage.published_at > future:
+            if day and day > future:
                 score -= w.recency
             fused.append(dataclasses.replace(passage, score=score))
         fused.sort(key=lambda p: -p.score)
@@ -263,26 +178,12 @@ class HybridRetriever:
 
     def _bm25(self, query: str, depth: int, filters: Filters | None) -> list[tuple[str, float]]:
         f = filters or Filters()
-        hits = self.bm25.search(
-            query,
-            # the chunks of excluded articles are dropped once their article is known
-            depth + 40 * len(f.exclude),
-            sources=f.sources,
-            since_day=day_number(f.since.isoformat()) if f.since else None,
-            until_day=day_number(f.until.isoformat()) if f.until else None,
-        )
+        # the chunks of excluded articles are dropped once their article is known
+        hits = self.store.lexical(query, depth + 40 * len(f.exclude), f)
         return [(h.chunk_id, h.score) for h in hits]
 
     def _fetch(self, chunk_ids: list[str]) -> dict[str, Passage]:
-        if not chunk_ids:
-            return {}
-        got = self.store.collection.get(ids=chunk_ids, include=["documents", "metadatas"])
-        unfinished = self.store.unfinished_ids()
-        return {
-            cid: _passage(cid, doc or "", meta, 0.0)
-            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
-            if meta["article_id"] not in unfinished
-        }
+        return {c: Passage.of(hit, 0.0) for c, hit in self.store.chunks(chunk_ids).items()}
 
 
 def _shingles(text: str, n: int = 5) -> set[int]:

@@ -22,7 +22,7 @@ class Citation:
     article_id: str
     title: str
     source: str
-    published_at: str | None
+    published: dt.date | None
     url: str
     passage: str  # the whole retrieved passage the sentence was found in
     passage_start: int  # offset of the passage in the article body
@@ -42,7 +42,7 @@ class Citation:
             article_id=passage.article_id,
             title=passage.title,
             source=passage.source,
-            published_at=passage.published_at,
+            published=passage.published,
             url=passage.url,
             passage=passage.text,
             passage_start=passage.start,
@@ -52,6 +52,11 @@ class Citation:
             score=score,
             copies=passage.copies,
         )
+
+    @property
+    def published_at(self) -> str | None:
+        """``published`` as ``YYYY-MM-DD`` (for display and JSON)."""
+        return self.published.isoformat() if self.published else None
 
     @property
     def phrase_text(self) -> str:
@@ -170,11 +175,3 @@ class ScoredSentence:
 def bold(phrase: str) -> str:
     """How an answer marks the short answer it leads with (markdown bold)."""
     return f"**{phrase}**"
-
-
-def published_date(text: str | None) -> dt.date | None:
-    """A ``published_at`` as a date; ``None`` when missing or unreadable."""
-    try:
-        return dt.date.fromisoformat((text or "")[:10])
-    except ValueError:
-        return None

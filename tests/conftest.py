@@ -32,10 +32,10 @@ def _isolated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def sample_store_master(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample collection ingested once per session (read-only: copy before writing)."""
     from index.ingest import Ingestor
-    from index.store import Store
+    from index.store import open_store
 
     path = tmp_path_factory.mktemp("samples") / "store"
-    store = Store(path)
+    store = open_store(path)
     report = Ingestor(store).ingest_paths([SAMPLES], progress=False)
     assert report.added >= 15 and not report.skipped, report
     store.close()

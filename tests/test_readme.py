@@ -49,3 +49,15 @@ def test_quick_start_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyP
             assert got.split(" (")[0] == want.split(" (")[0]
         else:
             assert got == want
+
+
+def test_the_store_example_runs_as_written(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocks = re.findall(r"```python\n(.*?)```", README, re.DOTALL)
+    (example,) = [b for b in blocks if 'open_store("memory:scratch")' in b]
+    monkeypatch.chdir(REPO)
+    exec(compile("from qa import Assistant\n" + example, "README.md", "exec"), {})
+    count, answer = capsys.readouterr().out.splitlines()[:2]
+    assert int(count.split()[0]) >= 15 and "Gull Point" in count
+    assert answer.startswith("**$412 million** [1]")

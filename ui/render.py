@@ -182,7 +182,7 @@ def answer_plain_text(answer: Answer) -> str:
     if answer.citations:
         lines += ["", "Sources:"]
         for c in sorted(answer.citations, key=lambda c: c.n):
-            meta = ", ".join(x for x in (c.source, format_date(c.published_at)) if x)
+            meta = ", ".join(x for x in (c.source, format_date(c.published)) if x)
             head = f"[{c.n}] {c.title or 'Untitled article'}" + (f" ({meta})" if meta else "")
             if safe_link(c.url) is not None:
                 head += f" {c.url.strip()}"
@@ -242,15 +242,9 @@ def safe_link(url: str) -> tuple[str, str] | None:
     return _e(url), _e(parts.hostname)
 
 
-def format_date(published_at: str | None) -> str:
-    """``2026-11-17`` -> ``17 Nov 2026``; anything else is returned as given."""
-    if not published_at:
-        return ""
-    try:
-        day = dt.date.fromisoformat(published_at[:10])
-    except ValueError:
-        return published_at
-    return f"{day.day} {day:%b %Y}"
+def format_date(day: dt.date | None) -> str:
+    """2026-11-17 -> ``17 Nov 2026``; "" when unknown."""
+    return f"{day.day} {day:%b %Y}" if day else ""
 
 
 def _quote_span(c: Citation) -> tuple[int, int] | None:
@@ -339,7 +333,7 @@ def _card_html(group: list[Citation], body: str | None = None) -> str:
         for c in group
     )
     meta = [_e(first.source)] if first.source else []
-    date = format_date(first.published_at)
+    date = format_date(first.published)
     if date:
         meta.append(f'<time datetime="{_e(first.published_at or "")}">{_e(date)}</time>')
     link = safe_link(first.url)
@@ -415,7 +409,7 @@ def _read_html(answer: Answer) -> str:
         return ""
     items = []
     for p in answer.passages:
-        meta = ", ".join(x for x in (p.source, format_date(p.published_at)) if x)
+        meta = ", ".join(x for x in (p.source, format_date(p.published)) if x)
         title = _e(p.title) if p.title else "Untitled article"
         items.append(
             f"<li>{title}"

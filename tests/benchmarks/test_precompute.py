@@ -13,7 +13,7 @@ from benchmarks.precompute import CachedEmbedder, export, load_table, model_view
 from index.chunking import ChunkingConfig, chunk_article
 from index.embed import Embedder, resolve_model_path
 from index.ingest import Ingestor
-from index.store import Store
+from index.store import open_store
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "articles"
 
@@ -30,7 +30,7 @@ def test_exported_texts_embedded_elsewhere_fill_the_store(
     assert len(list(vectors.glob("*.npy"))) > 1  # split into shards, read back in order
 
     embedder = CachedEmbedder(load_table(texts, vectors))
-    report = Ingestor(Store(tmp_path / "store"), embedder=embedder).ingest_paths([SAMPLES])
+    report = Ingestor(open_store(tmp_path / "store"), embedder=embedder).ingest_paths([SAMPLES])
     assert report.chunks > 0
     assert (embedder.hits, embedder.misses) == (report.chunks, 0)
 

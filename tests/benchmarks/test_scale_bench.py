@@ -16,7 +16,7 @@ from benchmarks.scale import (
     read_chunks,
     recall_at_k,
 )
-from index.store import Store
+from index.store import open_store
 from qa.assistant import Assistant
 from qa.config import Settings
 
@@ -60,7 +60,7 @@ def test_hnsw_recall_applies_each_ef_search(tmp_path: Path) -> None:
 def test_build_store_cycles_noisy_copies_and_leaves_the_source_alone(
     sample_store: Path, tmp_path: Path
 ) -> None:
-    source = Store(sample_store)
+    source = open_store(sample_store)
     before = (source.generation(), source.count_chunks())
     chunks = read_chunks(source)
     n = 2 * len(chunks) + 3
@@ -68,7 +68,7 @@ def test_build_store_cycles_noisy_copies_and_leaves_the_source_alone(
     assert (source.generation(), source.count_chunks()) == before
     assert (info.chunks, info.real) == (n, len(chunks))
 
-    target = Store(info.path)
+    target = open_store(info.path)
     got = target.collection.get(include=["embeddings", "metadatas"])
     assert len(set(got["ids"])) == n and set(chunks.ids) <= set(got["ids"])
     assert target.count() == source.count() and not target.unfinished_ids()

@@ -310,7 +310,7 @@ def test_csv_errors_name_line_and_field(tmp_path: Path, text: str, message: str)
 
 @pytest.mark.slow
 def test_resolve_evidence_by_id_url_and_title(sample_store: Path) -> None:
-    from index.store import Store
+    from index.store import open_store
 
     questions = [
         GoldQuestion(
@@ -336,7 +336,7 @@ def test_resolve_evidence_by_id_url_and_title(sample_store: Path) -> None:
             line=2,
         ),
     ]
-    store = Store(sample_store)
+    store = open_store(sample_store)
     try:
         (q1, q2), warnings = resolve_evidence(questions, store)
     finally:

@@ -12,7 +12,7 @@ from index.articles import Article, Skip, iter_articles
 from index.embed import Embedder
 from index.errors import StoreError
 from index.ingest import Ingestor
-from index.store import Store
+from index.store import LocalStore, Store, open_store
 
 
 def _consistent(store: Store) -> int:
@@ -28,7 +28,7 @@ def _consistent(store: Store) -> int:
 
 
 def test_reingest_changes_nothing(sample_store: Path) -> None:
-    store = Store(sample_store)
+    store = open_store(sample_store)
     before = _consistent(store)
     report = Ingestor(store).ingest_paths([SAMPLES], progress=False)
     assert (report.added, report.updated, report.chunks) == (0, 0, 0)
@@ -37,7 +37,7 @@ def test_reingest_changes_nothing(sample_store: Path) -> None:
 
 
 def test_changed_article_replaces_its_chunks(sample_store: Path, tmp_path: Path) -> None:
-    store = Store(sample_store)
+    store = open_store(sample_store)
     old = store.get("election-runoff-debate")
     assert old is not None
     edited = tmp_path / "edited.jsonl"
@@ -58,7 +58,7 @@ def test_changed_article_replaces_its_chunks(sample_store: Path, tmp_path: Path)
 
 
 def test_remove_deletes_article_and_chunks(sample_store: Path) -> None:
-    store = Store(sample_store)
+    store = open_store(sample_store)
     assert store.remove("desal-plant-vote")
     assert store.get("desal-plant-vote") is None
     assert store.collection.get(where={"article_id": "desal-plant-vote"})["ids"] == []
@@ -68,14 +68,14 @@ def test_remove_deletes_article_and_chunks(sample_store: Path) -> None:
 
 
 def test_store_refuses_another_embedding_model(sample_store: Path, tiny_model_dir: Path) -> None:
-    store = Store(sample_store)
+    store = open_store(sample_store)
     with pytest.raises(StoreError, match="all-MiniLM-L6-v2"):
         Ingestor(store, Embedder(str(tiny_model_dir))).ingest_paths([SAMPLES], progress=False)
     assert store.meta()["embed_model"] == "all-MiniLM-L6-v2"
 
 
 def test_any_sentence_transformers_model_by_path(tmp_path: Path, tiny_model_dir: Path) -> None:
-    store = Store(tmp_path / "tiny")
+    store = open_store(tmp_path / "tiny")
     embedder = Embedder(str(tiny_model_dir))
     report = Ingestor(store, embedder).ingest_paths([SAMPLES], progress=False)
     assert report.added == 16
@@ -89,7 +89,7 @@ def test_bad_input_is_reported_and_the_rest_goes_in(tmp_path: Path) -> None:
     (folder / "good.txt").write_text("A good title\n\nThe mayor opened the bridge.", "utf-8")
     (folder / "bad.jsonl").write_text('{"id": "j1", "body": "Fine text."}\n{oops\n', "utf-8")
     (folder / "empty.md").write_text("   \n", "utf-8")
-    store = Store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     report = Ingestor(store).ingest_paths([folder], progress=False)
     assert report.added == 2
     assert sorted(Path(s.origin).name for s in report.skipped) == ["bad.jsonl:2", "empty.md"]
@@ -117,7 +117,7 @@ def _interrupt_after(items: list[Article], n: int) -> Iterator[Article | Skip]:
 
 
 def test_ctrl_c_midway_then_rerun_completes(tmp_path: Path) -> None:
-    store = Store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     articles = _articles(12)
     ingestor = Ingestor(store, batch_chunks=8, window=2)
     with pytest.raises(KeyboardInterrupt):
@@ -131,7 +131,7 @@ def test_ctrl_c_midway_then_rerun_completes(tmp_path: Path) -> None:
     assert len(set(store.collection.get()["ids"])) == total
 
 
-class FailingStore(Store):
+class FailingStore(LocalStore):
     """A real store whose second chunk write dies after deleting and half-adding."""
 
     calls = 0
@@ -150,7 +150,7 @@ def test_failure_inside_a_write_is_completed_by_the_next_run(tmp_path: Path) -> 
     articles = _articles(6)
     with pytest.raises(OSError, match="disk full"):
         Ingestor(FailingStore(path), batch_chunks=8, window=2).ingest(articles, progress=False)
-    store = Store(path)
+    store = open_store(path)
     assert store.unfinished_ids()  # the half-written batch is marked, not shown as ready
     ready = {r.article.id for r in store.iter_articles()}
     assert all(a not in ready for a in store.unfinished_ids())
@@ -171,7 +171,7 @@ def test_two_files_with_one_name_do_not_replace_each_other(tmp_path: Path) -> No
     for folder, text in (("a", "The bridge cost $4 million."), ("b", "The ferry is late.")):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "notes.txt").write_text(f"Notes\n\n{text}", encoding="utf-8")
-    store = Store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     Ingestor(store).ingest_paths([tmp_path / "a"], progress=False)
     report = Ingestor(store).ingest_paths([tmp_path / "b"], progress=False)
     assert (report.added, report.updated) == (0, 0)
@@ -188,7 +188,7 @@ def test_the_report_counts_tokens_and_rates(tmp_path: Path) -> None:
     from index.chunking import ChunkingConfig, chunk_article
 
     embedder = Embedder()
-    report = Ingestor(Store(tmp_path / "s"), embedder).ingest_paths([SAMPLES], progress=False)
+    report = Ingestor(open_store(tmp_path / "s"), embedder).ingest_paths([SAMPLES], progress=False)
     articles = [a for a in iter_articles([SAMPLES]) if isinstance(a, Article)]
     chunks = [
         c for a in articles for c in chunk_article(a, ChunkingConfig(), embedder.count_tokens)
@@ -205,7 +205,8 @@ def test_chunk_collections_search_with_the_measured_hnsw_setting(tmp_path: Path)
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from index.store import COLLECTION, HNSW_EF_SEARCH
+    from index.store import HNSW_EF_SEARCH
+    from index.store.local import COLLECTION
 
     def ef_search(path: Path) -> int:
         client = chromadb.PersistentClient(
@@ -213,7 +214,7 @@ def test_chunk_collections_search_with_the_measured_hnsw_setting(tmp_path: Path)
         )
         return int(client.get_collection(COLLECTION).configuration["hnsw"]["ef_search"])
 
-    Store(tmp_path / "new").collection  # noqa: B018
+    open_store(tmp_path / "new").collection  # noqa: B018
     assert ef_search(tmp_path / "new") == HNSW_EF_SEARCH == 200
     old = tmp_path / "old"
     chromadb.PersistentClient(
@@ -221,7 +222,7 @@ def test_chunk_collections_search_with_the_measured_hnsw_setting(tmp_path: Path)
     ).get_or_create_collection(
         COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
     )
-    Store(old).collection  # noqa: B018 - an older store is raised to the setting
+    open_store(old).collection  # noqa: B018 - an older store is raised to the setting
     assert ef_search(old) == HNSW_EF_SEARCH
 
 
@@ -240,7 +241,7 @@ def test_a_very_long_article_is_embedded_and_written_a_batch_at_a_time(
         sizes.append(len(texts))
         return embed(texts, batch_size)
 
-    store = Store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     ingestor = Ingestor(store, tiny_embedder, batch_chunks=8, part_chunks=16)
     ingestor.embedder.embed = counting  # type: ignore[method-assign]
     first = ingestor.ingest([article], progress=False)

@@ -17,7 +17,7 @@ import pytest
 from index.embed import Embedder
 from index.fetch import WebError, check_url
 from index.ingest import Ingestor
-from index.store import Store
+from index.store import open_store
 from index.web import (
     FeedHistory,
     WebFetcher,
@@ -155,7 +155,7 @@ def embedder(tiny_model_dir: Path) -> Embedder:
 
 @pytest.fixture
 def ingestor(tmp_path: Path, embedder: Embedder) -> Ingestor:
-    return Ingestor(Store(tmp_path / "store"), embedder)
+    return Ingestor(open_store(tmp_path / "store"), embedder)
 
 
 @pytest.mark.parametrize(

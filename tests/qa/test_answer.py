@@ -29,7 +29,8 @@ def embedder() -> Embedder:
 
 
 def passage(article: str, text: str, score: float, published: str | None) -> Passage:
-    return Passage("c" + article, article, article, "", "", published, 0, len(text), text, score)
+    day = dt.date.fromisoformat(published) if published else None
+    return Passage("c" + article, article, article, "", "", day, 0, len(text), text, score)
 
 
 def test_the_article_nearest_the_question_date_is_quoted_first(embedder: Embedder) -> None:

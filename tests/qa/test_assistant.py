@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from support import SAMPLE_QUESTIONS
 
-from index.store import Store
+from index.store import Store, open_store
 from qa import Answer, Assistant, answer
 from qa.config import Settings
 from qa.dates import resolve_time, search_text
@@ -61,7 +61,7 @@ def test_sample_questions_are_answered_with_exact_citations(
     if result.abstained:  # (counted below: the abstention model may miss one)
         assert result.text == NOT_FOUND and result.citations == ()
         return
-    _check_citations(result, Store(sample_store_master))
+    _check_citations(result, open_store(sample_store_master))
     evidence = {e["article_id"] for e in question["evidence"]}
     retrieved = [p.article_id for p in result.passages]
     assert evidence & set(retrieved), (question["id"], retrieved)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from index.store import Store
+from index.store import open_store
 from qa import Assistant
 from qa.config import Settings
 from qa.conversation import CONDENSE_PROMPT
@@ -164,7 +164,7 @@ def test_the_model_answer_is_checked_and_only_supported_sentences_stay(
     assert [c.verdict for c in result.checks] == ["supported", "unsupported", "uncited"]
     assert result.checks[2].dropped == (9,)
     (citation,) = result.citations
-    body = Store(sample_store_master).get(citation.article_id)
+    body = open_store(sample_store_master).get(citation.article_id)
     assert body is not None and body.article.body[citation.start : citation.end] == citation.quote
     assert result.text.startswith(citation.quote)
     data = result.to_dict()
@@ -264,7 +264,7 @@ def test_instructions_planted_in_an_article_change_nothing(
         f"published: 2026-10-28\n---\n{INJECTION}\n",
         "utf-8",
     )
-    store = Store(sample_store)
+    store = open_store(sample_store)
     Ingestor(store, Embedder(Settings.load().embed_model)).ingest_paths([planted], progress=None)
     store.close()
     FakeOpenAI.behaviour = "obey"

@@ -10,7 +10,7 @@ import pytest
 
 from index.embed import Embedder
 from index.ingest import Ingestor
-from index.store import Store
+from index.store import open_store
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.phrases import find_phrase, normalise_phrase
@@ -125,7 +125,7 @@ def ferry_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("ferry")
     source = folder / "articles.jsonl"
     source.write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n", "utf-8")
-    store = Store(folder / "store")
+    store = open_store(folder / "store")
     Ingestor(store, Embedder(Settings.load().embed_model)).ingest_paths([source], progress=None)
     store.close()
     return folder / "store"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 from support import SAMPLE_QUESTIONS, tiny_bert
 
 from index.embed import Embedder
-from index.store import Store
+from index.store import open_store
 from qa.errors import ConfigError
 from qa.rerank import (
     CrossEncoderReranker,
@@ -28,7 +29,7 @@ def _passage(n: int, text: str, score: float, article_id: str | None = None) -> 
         title=f"Article {n}",
         source="Test Wire",
         url=f"https://example.com/{n}",
-        published_at="2026-05-01",
+        published=dt.date(2026, 5, 1),
         start=0,
         end=len(text),
         text=text,
@@ -218,7 +219,7 @@ def test_sentence_reranker_does_not_hurt_the_sample_questions(
 ) -> None:
     questions = [json.loads(line) for line in SAMPLE_QUESTIONS.read_text("utf-8").splitlines()]
     answerable = [q for q in questions if q["answerable"]]
-    retriever = HybridRetriever(Store(sample_store_master), embedder, top_k=30)
+    retriever = HybridRetriever(open_store(sample_store_master), embedder, top_k=30)
     reranker = SentenceReranker(embedder)
     before = after = 0
     for q in answerable:

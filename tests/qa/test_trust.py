@@ -21,7 +21,8 @@ QUESTION = "Who won the presidential runoff in Estravia?"
 
 
 def passage(article: str, text: str, score: float = 0.8, published: str = "2026-10-25") -> Passage:
-    return Passage("c" + article, article, article, "", "", published, 0, len(text), text, score)
+    day = dt.date.fromisoformat(published) if published else None
+    return Passage("c" + article, article, article, "", "", day, 0, len(text), text, score)
 
 
 def sentence(p: Passage, score: float = 5.0, **features: float) -> ScoredSentence:

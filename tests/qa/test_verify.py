@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -18,7 +19,16 @@ from qa.verify import CitationChecker, split_cited
 
 def _passage(n: int, text: str) -> Passage:
     return Passage(
-        f"c{n}", f"a{n}", f"Article {n}", "Test Wire", "", "2026-05-01", 0, len(text), text, 1.0
+        f"c{n}",
+        f"a{n}",
+        f"Article {n}",
+        "Test Wire",
+        "",
+        dt.date(2026, 5, 1),
+        0,
+        len(text),
+        text,
+        1.0,
     )
 
 

@@ -178,11 +178,11 @@ def test_sample_question_is_answered_with_its_cited_source(
 ) -> None:
     from playwright.sync_api import expect
 
-    from index.store import Store
+    from index.store import open_store
 
     sample = sample_questions["s01"]
     evidence = sample["evidence"][0]
-    record = Store(sample_store_master).get(evidence["article_id"])
+    record = open_store(sample_store_master).get(evidence["article_id"])
     assert record is not None, evidence
     page = browser_page.page
 
@@ -377,11 +377,11 @@ HOSTILE_ARTICLE = {
 def served_hostile(serve_store: Callable[[Path], Served], tmp_path: Path) -> Served:
     """The app on a store holding one article full of markup."""
     from index.ingest import Ingestor
-    from index.store import Store
+    from index.store import open_store
 
     source = tmp_path / "hostile.json"
     source.write_text(json.dumps(HOSTILE_ARTICLE), encoding="utf-8")
-    store = Store(tmp_path / "hostile-store")
+    store = open_store(tmp_path / "hostile-store")
     report = Ingestor(store).ingest_paths([source], progress=False)
     assert report.added == 1, report.summary()
     store.close()
@@ -761,7 +761,7 @@ def test_articles_added_meanwhile_count_on_return_to_the_chat(
     from playwright.sync_api import expect
 
     from index.ingest import Ingestor
-    from index.store import Store
+    from index.store import open_store
 
     page = browser_page.page
     open_app(page, served_hostile.url)
@@ -775,7 +775,7 @@ def test_articles_added_meanwhile_count_on_return_to_the_chat(
     }
     source = tmp_path / "late.json"
     source.write_text(json.dumps(late), encoding="utf-8")
-    store = Store(served_hostile.assistant.store.path)
+    store = open_store(served_hostile.assistant.store.path)
     Ingestor(store).ingest_paths([source], progress=False)
     store.close()
 

@@ -24,7 +24,7 @@ import pytest
 from index.articles import Skip
 from index.embed import Embedder
 from index.ingest import Ingestor, IngestReport
-from index.store import ArticlePage, ArticleSummary, Store
+from index.store import ArticlePage, ArticleSummary, open_store
 from ui.library import (
     HEADERS,
     Outcome,
@@ -133,7 +133,7 @@ def test_uploads_report_per_file_and_replace_by_name(
     tmp_path: Path, tiny_embedder: Embedder
 ) -> None:
     """Each upload arrives in a new temporary folder; the same name again is the same file."""
-    ingestor = Ingestor(Store(tmp_path / "store"), tiny_embedder)
+    ingestor = Ingestor(open_store(tmp_path / "store"), tiny_embedder)
     first, second = tmp_path / "upload-1", tmp_path / "upload-2"
     first.mkdir()
     second.mkdir()
@@ -188,7 +188,7 @@ def test_urls_and_feeds_report_one_line_each(
     from index.web import FeedHistory, WebFetcher
     from ui.library import feeds_markdown, ingest_feeds, ingest_url
 
-    store = Store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     ingestor, fetcher, history = (
         Ingestor(store, tiny_embedder),
         WebFetcher(allow_private=True),  # (the site is on 127.0.0.1)

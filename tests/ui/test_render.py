@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import subprocess
@@ -44,7 +45,7 @@ def citation(
     title: str = "Gull Point plant over budget",
     source: str = "Harbor Ledger",
     url: str = "https://harborledger.example/news/gull-point",
-    published_at: str | None = "2025-09-22",
+    published: dt.date | None = dt.date(2025, 9, 22),
     article_id: str = "desal-plant-cost-overrun",
     offset_shift: int = 0,
 ) -> Citation:
@@ -55,7 +56,7 @@ def citation(
         article_id=article_id,
         title=title,
         source=source,
-        published_at=published_at,
+        published=published,
         url=url,
         passage=passage,
         passage_start=passage_start,
@@ -139,7 +140,6 @@ def test_article_text_is_never_markup_in_sources(hostile: str) -> None:
         passage=passage,
         title=f"Title {hostile}",
         source=f"Outlet {hostile}",
-        published_at=f"2025 {hostile}",
         article_id=f"id {hostile}",
     )
     out = render.sources_html(answer_of(c))
@@ -249,9 +249,9 @@ def test_empty_and_error_states_escape_their_text() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "shown"),
-    [("2026-11-17", "17 Nov 2026"), ("2026-01-05", "5 Jan 2026"), (None, ""), ("soon", "soon")],
+    [(dt.date(2026, 11, 17), "17 Nov 2026"), (dt.date(2026, 1, 5), "5 Jan 2026"), (None, "")],
 )
-def test_format_date(raw: str | None, shown: str) -> None:
+def test_format_date(raw: dt.date | None, shown: str) -> None:
     assert render.format_date(raw) == shown
 
 
@@ -351,7 +351,7 @@ def test_copies_are_listed_and_escaped() -> None:
         article_id="a",
         title="T",
         source="S",
-        published_at="2026-01-12",
+        published=dt.date(2026, 1, 12),
         url="",
         passage=passage,
         passage_start=0,
@@ -379,7 +379,7 @@ def a_passage(article_id: str, title: str, published_at: str | None = None) -> A
         title,
         "Wire",
         "",
-        published_at,
+        dt.date.fromisoformat(published_at) if published_at else None,
         0,
         len(PASSAGE),
         PASSAGE,

@@ -81,7 +81,7 @@ def test_sample_collection_offers_the_sample_questions(sample_store_master: Path
 
 def test_other_collections_offer_questions_about_their_newest_titles(tmp_path: Path) -> None:
     from index.ingest import Ingestor
-    from index.store import Store
+    from index.store import open_store
 
     rows = [
         {"id": f"a{i}", "title": f"Story number {i}.", "published_at": f"2026-0{i}-01",
@@ -90,7 +90,7 @@ def test_other_collections_offer_questions_about_their_newest_titles(tmp_path: P
     ]  # fmt: skip
     source = tmp_path / "articles.jsonl"
     source.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    store = Store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     Ingestor(store).ingest_paths([source], progress=False)
     assistant = Assistant(Settings.load(env={}, store=store.path))
     assert example_questions(assistant) == [

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from index.articles import Article
-from index.remote import RemoteStore
-from index.store import LISTING_SORTS, ArticleSummary, Store
+from index.store import LISTING_SORTS, ArticleSummary, Store, open_store
+from index.store.server import ServerStore
 
 WORDS = "Harbor council strike vote fire flood budget ferry Élan delta port rail".split()
 SOURCES = ["Coastal Wire", "harbor ledger", "Metro Daily", "", "Valley News"]
@@ -98,7 +98,7 @@ def _all_pages(store: Store, limit: int, **kwargs: object) -> list[ArticleSummar
 @pytest.fixture(scope="module")
 def local_listing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list]:
     items = _synthetic(3000)
-    store = Store(tmp_path_factory.mktemp("listing") / "store")
+    store = open_store(tmp_path_factory.mktemp("listing") / "store")
     _fill(store, items)
     return store, items
 
@@ -188,7 +188,7 @@ def test_a_page_is_an_index_walk_not_a_sort_of_every_row(
 
 
 def test_unfinished_and_removed_articles_are_not_listed(tmp_path: Path) -> None:
-    store = Store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     assert store.list_articles().total == 0 and not store.exists()  # reading creates nothing
     items = _synthetic(30)
     _fill(store, items[:20])
@@ -245,10 +245,10 @@ def chroma_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
 @pytest.mark.slow
 def test_a_chroma_server_store_lists_like_a_local_one(chroma_url: str, tmp_path: Path) -> None:
     items = _synthetic(1500, seed=3)
-    remote = Store(f"{chroma_url}/listing")
-    assert isinstance(remote, RemoteStore)
+    remote = open_store(f"{chroma_url}/listing")
+    assert isinstance(remote, ServerStore)
     assert remote.list_articles().total == 0
-    local = Store(tmp_path / "local")
+    local = open_store(tmp_path / "local")
     _fill(remote, items)
     _fill(local, items)
     for sort in ("published_at", "title", "source", "n_chunks"):
@@ -266,7 +266,7 @@ def test_a_chroma_server_store_lists_like_a_local_one(chroma_url: str, tmp_path:
             items, "published_at", True, query
         )
     # A change on the server (here: from another client) shows in the next listing.
-    other = Store(f"{chroma_url}/listing")
+    other = open_store(f"{chroma_url}/listing")
     removed = items[5][0].id
     assert other.remove(removed)
     page = remote.list_articles(removed)

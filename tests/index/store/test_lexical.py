@@ -1,28 +1,33 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
 from index.articles import Article
-from index.bm25 import BM25Index
 from index.ingest import Ingestor
-from index.store import Store, day_number
+from index.store import Filters, LocalStore, open_store
+from index.store.lexical import LexicalIndex
 
 
-def _bm25_ids(store: Store) -> set[str]:
+def BM25Index(store: LocalStore) -> LexicalIndex:
+    return LexicalIndex(store, store.path / "bm25")
+
+
+def _bm25_ids(store: LocalStore) -> set[str]:
     index = BM25Index(store)
     index.ensure()
     return index.chunk_ids()
 
 
-def _chroma_ids(store: Store) -> set[str]:
+def _chroma_ids(store: LocalStore) -> set[str]:
     return set(store.collection.get(include=[])["ids"])
 
 
 def test_bm25_follows_ingest_update_and_remove(sample_store: Path, tmp_path: Path) -> None:
-    store = Store(sample_store)
+    store = open_store(sample_store)
     assert _bm25_ids(store) == _chroma_ids(store)
     hits = BM25Index(store).search("Gull Point desalination cost", 5)
     assert hits and all(h.chunk_id in _chroma_ids(store) for h in hits)
@@ -41,18 +46,20 @@ def test_bm25_follows_ingest_update_and_remove(sample_store: Path, tmp_path: Pat
 
 
 def test_bm25_filters_by_source_and_date(sample_store: Path) -> None:
-    index = BM25Index(Store(sample_store))
+    index = BM25Index(open_store(sample_store))
     q = "Redstone Ridge fire evacuated"
-    only = index.search(q, 50, sources=["The Valley Courier"])
+    only = index.search(q, 50, Filters(sources=("The Valley Courier",)))
     assert only
-    got = Store(sample_store).collection.get(ids=[h.chunk_id for h in only], include=["metadatas"])
+    got = open_store(sample_store).collection.get(
+        ids=[h.chunk_id for h in only], include=["metadatas"]
+    )
     assert {m["source"] for m in got["metadatas"]} == {"The Valley Courier"}
-    assert index.search(q, 50, since_day=day_number("2030-01-01")) == []
+    assert index.search(q, 50, Filters(since=dt.date(2030, 1, 1))) == []
     assert index.search("", 5) == []
 
 
 def test_bm25_survives_a_crash_and_agrees_after_the_rerun(tmp_path: Path) -> None:
-    store = Store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     articles = [
         Article(id=f"a{i}", title=f"Story {i}", body=f"Unique word{i} appears here. More text.")
         for i in range(8)
@@ -72,7 +79,7 @@ def test_bm25_survives_a_crash_and_agrees_after_the_rerun(tmp_path: Path) -> Non
 
 
 def test_saved_index_is_reused_until_the_store_changes(sample_store: Path) -> None:
-    store = Store(sample_store)
+    store = open_store(sample_store)
     BM25Index(store).ensure()
     info = json.loads((sample_store / "bm25" / "info.json").read_text())
     assert info["generation"] == store.generation()
@@ -85,7 +92,7 @@ def test_saved_index_is_reused_until_the_store_changes(sample_store: Path) -> No
     assert later.last_update == "delta" and later.chunk_ids() == _chroma_ids(store)
 
 
-def _add(store: Store, tmp_path: Path, rows: list[dict[str, str]]) -> None:
+def _add(store: LocalStore, tmp_path: Path, rows: list[dict[str, str]]) -> None:
     path = tmp_path / f"add-{len(list(tmp_path.iterdir()))}.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     report = Ingestor(store).ingest_paths([path], progress=False)
@@ -95,7 +102,7 @@ def _add(store: Store, tmp_path: Path, rows: list[dict[str, str]]) -> None:
 def test_small_changes_are_applied_in_place_and_rank_like_a_rebuild(
     sample_store: Path, tmp_path: Path
 ) -> None:
-    store = Store(sample_store)
+    store = open_store(sample_store)
     index = BM25Index(store)
     index.ensure()
     _add(
@@ -131,19 +138,19 @@ def test_small_changes_are_applied_in_place_and_rank_like_a_rebuild(
             assert hit.chunk_id not in full or hit.score == pytest.approx(
                 full[hit.chunk_id], rel=0.15
             )
-    (top, *_) = index.search("ferry tickets", 3, sources=["Harbour Gazette"])
+    (top, *_) = index.search("ferry tickets", 3, Filters(sources=("Harbour Gazette",)))
     got = store.collection.get(ids=[top.chunk_id], include=["metadatas"])
     assert got["metadatas"][0]["article_id"] == "harbour-ferry"
-    other_outlet = index.search("ferry tickets", 3, sources=["Coastal Wire"])
+    other_outlet = index.search("ferry tickets", 3, Filters(sources=("Coastal Wire",)))
     assert top.chunk_id not in {h.chunk_id for h in other_outlet}  # filters apply to the delta
-    later = index.search("ferry", 9, since_day=day_number("2026-11-03"))
+    later = index.search("ferry", 9, Filters(since=dt.date(2026, 11, 3)))
     assert top.chunk_id not in {h.chunk_id for h in later}
     removed = set(store.collection.get(where={"article_id": "desal-plant-vote"})["ids"])
     assert not removed and all(h.chunk_id in _chroma_ids(store) for h in index.search("vote", 20))
 
 
 def test_an_edited_article_gets_new_chunk_ids(sample_store: Path, tmp_path: Path) -> None:
-    store = Store(sample_store)
+    store = open_store(sample_store)
     row = {"id": "note", "title": "Note", "body": "The quay was painted blue."}
     _add(store, tmp_path, [row])
     before = set(store.collection.get(where={"article_id": "note"})["ids"])
@@ -159,9 +166,9 @@ def test_an_edited_article_gets_new_chunk_ids(sample_store: Path, tmp_path: Path
 def test_a_big_change_rebuilds_the_whole_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import index.bm25 as bm25
+    import index.store.lexical as bm25
 
-    store = Store(tmp_path / "store")
+    store = open_store(tmp_path / "store")
     _add(
         store,
         tmp_path,

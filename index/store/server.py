@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import logging
 import os
 import re
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -31,16 +31,21 @@ from urllib.parse import urlsplit
 
 from index.articles import Article
 from index.errors import StoreError, StoreLost
-from index.store import (
+from index.store.chroma import ChromaChunks, open_chunks
+from index.store.registry import (
     SCHEMA_VERSION,
     ArticlePage,
     ArticleRecord,
     ArticleSummary,
-    Store,
-    _now,
+    Bookkeeping,
     check_listing,
-    open_chunks,
-    search_words,
+    check_order,
+    now,
+    ordered_ids,
+    page_of,
+    record_fields,
+    record_from_fields,
+    summary_from_fields,
 )
 
 logger = logging.getLogger(__name__)
@@ -48,16 +53,6 @@ logger = logging.getLogger(__name__)
 TOKEN_ENV = "ARTICLE_QA_CHROMA_TOKEN"
 DEFAULT_NAME = "article-qa"
 _PAGE = 1000
-_ORDERS = {
-    "published_at DESC, title": (("published_at", True), ("title", False)),
-    "title": (("title", False),),
-    "added_at DESC": (("added_at", True),),
-    "id": (("id", False),),
-}
-
-
-def is_url(location: object) -> bool:
-    return isinstance(location, str) and location.startswith(("http://", "https://"))
 
 
 def _cache_dir(url: str) -> Path:
@@ -67,63 +62,8 @@ def _cache_dir(url: str) -> Path:
     return user_cache_path("article-qa") / "servers" / slug
 
 
-def _meta_values(article: Article, digest: str, now: str) -> dict[str, Any]:
-    return {
-        "hash": digest,
-        "state": "pending",
-        "title": article.title,
-        "source": article.source,
-        "url": article.url,
-        "author": article.author,
-        "published_at": article.published_at or "",
-        "extra": json.dumps(dict(article.extra), ensure_ascii=False, default=str),
-        "origin": article.origin,
-        "n_chunks": 0,
-        "added_at": now,
-        "updated_at": now,
-    }
-
-
-def _sort_key(key: str, row: tuple[str, dict[str, Any]]) -> str:
-    return row[0] if key == "id" else str(row[1].get(key, ""))
-
-
-def _haystack(row: ArticleSummary) -> str:
-    return f"{row.title}\n{row.source}\n{row.id}\n{row.url}".casefold()
-
-
-def _listing_key(sort: str, row: ArticleSummary) -> tuple[Any, ...]:
-    """The order of the local store's SQL: no date sorts first, text by case, ties by id."""
-    value = getattr(row, sort)
-    if sort == "published_at":
-        return (value is not None, value or "", row.id)
-    if sort in ("title", "source"):
-        return (value.casefold(), row.id)
-    return (value, row.id)
-
-
-def _record(article_id: str, body: str | None, meta: dict[str, Any]) -> ArticleRecord:
-    article = Article(
-        id=article_id,
-        title=str(meta.get("title", "")),
-        body=body or "",
-        source=str(meta.get("source", "")),
-        url=str(meta.get("url", "")),
-        author=str(meta.get("author", "")),
-        published_at=str(meta.get("published_at") or "") or None,
-        extra=json.loads(str(meta.get("extra") or "{}")),
-        origin=str(meta.get("origin", "")),
-    )
-    return ArticleRecord(
-        article=article,
-        n_chunks=int(meta.get("n_chunks") or 0),
-        added_at=str(meta.get("added_at", "")),
-        updated_at=str(meta.get("updated_at", "")),
-    )
-
-
-class RemoteStore(Store):
-    """The :class:`Store` interface over a Chroma server (see the module doc)."""
+class ServerStore(Bookkeeping, ChromaChunks):
+    """The :class:`index.store.Store` interface over a Chroma server (see the module doc)."""
 
     # (generation, rows) of the last listing: see list_articles.
     _listing_cache: tuple[str, list[ArticleSummary]] | None = None
@@ -138,7 +78,10 @@ class RemoteStore(Store):
             raise StoreError(
                 f"store name {name!r} in {url} must be 3-52 letters, digits, '.', '_' or '-'"
             )
-        super().__init__(_cache_dir(url))
+        self.path = _cache_dir(url)
+        self._lock = threading.RLock()
+        self._collection: Any = None
+        self._lexical_index = None
         self.url = url
         self.name = name
         self._host = parts.hostname
@@ -146,6 +89,9 @@ class RemoteStore(Store):
         self._ssl = parts.scheme == "https"
         self._client: Any = None
         self._articles: Any = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.location!r})"
 
     @property
     def location(self) -> str:
@@ -195,10 +141,6 @@ class RemoteStore(Store):
             return self._articles
 
     @property
-    def db(self) -> Any:
-        raise StoreError(f"{self.url} is a Chroma server store: it has no local database")
-
-    @property
     def collection(self) -> Any:
         with self._lock:
             if self._collection is None:
@@ -209,6 +151,7 @@ class RemoteStore(Store):
     def close(self) -> None:
         with self._lock:
             self._client = self._articles = self._collection = None
+            self._lexical_index = None
 
     # -- metadata ------------------------------------------------------------------------
 
@@ -281,26 +224,20 @@ class RemoteStore(Store):
             return True
         return not self.articles.get(where={"state": "ready"}, limit=1, include=[])["ids"]
 
-    def get(self, article_id: str) -> ArticleRecord | None:
-        return self.get_many([article_id]).get(article_id)
-
     def get_many(self, ids: Iterable[str]) -> dict[str, ArticleRecord]:
         wanted = list(dict.fromkeys(ids))
         return {
-            article_id: _record(article_id, body, meta)
+            article_id: record_from_fields(article_id, body, meta)
             for article_id, body, meta in self._ready_by_ids(wanted, ["metadatas", "documents"])
         }
 
     def iter_articles(self, order: str = "published_at DESC, title") -> Iterator[ArticleRecord]:
-        if order not in _ORDERS:
-            raise ValueError(f"order must be one of {sorted(_ORDERS)}")
+        check_order(order)
         if not self.exists():
             return
-        rows = [(i, meta) for i, _, meta in self._get(where={"state": "ready"})]
-        for key, descending in reversed(_ORDERS[order]):  # stable sorts, last key first
-            rows.sort(key=functools.partial(_sort_key, key), reverse=descending)
-        for i in range(0, len(rows), 500):
-            part = [article_id for article_id, _ in rows[i : i + 500]]
+        ids = ordered_ids(((i, meta) for i, _, meta in self._get(where={"state": "ready"})), order)
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
             records = self.get_many(part)
             yield from (records[a] for a in part if a in records)
 
@@ -323,14 +260,7 @@ class RemoteStore(Store):
         check_listing(sort, limit, offset)
         if not self.exists():
             return ArticlePage(rows=(), total=0, offset=offset, limit=limit)
-        rows = self._listing_rows()
-        words = search_words(query)
-        if words:
-            rows = [r for r in rows if all(w in _haystack(r) for w in words)]
-        rows = sorted(rows, key=functools.partial(_listing_key, sort), reverse=descending)
-        return ArticlePage(
-            rows=tuple(rows[offset : offset + limit]), total=len(rows), offset=offset, limit=limit
-        )
+        return page_of(self._listing_rows(), query, sort, descending, limit, offset)
 
     def _listing_rows(self) -> list[ArticleSummary]:
         generation = self.generation()
@@ -338,16 +268,7 @@ class RemoteStore(Store):
         if cached is not None and cached[0] == generation:
             return cached[1]
         rows = [
-            ArticleSummary(
-                id=article_id,
-                title=str(meta.get("title", "")),
-                source=str(meta.get("source", "")),
-                url=str(meta.get("url", "")),
-                published_at=str(meta.get("published_at") or "") or None,
-                n_chunks=int(meta.get("n_chunks") or 0),
-                added_at=str(meta.get("added_at", "")),
-                origin=str(meta.get("origin", "")),
-            )
+            summary_from_fields(article_id, meta)
             for article_id, _, meta in self._get(where={"state": "ready"})
         ]
         self._listing_cache = (generation, rows)
@@ -356,12 +277,12 @@ class RemoteStore(Store):
     # -- writing -------------------------------------------------------------------------
 
     def begin(self, articles: Sequence[tuple[Article, str]]) -> None:
-        now = _now()
+        when = now()
         known = self._metas([a.id for a, _ in articles])
         metadatas = []
         for article, digest in articles:
-            meta = _meta_values(article, digest, now)
-            meta["added_at"] = known.get(article.id, {}).get("added_at", now)
+            meta = record_fields(article, digest, when)
+            meta["added_at"] = known.get(article.id, {}).get("added_at", when)
             metadatas.append(meta)
         self.articles.upsert(
             ids=[a.id for a, _ in articles],
@@ -383,7 +304,7 @@ class RemoteStore(Store):
         if not self.articles.get(ids=[article_id], include=[])["ids"]:
             return False
         self.articles.update(ids=[article_id], metadatas=[{"state": "removing"}])
-        self.collection.delete(where={"document_id": article_id})
+        self._delete_chunks(article_id)
         self.articles.delete(ids=[article_id])
         self._bump_generation()
         return True
@@ -397,7 +318,7 @@ def is_lost_connection(exc: BaseException) -> bool:
     return isinstance(exc, httpx.TransportError | ConnectionError)
 
 
-def _lost(store: RemoteStore, exc: BaseException) -> StoreLost:
+def _lost(store: ServerStore, exc: BaseException) -> StoreLost:
     return StoreLost(
         f"lost the Chroma server at {store.url} ({exc or type(exc).__name__}); once it "
         "answers again, run the same command again"
@@ -405,11 +326,11 @@ def _lost(store: RemoteStore, exc: BaseException) -> StoreLost:
 
 
 def _translated(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``func`` of a RemoteStore, with a lost connection raised as :class:`StoreLost`
+    """``func`` of a ServerStore, with a lost connection raised as :class:`StoreLost`
     (also while a generator it returns is iterated)."""
 
     @functools.wraps(func)
-    def wrapper(self: RemoteStore, *args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: ServerStore, *args: Any, **kwargs: Any) -> Any:
         try:
             result = func(self, *args, **kwargs)
         except Exception as exc:
@@ -423,7 +344,7 @@ def _translated(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _translated_iter(store: RemoteStore, items: Iterator[Any]) -> Iterator[Any]:
+def _translated_iter(store: ServerStore, items: Iterator[Any]) -> Iterator[Any]:
     try:
         yield from items
     except Exception as exc:
@@ -432,13 +353,13 @@ def _translated_iter(store: RemoteStore, items: Iterator[Any]) -> Iterator[Any]:
         raise
 
 
-# Every method and property of a RemoteStore (its own and those it inherits) says
+# Every method and property of a ServerStore (its own and those it inherits) says
 # "lost the Chroma server" in one line instead of an httpx traceback.
-for _name in dir(RemoteStore):
+for _name in dir(ServerStore):
     if _name.startswith("__"):
         continue
-    _attr = inspect.getattr_static(RemoteStore, _name)
+    _attr = inspect.getattr_static(ServerStore, _name)
     if isinstance(_attr, property) and _attr.fget is not None:
-        setattr(RemoteStore, _name, property(_translated(_attr.fget), _attr.fset))
+        setattr(ServerStore, _name, property(_translated(_attr.fget), _attr.fset))
     elif inspect.isfunction(_attr):
-        setattr(RemoteStore, _name, _translated(_attr))
+        setattr(ServerStore, _name, _translated(_attr))

@@ -19,12 +19,11 @@ import pytest
 from click.testing import CliRunner
 from support import SAMPLE_QUESTIONS, SAMPLES
 
-from index.bm25 import BM25Index
 from index.embed import Embedder
 from index.errors import StoreError, StoreLost
 from index.ingest import Ingestor
-from index.remote import RemoteStore
-from index.store import Store
+from index.store import open_store
+from index.store.server import ServerStore
 from qa import Assistant
 from qa.cli import main
 from qa.config import Settings
@@ -109,8 +108,8 @@ def test_ingest_ask_remove_and_restart_against_a_chroma_server(
     sample_store_master: Path,
 ) -> None:
     url = f"{server.url}/newsroom"
-    store = Store(url)
-    assert isinstance(store, RemoteStore) and store.location == url
+    store = open_store(url)
+    assert isinstance(store, ServerStore) and store.location == url
     assert not store.exists() and store.count() == 0 and store.is_empty()
 
     report = Ingestor(store).ingest_paths([SAMPLES], progress=False)
@@ -118,7 +117,7 @@ def test_ingest_ask_remove_and_restart_against_a_chroma_server(
     n_articles, n_chunks = store.count(), store.count_chunks()
     assert n_articles == report.added and n_chunks == report.chunks and not store.is_empty()
     assert store.embed_model is not None
-    local = Store(sample_store_master)  # the same articles in a local store
+    local = open_store(sample_store_master)  # the same articles in a local store
     assert store.sources() == local.sources() and len(store.sources()) >= 3
     for order in ("published_at DESC, title", "title", "id"):
         remote_ids = [r.article.id for r in store.iter_articles(order)]
@@ -128,7 +127,7 @@ def test_ingest_ask_remove_and_restart_against_a_chroma_server(
     assert record.article == local_record.article and record.n_chunks == local_record.n_chunks
 
     # A second run over the same files embeds nothing.
-    again = Ingestor(Store(url)).ingest_paths([SAMPLES], progress=False)
+    again = Ingestor(open_store(url)).ingest_paths([SAMPLES], progress=False)
     assert again.added == 0 and again.unchanged == report.added and again.chunks == 0
 
     assistant = Assistant(Settings.load(store=url))
@@ -141,11 +140,11 @@ def test_ingest_ask_remove_and_restart_against_a_chroma_server(
 
     # Another app instance (its own BM25 cache) sees the same store and every change.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "other-cache"))
-    other = Store(url)
+    other = open_store(url)
     assert other.count() == n_articles and other.path != store.path
     assert store.remove(EVIDENCE) and not store.remove(EVIDENCE)
     assert other.get(EVIDENCE) is None and other.count() == n_articles - 1
-    bm25_ids = {hit.chunk_id for hit in BM25Index(other).search(QUESTION["question"], 50)}
+    bm25_ids = {hit.chunk_id for hit in other.lexical(QUESTION["question"], 50)}
     chunk_ids = set(other.collection.get(include=[])["ids"])
     assert bm25_ids and bm25_ids <= chunk_ids
     assert not other.collection.get(where={"article_id": EVIDENCE}, include=[])["ids"]
@@ -155,16 +154,16 @@ def test_ingest_ask_remove_and_restart_against_a_chroma_server(
     # The server restarts on the same data: nothing is lost, the old objects reconnect.
     server.stop()
     with pytest.raises(StoreError, match="cannot reach the Chroma server"):
-        Store(url).count()
+        open_store(url).count()
     server.start()
-    assert Store(url).count() == n_articles - 1
-    assert Store(url).count_chunks() < n_chunks
+    assert open_store(url).count() == n_articles - 1
+    assert open_store(url).count_chunks() < n_chunks
     result = assistant.ask("When did the rail strike end?", reference_date=None)
     assert "January 28" in result.text
 
     # Another embedding model is refused, with what to do.
     with pytest.raises(StoreError, match="--embed-model"):
-        Store(url).check_model("some-other-model", 768)
+        open_store(url).check_model("some-other-model", 768)
 
 
 def test_the_cli_takes_a_server_url_and_stores_do_not_mix(
@@ -180,8 +179,8 @@ def test_the_cli_takes_a_server_url_and_stores_do_not_mix(
     listed = runner.invoke(main, ["list", "--store", first, "--json"])
     assert listed.exit_code == 0, listed.output
     assert [json.loads(line)["id"] for line in listed.output.splitlines()] == ["desal-plant-vote"]
-    assert Store(second).count() == 0  # another name on the same server is another store
-    assert Store(str(tmp_path / "local")).count() == 0
+    assert open_store(second).count() == 0  # another name on the same server is another store
+    assert open_store(str(tmp_path / "local")).count() == 0
     # (one article in the store: the abstention model's scores are not what it was fitted
     # on, so it is switched off; this checks where the answer comes from)
     asked = runner.invoke(
@@ -195,10 +194,10 @@ def test_the_cli_takes_a_server_url_and_stores_do_not_mix(
 
 def test_bad_urls_and_unreachable_servers_get_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(StoreError, match="store name"):
-        Store("http://127.0.0.1:8000/a")
+        open_store("http://127.0.0.1:8000/a")
     down = f"http://127.0.0.1:{_free_port()}"
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1"):
-        Store(down).count()
+        open_store(down).count()
     # the app against a server that is down: one line, before anything is served
     import ui.app
 
@@ -257,9 +256,9 @@ def test_a_server_lost_mid_ingest_gives_one_line_and_the_rerun_finishes(
     monkeypatch.setattr(Ingestor, "_write", write)
     again = runner.invoke(main, ["ingest", str(SAMPLES), *common])
     assert again.exit_code == 0, again.output
-    clean = Store(tmp_path / "clean")
+    clean = open_store(tmp_path / "clean")
     Ingestor(clean, Embedder(str(tiny_model_dir))).ingest_paths([SAMPLES], progress=False)
-    store = Store(url)
+    store = open_store(url)
     assert store.count() == clean.count() and store.count_chunks() == clean.count_chunks()
     assert {r.article.id for r in store.iter_articles()} == {
         r.article.id for r in clean.iter_articles()
@@ -270,7 +269,7 @@ def test_a_server_lost_mid_ingest_gives_one_line_and_the_rerun_finishes(
 def test_a_store_object_that_loses_its_server_says_so_in_one_line(
     server: ChromaServer, tiny_model_dir: Path
 ) -> None:
-    store = Store(f"{server.url}/gone")
+    store = open_store(f"{server.url}/gone")
     Ingestor(store, Embedder(str(tiny_model_dir))).ingest_paths(
         [SAMPLES / "desal-plant-vote.txt"], progress=False
     )

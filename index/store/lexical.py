@@ -1,15 +1,16 @@
-"""A BM25 index over the store's chunks (title, outlet and date included), kept in step.
+"""The store's lexical index: BM25 over its chunks (title, outlet and date included), kept in step.
 
-The index is derived data, always made from the chunk collection itself, so an interrupted
+The index is derived data, always made from the store's chunks themselves, so an interrupted
 ingest can never leave BM25 and Chroma disagreeing. Whenever the store's generation (bumped
 by every completed write or removal) differs from the one the index has seen, it catches up:
 
 - a small change (up to a fifth of the chunks, at least 2,000) is applied in place: the ids
-  now in Chroma are listed, chunks that are gone are masked out, and new ones go into a
+  now stored are listed, chunks that are gone are masked out, and new ones go into a
   *delta* scored with the main index's statistics (IDF, average length), so a new article
   ranks as it would after a full rebuild (chunk ids hash their text, so an edited chunk is a
   new id);
-- a bigger one rebuilds the main index from every chunk and saves it (``DIR/bm25``).
+- a bigger one rebuilds the main index from every chunk and saves it (``DIR/bm25``; a store
+  without a directory keeps it in memory only).
 
 Ingest brings the index up to date at its end, so questions do not pay for it.
 """
@@ -21,27 +22,23 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index.store.hits import Filters, Hit, LexicalHit, day_number
+
 if TYPE_CHECKING:
-    from index.store import Store
+    from index.store.base import Store
 
 logger = logging.getLogger(__name__)
 
 FORMAT = 1
-_PAGE = 5000
 DELTA_SHARE = 0.2  # beyond this share of changed chunks, rebuild the whole index
 DELTA_MIN = 2000
-
-
-@dataclass(frozen=True)
-class BM25Hit:
-    chunk_id: str
-    score: float
 
 
 def _stemmer() -> Any:
@@ -57,18 +54,18 @@ def _tokenize(texts: Sequence[str]) -> Any:
     return bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(), show_progress=False)
 
 
-def bm25_text(document: str, meta: dict[str, Any]) -> str:
+def bm25_text(hit: Hit) -> str:
     """What BM25 reads for a chunk: its context (title, outlet, date) and its text."""
-    header = " ".join(str(meta.get(k) or "") for k in ("title", "source", "published_at"))
-    return f"{header}\n{document}"
+    return f"{hit.title} {hit.source} {hit.published_at or ''}\n{hit.text}"
 
 
-class BM25Index:
-    """Sparse retrieval over one store; loads, updates or rebuilds itself on first use."""
+class LexicalIndex:
+    """BM25 over one store's chunks; loads, updates or rebuilds itself on first use.
+    ``path``: where it is saved (``None``: kept in memory only)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, path: Path | None) -> None:
         self.store = store
-        self.path = store.path / "bm25"
+        self.path = path
         self._lock = threading.Lock()
         self._model: Any = None
         self._ids: list[str] = []
@@ -101,6 +98,8 @@ class BM25Index:
         return main | set(self._delta.ids)
 
     def _load(self) -> bool:
+        if self.path is None:
+            return False
         info_path = self.path / "info.json"
         if not info_path.exists():
             return False
@@ -131,24 +130,14 @@ class BM25Index:
         """Apply the change since the main index was built as a mask and a delta; False when
         the change is too big for that (the caller rebuilds)."""
         started = time.perf_counter()
-        collection = self.store.collection
-        current: set[str] = set()
-        for offset in range(0, collection.count(), _PAGE):
-            current.update(collection.get(limit=_PAGE, offset=offset, include=[])["ids"])
+        current = self.store.chunk_ids()
         known = set(self._ids)
         added = [i for i in current if i not in known]
         live = np.fromiter((i in current for i in self._ids), dtype=bool, count=len(self._ids))
         changed = len(added) + int((~live).sum())
         if changed > max(DELTA_MIN, DELTA_SHARE * len(self._ids)):
             return False
-        ids, texts, sources, days = [], [], [], []
-        for i in range(0, len(added), 500):
-            page = collection.get(ids=added[i : i + 500], include=["documents", "metadatas"])
-            for chunk_id, text, source, day in _page_rows(page):
-                ids.append(chunk_id)
-                texts.append(text)
-                sources.append(source)
-                days.append(day)
+        ids, texts, sources, days = _columns(self.store.iter_chunks(added))
         self._live = live.astype(np.float32)
         self._delta = _Delta.build(ids, texts, sources, days, self._model, self._avgdl)
         self._generation = generation
@@ -165,19 +154,7 @@ class BM25Index:
         import bm25s
 
         started = time.perf_counter()
-        ids: list[str] = []
-        texts: list[str] = []
-        sources: list[str] = []
-        days: list[int] = []
-        collection = self.store.collection
-        total = collection.count()
-        for offset in range(0, total, _PAGE):
-            page = collection.get(limit=_PAGE, offset=offset, include=["documents", "metadatas"])
-            for chunk_id, text, source, day in _page_rows(page):
-                ids.append(chunk_id)
-                texts.append(text)
-                sources.append(source)
-                days.append(day)
+        ids, texts, sources, days = _columns(self.store.iter_chunks())
         model = bm25s.BM25()
         avgdl = 0.0
         if texts:
@@ -188,14 +165,15 @@ class BM25Index:
         self._avgdl = avgdl or 1.0
         self._generation = generation
         self.last_update = "built"
-        if texts:
+        if texts and self.path is not None:
             self._save(generation)
         logger.info(
             "built the BM25 index of %d chunks in %.1fs", len(ids), time.perf_counter() - started
         )
 
     def _save(self, generation: str) -> None:
-        tmp = self.path.with_name("bm25.tmp")
+        assert self.path is not None
+        tmp = self.path.with_name(self.path.name + ".tmp")
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
@@ -215,21 +193,14 @@ class BM25Index:
 
     # -- querying ------------------------------------------------------------------------
 
-    def search(
-        self,
-        query: str,
-        top_k: int,
-        sources: Sequence[str] = (),
-        since_day: int | None = None,
-        until_day: int | None = None,
-    ) -> list[BM25Hit]:
-        """The ``top_k`` best chunks for ``query`` among those passing the filters."""
+    def search(self, query: str, top_k: int, filters: Filters | None = None) -> list[LexicalHit]:
+        """The ``top_k`` best chunks for ``query`` among those passing the outlet and date
+        filters (``filters.exclude`` is not applied: the caller drops those articles)."""
         self.ensure()
-        filters = (sources, since_day, until_day)
         tokens = _tokenize([query])
         if not tokens.vocab:
             return []
-        hits: list[BM25Hit] = []
+        hits: list[LexicalHit] = []
         if self._ids:
             mask = self._live * _filter_mask(self._sources, self._days, filters)
             k = min(top_k, int(mask.sum()))
@@ -238,7 +209,7 @@ class BM25Index:
                     tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1
                 )
                 hits = [
-                    BM25Hit(self._ids[int(d)], float(s))
+                    LexicalHit(self._ids[int(d)], float(s))
                     for d, s in zip(docs[0], scores[0], strict=True)
                     if s > 0
                 ]
@@ -256,31 +227,34 @@ def _words(tokens: Any) -> list[str]:
     return [inverse[i] for i in dict.fromkeys(tokens.ids[0]) if inverse.get(i)]
 
 
-def _page_rows(page: dict[str, Any]) -> Iterator[tuple[str, str, str, int]]:
-    """``(chunk id, BM25 text, source, day)`` for each chunk of a ``collection.get`` page."""
-    for chunk_id, doc, meta in zip(page["ids"], page["documents"], page["metadatas"], strict=True):
-        yield (
-            chunk_id,
-            bm25_text(doc or "", meta),
-            str(meta.get("source") or ""),
-            int(meta.get("published_day") or 0),
-        )
+def _columns(hits: Iterable[Hit]) -> tuple[list[str], list[str], list[str], list[int]]:
+    """``(chunk ids, BM25 texts, sources, days)`` of stored chunks."""
+    ids: list[str] = []
+    texts: list[str] = []
+    sources: list[str] = []
+    days: list[int] = []
+    for hit in hits:
+        ids.append(hit.chunk_id)
+        texts.append(bm25_text(hit))
+        sources.append(hit.source)
+        days.append(day_number(hit.published))
+    return ids, texts, sources, days
 
 
 def _filter_mask(
-    sources_of: np.ndarray,
-    days_of: np.ndarray,
-    filters: tuple[Sequence[str], int | None, int | None],
+    sources_of: np.ndarray, days_of: np.ndarray, filters: Filters | None
 ) -> np.ndarray:
-    """1 for the chunks passing ``(sources, since_day, until_day)``, else 0."""
-    sources, since_day, until_day = filters
+    """1 for the chunks passing the outlet and date filters, else 0 (an undated chunk never
+    passes a date range)."""
     mask = np.ones(len(sources_of), dtype=np.float32)
-    if sources:
-        mask *= np.isin(sources_of, list(sources))
-    if since_day is not None:
-        mask *= days_of >= since_day
-    if until_day is not None:
-        mask *= (days_of <= until_day) & (days_of > 0)
+    if filters is None:
+        return mask
+    if filters.sources:
+        mask *= np.isin(sources_of, list(filters.sources))
+    if filters.since is not None:
+        mask *= days_of >= day_number(filters.since)
+    if filters.until is not None:
+        mask *= (days_of <= day_number(filters.until)) & (days_of > 0)
     return mask
 
 
@@ -346,10 +320,10 @@ class _Delta:
             matrix=matrix,
         )
 
-    def search(self, words: Sequence[str], top_k: int, mask: np.ndarray) -> list[BM25Hit]:
+    def search(self, words: Sequence[str], top_k: int, mask: np.ndarray) -> list[LexicalHit]:
         columns = [self.vocab[w] for w in words if w in self.vocab]
         if not columns:
             return []
         scores = np.asarray(self.matrix[:, columns].sum(axis=1)).ravel() * mask
         best = np.argsort(-scores)[:top_k]
-        return [BM25Hit(self.ids[int(i)], float(scores[i])) for i in best if scores[i] > 0]
+        return [LexicalHit(self.ids[int(i)], float(scores[i])) for i in best if scores[i] > 0]

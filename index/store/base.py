@@ -1,0 +1,117 @@
+"""The one interface every store backend offers (:class:`Store`), whatever keeps the bytes.
+
+Writes follow one protocol so that an error or Ctrl-C at any point leaves a store that the
+next run completes: (1) :meth:`Store.begin` marks the articles ``pending`` with their new
+content, (2) :meth:`Store.replace_chunks` deletes their old chunks and adds the new ones,
+(3) :meth:`Store.finish` marks them ``ready`` and moves the store's generation on. Readers see
+only ``ready`` articles; a ``pending`` one is redone by the next ingest whatever its hash.
+The lexical (BM25) index is derived from the chunks and catches up with the generation
+(:meth:`Store.refresh_lexical`), so it can never disagree with them for long.
+
+A store remembers which embedding model (and dimension) built it and refuses another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from index.articles import Article
+    from index.chunking import Chunk
+    from index.store.hits import Filters, Hit, LexicalHit
+    from index.store.registry import ArticlePage, ArticleRecord
+
+
+class Store(Protocol):
+    """Articles, their chunks with vectors, and the searches over them."""
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages: its directory, server URL or ``memory:``."""
+        ...
+
+    @property
+    def path(self) -> Path:
+        """A local directory for this store's derived files (lexical index, feed list)."""
+        ...
+
+    def exists(self) -> bool: ...
+    def close(self) -> None: ...
+
+    # -- bookkeeping ----------------------------------------------------------------------
+    def meta(self) -> dict[str, str]: ...
+    def generation(self) -> str:
+        """Changes whenever the set of ready chunks changes (derived indexes key on it)."""
+        ...
+
+    @property
+    def embed_model(self) -> str | None: ...
+    def bind_model(self, name: str, dimension: int) -> None:
+        """Record the embedding model on first write; refuse any other model afterwards."""
+        ...
+
+    def check_model(self, name: str, dimension: int | None = None) -> None: ...
+
+    # -- articles -------------------------------------------------------------------------
+    def states(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """``{id: (hash, state, origin)}`` for the ids the store knows."""
+        ...
+
+    def unfinished_ids(self) -> set[str]: ...
+    def count(self) -> int: ...
+    def is_empty(self) -> bool: ...
+    def get(self, article_id: str) -> ArticleRecord | None: ...
+    def get_many(self, ids: Iterable[str]) -> dict[str, ArticleRecord]: ...
+    def iter_articles(self, order: str = "published_at DESC, title") -> Iterator[ArticleRecord]: ...
+    def sources(self) -> list[str]: ...
+    def list_articles(
+        self,
+        query: str = "",
+        sort: str = "published_at",
+        descending: bool = True,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> ArticlePage: ...
+
+    # -- writing --------------------------------------------------------------------------
+    def begin(self, articles: Sequence[tuple[Article, str]]) -> None: ...
+    def replace_chunks(
+        self,
+        articles: Sequence[Article],
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        keep_others: bool = False,
+    ) -> None: ...
+    def finish(self, counts: dict[str, int]) -> None: ...
+    def remove(self, article_id: str) -> bool: ...
+
+    # -- chunks and searches --------------------------------------------------------------
+    def count_chunks(self) -> int: ...
+    def chunk_ids(self) -> set[str]:
+        """Every stored chunk's id (ready or not)."""
+        ...
+
+    def iter_chunks(self, ids: Sequence[str] | None = None) -> Iterator[Hit]:
+        """Stored chunks (all, or those of ``ids`` that exist), whatever their article's state."""
+        ...
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Hit]:
+        """The chunks of ``ids`` whose article is ready, by id (score 0.0)."""
+        ...
+
+    def dense(self, vector: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
+        """The ``k`` chunks nearest ``vector`` (cosine), best first, of ready articles."""
+        ...
+
+    def lexical(self, query: str, k: int, filters: Filters | None = None) -> list[LexicalHit]:
+        """The ``k`` best BM25 matches for ``query``, best first, among chunks passing the
+        outlet and date filters (``filters.exclude`` is left to the caller)."""
+        ...
+
+    def refresh_lexical(self) -> None:
+        """Bring the lexical index up to date now (ingest does, so no question waits)."""
+        ...

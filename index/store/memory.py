@@ -1,0 +1,246 @@
+"""A store that lives in memory: the same interface and rules as the others, nothing on
+disk but a temporary folder for derived files. For tests and short-lived scripts; it is run
+through the same contract tests as the local and server backends."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from index.articles import Article
+from index.store.hits import Filters, Hit, LexicalHit, as_date
+from index.store.lexical import LexicalIndex
+from index.store.registry import (
+    ArticlePage,
+    ArticleRecord,
+    Bookkeeping,
+    check_listing,
+    check_order,
+    now,
+    ordered_ids,
+    page_of,
+    summary_of,
+)
+
+if TYPE_CHECKING:
+    from index.chunking import Chunk
+
+
+class MemoryStore(Bookkeeping):
+    """Articles and chunks in dictionaries; dense search is exact (every vector scored)."""
+
+    def __init__(self, name: str = "") -> None:
+        self.name = name or uuid.uuid4().hex[:8]
+        self._lock = threading.RLock()
+        self._meta: dict[str, str] = {}
+        # id -> (hash, state, record)
+        self._articles: dict[str, tuple[str, str, ArticleRecord]] = {}
+        self._chunks: dict[str, Hit] = {}
+        self._vectors: dict[str, np.ndarray] = {}
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._lexical_index = LexicalIndex(self, None)
+        self._check_schema()
+
+    def __repr__(self) -> str:
+        return f"MemoryStore({self.name!r})"
+
+    @property
+    def location(self) -> str:
+        return f"memory:{self.name}"
+
+    @property
+    def path(self) -> Path:
+        with self._lock:
+            if self._folder is None:
+                self._folder = tempfile.TemporaryDirectory(prefix="article-qa-memory-")
+            return Path(self._folder.name)
+
+    def exists(self) -> bool:
+        return bool(self._articles)
+
+    def close(self) -> None:
+        """Nothing to release: the contents stay until the object goes."""
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._meta)
+
+    def _set_meta(self, **values: str) -> None:
+        with self._lock:
+            self._meta.update(values)
+
+    def _bump_generation(self) -> None:
+        self._set_meta(generation=uuid.uuid4().hex)
+
+    # -- articles -------------------------------------------------------------------------
+
+    def _ready(self) -> list[ArticleRecord]:
+        with self._lock:
+            return [rec for _, state, rec in self._articles.values() if state == "ready"]
+
+    def states(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        with self._lock:
+            return {
+                i: (h, state, rec.article.origin)
+                for i in ids
+                if i in self._articles
+                for h, state, rec in [self._articles[i]]
+            }
+
+    def unfinished_ids(self) -> set[str]:
+        with self._lock:
+            return {i for i, (_, state, _) in self._articles.items() if state != "ready"}
+
+    def count(self) -> int:
+        return len(self._ready())
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, ArticleRecord]:
+        with self._lock:
+            return {
+                i: self._articles[i][2]
+                for i in dict.fromkeys(ids)
+                if i in self._articles and self._articles[i][1] == "ready"
+            }
+
+    def iter_articles(self, order: str = "published_at DESC, title") -> Iterator[ArticleRecord]:
+        check_order(order)
+        by_id = {rec.article.id: rec for rec in self._ready()}
+        fields = ((i, _fields(rec)) for i, rec in by_id.items())
+        yield from (by_id[i] for i in ordered_ids(fields, order))
+
+    def sources(self) -> list[str]:
+        return sorted({rec.article.source for rec in self._ready()} - {""})
+
+    def list_articles(
+        self,
+        query: str = "",
+        sort: str = "published_at",
+        descending: bool = True,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> ArticlePage:
+        check_listing(sort, limit, offset)
+        rows = [summary_of(rec) for rec in self._ready()]
+        return page_of(rows, query, sort, descending, limit, offset)
+
+    # -- writing --------------------------------------------------------------------------
+
+    def begin(self, articles: Sequence[tuple[Article, str]]) -> None:
+        when = now()
+        with self._lock:
+            for article, digest in articles:
+                known = self._articles.get(article.id)
+                added = known[2].added_at if known else when
+                record = ArticleRecord(article=article, n_chunks=0, added_at=added, updated_at=when)
+                self._articles[article.id] = (digest, "pending", record)
+
+    def replace_chunks(
+        self,
+        articles: Sequence[Article],
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        keep_others: bool = False,
+    ) -> None:
+        by_id = {a.id: a for a in articles}
+        with self._lock:
+            if not keep_others:
+                for article_id in by_id:
+                    self._delete_chunks(article_id)
+            for chunk, vector in zip(chunks, vectors, strict=True):
+                a = by_id[chunk.article_id]
+                self._chunks[chunk.id] = Hit(
+                    chunk_id=chunk.id,
+                    article_id=a.id,
+                    title=a.title,
+                    source=a.source,
+                    url=a.url,
+                    published=as_date(a.published_at),
+                    start=chunk.start,
+                    end=chunk.end,
+                    text=chunk.text,
+                    score=0.0,
+                )
+                norm = float(np.linalg.norm(vector)) or 1.0
+                self._vectors[chunk.id] = np.asarray(vector, dtype=np.float32) / norm
+
+    def finish(self, counts: dict[str, int]) -> None:
+        with self._lock:
+            for article_id, n in counts.items():
+                digest, _, rec = self._articles[article_id]
+                self._articles[article_id] = (digest, "ready", replace(rec, n_chunks=n))
+            self._bump_generation()
+
+    def remove(self, article_id: str) -> bool:
+        with self._lock:
+            if self._articles.pop(article_id, None) is None:
+                return False
+            self._delete_chunks(article_id)
+            self._bump_generation()
+            return True
+
+    def _delete_chunks(self, article_id: str) -> None:
+        for chunk_id in [c for c, h in self._chunks.items() if h.article_id == article_id]:
+            del self._chunks[chunk_id]
+            del self._vectors[chunk_id]
+
+    # -- chunks and searches --------------------------------------------------------------
+
+    def count_chunks(self) -> int:
+        return len(self._chunks)
+
+    def chunk_ids(self) -> set[str]:
+        with self._lock:
+            return set(self._chunks)
+
+    def iter_chunks(self, ids: Sequence[str] | None = None) -> Iterator[Hit]:
+        with self._lock:
+            wanted = list(self._chunks) if ids is None else [i for i in ids if i in self._chunks]
+            hits = [self._chunks[i] for i in wanted]
+        yield from hits
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Hit]:
+        unfinished = self.unfinished_ids()
+        return {h.chunk_id: h for h in self.iter_chunks(ids) if h.article_id not in unfinished}
+
+    def dense(self, vector: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
+        f = filters or Filters()
+        with self._lock:
+            candidates = [
+                h for h in self._chunks.values() if f.passes(h.source, h.published, h.article_id)
+            ]
+            if not candidates:
+                return []
+            matrix = np.stack([self._vectors[h.chunk_id] for h in candidates])
+        query = np.asarray(vector, dtype=np.float32)
+        scores = matrix @ (query / (float(np.linalg.norm(query)) or 1.0))
+        unfinished = self.unfinished_ids()
+        best = np.argsort(-scores, kind="stable")[:k]
+        return [
+            replace(candidates[i], score=float(scores[i]))
+            for i in best
+            if candidates[i].article_id not in unfinished
+        ]
+
+    def lexical(self, query: str, k: int, filters: Filters | None = None) -> list[LexicalHit]:
+        return self._lexical_index.search(query, k, filters)
+
+    def refresh_lexical(self) -> None:
+        self._lexical_index.ensure()
+
+
+def _fields(record: ArticleRecord) -> dict[str, Any]:
+    a = record.article
+    return {
+        "title": a.title,
+        "published_at": a.published_at or "",
+        "added_at": record.added_at,
+    }
