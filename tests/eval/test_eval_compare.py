@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from eval.compare import compare, question_scores
-from eval.report import QuestionResult, Report
+from eval.report import Report
+from eval.result import QuestionResult
 from index.errors import InputError
 from qa.cli import main
 

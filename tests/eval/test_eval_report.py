@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from eval.report import QuestionResult, Report, summarize
+from eval.report import Report, summarize
+from eval.result import QuestionResult
 
 
 def result(**changes: Any) -> QuestionResult:

@@ -2,7 +2,8 @@
 
 The page is rendered from real ``report.json`` dicts: the sample collection's evaluation (the
 session's ``sample_eval``), extended with question records in the full per-question shape
-(passages, checks, scores) where a test needs failures of every kind.
+(passages, checks, scores; ``question_records``) where a test needs failures of every kind.
+How each failure is found and diagnosed is tested in test_analysis.py.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from question_records import failing_questions, passage, question
 
-from eval.html import FAILURE_KINDS, find_failures, render_html, write_html
+from eval.analysis import find_failures
+from eval.html import render_html, write_html
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # git-ignored
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,168 +65,6 @@ class Page(HTMLParser):
     @property
     def all_text(self) -> str:
         return "".join(self.text)
-
-
-def question(**changes: Any) -> dict[str, Any]:
-    """A per-question record in the full ``report.json`` shape: right, cited, supported."""
-    record: dict[str, Any] = {
-        "id": "t-right",
-        "question": "How hot did it get at Heathrow on Tuesday?",
-        "question_date": "2022-07-22",
-        "year": 2022,
-        "gold_answer": "104.5 F",
-        "answers": ["104.5 F", "40.3 C"],
-        "answerable": True,
-        "evidence_ids": ["heat-record"],
-        "answer": "Heathrow reached 104.5 F on Tuesday, a national record. [1]",
-        "abstained": False,
-        "mode": "extractive",
-        "rank": 1,
-        "hits": {"hit@1": True, "hit@5": True, "hit@10": True},
-        "reciprocal_rank": 1.0,
-        "contains_gold": True,
-        "exact_match": False,
-        "f1": 0.4,
-        "cites_evidence": True,
-        "citation_recall": 1.0,
-        "citation_precision": 1.0,
-        "citations_valid": True,
-        "cited_ids": ["heat-record"],
-        "retrieved_ids": ["heat-record", "heat-europe", "rail-strike"],
-        "tags": ["weather"],
-        "source": "USAtoday",
-        "checks": [
-            {
-                "text": "Heathrow reached 104.5 F on Tuesday, a national record.",
-                "cited": [1],
-                "verdict": "supported",
-                "reason": "",
-                "overlap": 1.0,
-                "similarity": 0.93,
-                "dropped": [],
-            }
-        ],
-        "passages": [
-            passage("heat-record", "UK breaks its temperature record", True),
-            passage("heat-europe", "Europe bakes in a heat wave", False),
-            passage("rail-strike", "Rail strike ends after three weeks", False),
-        ],
-        "timings": {"retrieve_ms": 40.0, "answer_ms": 300.0, "total_ms": 340.0},
-        "latency_ms": 340.0,
-        "tokens_in": 0,
-        "tokens_out": 0,
-        "searched": "How hot did it get at Heathrow on Tuesday?",
-        "error": None,
-    }
-    return record | changes
-
-
-def passage(article_id: str, title: str, is_evidence: bool) -> dict[str, Any]:
-    texts = {
-        "heat-record": "Heathrow reached 104.5 F (40.3 C) on Tuesday, the highest temperature "
-        "ever recorded in the United Kingdom.",
-        "heat-europe": "Temperatures across Europe hit 98.6 degrees as the heat wave spread.",
-        "rail-strike": "The rail strike ended on Friday after three weeks.",
-    }
-    return {
-        "article_id": article_id,
-        "title": title,
-        "source": "Coastal Wire",
-        "published_at": "2022-07-20",
-        "text": texts.get(article_id, f"Text of {article_id}."),
-        "is_evidence": is_evidence,
-        "quote_found": True if is_evidence else None,
-    }
-
-
-def failing_questions() -> list[dict[str, Any]]:
-    """One question record for each kind of failure (and one that is right)."""
-    return [
-        question(),
-        question(
-            id="t-figure",
-            answer="Temperatures across Europe hit 98.6 degrees as the heat wave spread. [1]",
-            contains_gold=False,
-            f1=0.0,
-            cited_ids=["heat-europe"],
-            cites_evidence=False,
-            citation_precision=0.0,
-            rank=1,
-            tags=["weather", "figures"],
-        ),
-        question(
-            id="t-abstained",
-            question="When did the rail strike end?",
-            gold_answer="Friday",
-            answers=["Friday"],
-            evidence_ids=["rail-strike"],
-            answer="I couldn't find this in the indexed articles.",
-            abstained=True,
-            contains_gold=False,
-            f1=0.0,
-            rank=3,
-            cited_ids=[],
-            checks=[],
-            source="CNN",
-            tags=["transport"],
-        ),
-        question(
-            id="t-missed",
-            question="Who won the 2031 World Cup?",
-            gold_answer="",
-            answers=[],
-            answerable=False,
-            evidence_ids=[],
-            rank=None,
-            hits={},
-            contains_gold=None,
-            f1=None,
-            answer="The rail strike ended on Friday after three weeks. [1]",
-            cited_ids=["rail-strike"],
-            source="CNN",
-            tags=[],
-        ),
-        question(
-            id="t-not-retrieved",
-            question="Which airport recorded the Scottish record?",
-            gold_answer="Charterhall",
-            answers=["Charterhall"],
-            evidence_ids=["scotland-record"],
-            rank=None,
-            hits={"hit@1": False, "hit@5": False, "hit@10": False},
-            contains_gold=False,
-            f1=0.0,
-            cited_ids=["heat-record"],
-            cites_evidence=False,
-            question_date="2023-07-21",
-            year=2023,
-            passages=[
-                passage("heat-record", "UK breaks its temperature record", False),
-                passage("heat-europe", "Europe bakes in a heat wave", False),
-            ],
-        ),
-        question(
-            id="t-unsupported",
-            answer="Heathrow reached 104.5 F on Tuesday. [1] Officials blamed the rail strike. [3]",
-            checks=[
-                {
-                    "text": "Heathrow reached 104.5 F on Tuesday.",
-                    "cited": [1],
-                    "verdict": "supported",
-                    "reason": "",
-                },
-                {
-                    "text": "Officials blamed the rail strike.",
-                    "cited": [3],
-                    "verdict": "unsupported",
-                    "reason": "the name Officials is not in [3]",
-                },
-            ],
-            citations_valid=False,
-            source="THE WEEK",
-        ),
-        question(id="t-error", error="the store is empty", answer="", contains_gold=False),
-    ]
 
 
 def with_questions(report: dict[str, Any], extra: list[dict[str, Any]]) -> dict[str, Any]:
@@ -351,102 +192,6 @@ def test_extended_report_sections(extended_report: dict[str, Any]) -> None:
     assert "gold evidence" in page.all_text
     marks = [t for t, _ in page.tags if t == "mark"]
     assert marks  # the gold answer highlighted in a passage
-
-
-# --- failures and their diagnoses -----------------------------------------------------------
-
-
-def diagnoses() -> dict[str, tuple[tuple[str, ...], str]]:
-    report = {"config": {"depth": 10}, "questions": failing_questions()}
-    return {f.question["id"]: (f.kinds, f.diagnosis) for f in find_failures(report)}
-
-
-def test_right_answer_is_no_failure() -> None:
-    assert "t-right" not in diagnoses()
-
-
-@pytest.mark.parametrize(
-    ("qid", "kinds", "says"),
-    [
-        (
-            "t-figure",
-            ("wrong-answer",),
-            "evidence retrieved at rank 1 but the answer quotes "
-            "“Europe bakes in a heat wave” (rank 2)",
-        ),
-        ("t-figure", ("wrong-answer",), "a different figure: 98.6 where the gold answer has 104.5"),
-        ("t-abstained", ("false-abstention",), "abstained although the evidence was at rank 3"),
-        ("t-missed", ("missed-abstention",), "answered although no article answers this question"),
-        (
-            "t-not-retrieved",
-            ("wrong-answer", "retrieval-miss"),
-            "evidence not retrieved in the top 10",
-        ),
-        (
-            "t-not-retrieved",
-            ("wrong-answer", "retrieval-miss"),
-            "the gold answer is in no retrieved passage",
-        ),
-        (
-            "t-unsupported",
-            ("unsupported-citation",),
-            "sentence 2 unsupported (the name Officials is not in [3])",
-        ),
-        ("t-error", ("error",), "could not be asked: the store is empty"),
-    ],
-)
-def test_diagnosis(qid: str, kinds: tuple[str, ...], says: str) -> None:
-    found_kinds, diagnosis = diagnoses()[qid]
-    assert found_kinds == kinds
-    assert says in diagnosis
-
-
-def test_diagnosis_when_evidence_cited_but_wrong_sentences() -> None:
-    q = question(
-        id="t-cited",
-        answer="The United Kingdom had a heat wave. [1]",
-        contains_gold=False,
-        passages=[passage("heat-record", "UK breaks its temperature record", True)],
-    )
-    [failure] = find_failures({"questions": [q]})
-    assert failure.diagnosis == (
-        "evidence retrieved at rank 1 and cited, but the quoted sentences lack the answer; "
-        "the gold answer is in the evidence passage"
-    )
-
-
-def test_failures_worst_first() -> None:
-    order = [f.question["id"] for f in find_failures({"questions": failing_questions()})]
-    assert order == [
-        "t-error",
-        "t-not-retrieved",  # wrong answer and retrieval miss
-        "t-figure",  # wrong answers, missed and false abstentions: by F1, then rank
-        "t-abstained",
-        "t-missed",
-        "t-unsupported",
-    ]
-
-
-def test_answer_right_in_other_words_ranks_below_real_failures() -> None:
-    other_words = question(
-        id="t-other-words",
-        gold_answer="Leaking classified Pentagon documents",
-        answers=[],
-        answer="He is accused of leaking classified documents from the Pentagon. [1]",
-        contains_gold=False,
-    )
-    failures = find_failures({"questions": [other_words, *failing_questions()]})
-    ids = [f.question["id"] for f in failures]
-    assert ids.index("t-other-words") > ids.index("t-missed")
-    failure = failures[ids.index("t-other-words")]
-    assert failure.kinds == ("wrong-answer",)
-    assert "it has 4 of the 4 words of the gold answer" in failure.diagnosis
-    assert failure.cause == "answer may be right in other words"
-
-
-def test_every_kind_has_a_label() -> None:
-    kinds = {k for f in find_failures({"questions": failing_questions()}) for k in f.kinds}
-    assert kinds == set(FAILURE_KINDS)
 
 
 # --- robustness -----------------------------------------------------------------------------
