@@ -3,7 +3,6 @@ routes keep answering while twenty questions wait (the soak itself is `benchmark
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import urllib.request
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import free_port
 
 import ui.session
 from ui.session import give_back_memory_soon
@@ -42,12 +42,6 @@ def test_freed_memory_is_given_back_once_after_answers_that_end_together(
 QUESTION = "How much is the Gull Point desalination plant expected to cost in total?"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def app_url(sample_store_master: Path) -> Iterator[str]:
     from qa.assistant import Assistant
@@ -58,7 +52,7 @@ def app_url(sample_store_master: Path) -> Iterator[str]:
     assistant = Assistant(settings)
     demo = build_app(settings, assistant)
     warm_up(assistant)
-    yield launch(demo, "127.0.0.1", _free_port(), block=False)
+    yield launch(demo, "127.0.0.1", free_port(), block=False)
     demo.close()
 
 

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from chroma_server import ChromaServer
 from click.testing import CliRunner
-from support import SAMPLE_QUESTIONS, SAMPLES
+from support import SAMPLE_QUESTIONS, SAMPLES, free_port
 
 from index.embed import Embedder
 from index.errors import StoreError, StoreLost
@@ -31,58 +25,6 @@ from qa.config import Settings
 QUESTIONS = [json.loads(line) for line in SAMPLE_QUESTIONS.read_text("utf-8").splitlines()]
 QUESTION = next(q for q in QUESTIONS if q["id"] == "s01")
 EVIDENCE = QUESTION["evidence"][0]["article_id"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class ChromaServer:
-    """``chroma run`` in a subprocess, on a data directory that outlives restarts."""
-
-    def __init__(self, data: Path, log: Path) -> None:
-        self.data, self.log, self.port = data, log, _free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    chroma,
-                    "run",
-                    "--path",
-                    str(self.data),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text(errors="replace")
-            try:
-                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise AssertionError(f"chroma run did not answer: {self.log.read_text(errors='replace')}")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-            self.process = None
 
 
 @pytest.fixture
@@ -195,7 +137,7 @@ def test_the_cli_takes_a_server_url_and_stores_do_not_mix(
 def test_bad_urls_and_unreachable_servers_get_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(StoreError, match="store name"):
         open_store("http://127.0.0.1:8000/a")
-    down = f"http://127.0.0.1:{_free_port()}"
+    down = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreError, match=r"cannot reach the Chroma server at http://127\.0\.0\.1"):
         open_store(down).count()
     # the app against a server that is down: one line, before anything is served
@@ -203,7 +145,7 @@ def test_bad_urls_and_unreachable_servers_get_clear_errors(monkeypatch: pytest.M
 
     served: list[str] = []
     monkeypatch.setattr(ui.app, "launch", lambda *args, **kwargs: served.append("launched"))
-    result = CliRunner().invoke(main, ["serve", "--store", down, "--port", str(_free_port())])
+    result = CliRunner().invoke(main, ["serve", "--store", down, "--port", str(free_port())])
     assert result.exit_code == 1 and not served
     assert (
         result.stderr.strip()

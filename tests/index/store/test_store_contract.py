@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from chroma_server import ChromaServer
 from support import SAMPLES
-from test_server_store import ChromaServer
 
 from index.articles import Article
 from index.chunking import Chunk

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import free_port
 
 from index.articles import Article
 from index.store import LISTING_SORTS, ArticleSummary, Store, open_store
@@ -204,17 +204,11 @@ def test_unfinished_and_removed_articles_are_not_listed(tmp_path: Path) -> None:
 # -- the same listing on a Chroma server ---------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def chroma_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """``chroma run`` on 127.0.0.1 in a subprocess, stopped afterwards."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    port = _free_port()
+    port = free_port()
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
     log = tmp_path / "chroma.log"
     port_arg = ["--port", str(port)]
