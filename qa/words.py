@@ -4,13 +4,16 @@ the kind of thing a question asks for, the names it mentions."""
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import Stemmer
 
 if TYPE_CHECKING:
     from qa.retrieve import Passage
@@ -31,22 +34,19 @@ STOPWORDS = frozenset(
 _WORD = re.compile(r"[\w$%]+(?:[.,'’][\w]+)*", re.UNICODE)
 
 
+_STEMMERS = threading.local()  # a PyStemmer object is not thread-safe: one per thread
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
-    """A light suffix stripper, so "ended", "ending" and "ends" all meet "end"."""
-    if not word.isalpha() or len(word) <= 3:
+    """The Snowball English stem of a word, so "ended", "ending" and "ends" all meet "end";
+    a word with anything but letters in it (a number, an amount) is kept as it is."""
+    if not word.isalpha():
         return word
-    for suffix, replacement, min_len in (
-        ("ing", "", 6),
-        ("ied", "y", 5),
-        ("ies", "y", 5),
-        ("ed", "", 5),
-        ("es", "", 5),
-        ("s", "", 4),
-    ):
-        if word.endswith(suffix) and len(word) >= min_len and not word.endswith("ss"):
-            word = word[: -len(suffix)] + replacement
-            break
-    return word.removesuffix("e") if len(word) > 3 else word
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = Stemmer.Stemmer("english")
+    return str(stemmer.stemWord(word))
 
 
 def content_words(text: str) -> list[str]:
