@@ -62,7 +62,7 @@ from eval.scoring import (
 from index.embed import Embedder
 from index.errors import InputError
 from index.ingest import Ingestor, IngestReport
-from index.store import is_url, open_store
+from index.store import is_named, open_store
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.errors import ConfigError, QuestionError
@@ -256,7 +256,7 @@ def prepared(
             )
             store_path: Path | str = Path(tmp) / "store"
         else:
-            store_path = store if is_url(store) else Path(store).expanduser()
+            store_path = store if is_named(store) else Path(store).expanduser()
         base = Settings.load(store=store_path, **overrides)
         embedder = Embedder(base.embed_model)
         ingest = _ingest(paths, store_path, embedder) if paths else None

@@ -25,7 +25,7 @@ MAX_LINES = 600
 # those libraries themselves: the HNSW recall of Chroma's index (scale) and LlamaIndex's
 # default pipeline as the baseline we compare against (baselines).
 STORE_LIBRARIES = ("chromadb", "llama_index.vector_stores", "llama_index.core.vector_stores")
-STORE_LIBRARY_USERS = ("index/", "benchmarks/scale.py", "benchmarks/baselines.py")
+STORE_LIBRARY_USERS = ("index/store/", "benchmarks/scale.py", "benchmarks/baselines.py")
 
 
 @dataclass(frozen=True)

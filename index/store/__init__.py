@@ -9,6 +9,7 @@ through here. :func:`open_store` picks the backend for a location; all of them o
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from index.store.base import Store
@@ -43,7 +44,8 @@ __all__ = [
     "open_store",
 ]
 
-_MEMORY: dict[str, Store] = {}
+_MEMORY: dict[str, Store] = {}  # memory:NAME lives as long as the process
+_ANONYMOUS: weakref.WeakValueDictionary[str, Store] = weakref.WeakValueDictionary()
 
 
 def is_url(location: object) -> bool:
@@ -59,7 +61,8 @@ def is_named(location: object) -> bool:
 def open_store(location: str | Path | Store | None = None) -> Store:
     """The store at ``location``: a directory (default ``$ARTICLE_QA_STORE``, else a per-user
     data folder), a Chroma server URL, or ``memory:NAME`` (the same object for the same name
-    within a process). A store passed in is returned as it is. Nothing is opened until used."""
+    within a process; ``memory:`` alone makes a new one, found again by its ``location`` while
+    it is in use). A store passed in is returned as it is. Nothing is opened until used."""
     if location is not None and not isinstance(location, str | Path):
         return location  # already a store
     if is_url(location):
@@ -71,7 +74,11 @@ def open_store(location: str | Path | Store | None = None) -> Store:
 
         name = location.removeprefix("memory:")
         if not name:
-            return MemoryStore()
+            made = MemoryStore()
+            _ANONYMOUS[made.name] = made
+            return made
+        if name in _ANONYMOUS:
+            return _ANONYMOUS[name]
         if name not in _MEMORY:
             _MEMORY[name] = MemoryStore(name)
         return _MEMORY[name]

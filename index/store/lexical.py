@@ -195,28 +195,32 @@ class LexicalIndex:
 
     def search(self, query: str, top_k: int, filters: Filters | None = None) -> list[LexicalHit]:
         """The ``top_k`` best chunks for ``query`` among those passing the outlet and date
-        filters (``filters.exclude`` is not applied: the caller drops those articles)."""
+        filters (``filters.exclude`` is not applied: the caller drops those articles).
+        Safe beside a catch-up in another thread: it reads one consistent set of arrays."""
         self.ensure()
+        with self._lock:  # the arrays are replaced, never changed in place, by ensure()
+            model, ids, live = self._model, self._ids, self._live
+            sources, days, delta = self._sources, self._days, self._delta
         tokens = _tokenize([query])
         if not tokens.vocab:
             return []
         hits: list[LexicalHit] = []
-        if self._ids:
-            mask = self._live * _filter_mask(self._sources, self._days, filters)
+        if ids:
+            mask = live * _filter_mask(sources, days, filters)
             k = min(top_k, int(mask.sum()))
             if k > 0:
-                docs, scores = self._model.retrieve(
+                docs, scores = model.retrieve(
                     tokens, k=k, show_progress=False, weight_mask=mask, n_threads=1
                 )
                 hits = [
-                    LexicalHit(self._ids[int(d)], float(s))
+                    LexicalHit(ids[int(d)], float(s))
                     for d, s in zip(docs[0], scores[0], strict=True)
                     if s > 0
                 ]
-        if self._delta.ids:
+        if delta.ids:
             words = _words(tokens)
-            mask = _filter_mask(self._delta.sources, self._delta.days, filters)
-            hits.extend(self._delta.search(words, top_k, mask))
+            mask = _filter_mask(delta.sources, delta.days, filters)
+            hits.extend(delta.search(words, top_k, mask))
             hits.sort(key=lambda h: -h.score)
         return hits[:top_k]
 

@@ -4,6 +4,7 @@ through the same contract tests as the local and server backends."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 import threading
 import uuid
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from index.articles import Article
+from index.errors import StoreError
 from index.store.hits import Filters, Hit, LexicalHit, as_date
 from index.store.lexical import LexicalIndex
 from index.store.registry import (
@@ -46,7 +48,7 @@ class MemoryStore(Bookkeeping):
         self._vectors: dict[str, np.ndarray] = {}
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._lexical_index = LexicalIndex(self, None)
-        self._check_schema()
+        self._check_schema()  # a store exists once opened, as a directory store does
 
     def __repr__(self) -> str:
         return f"MemoryStore({self.name!r})"
@@ -63,10 +65,16 @@ class MemoryStore(Bookkeeping):
             return Path(self._folder.name)
 
     def exists(self) -> bool:
-        return bool(self._articles)
+        return True
 
     def close(self) -> None:
-        """Nothing to release: the contents stay until the object goes."""
+        """Drop what is derived (the lexical index, the temporary folder); the articles and
+        chunks stay until the object goes."""
+        with self._lock:
+            self._lexical_index = LexicalIndex(self, None)
+            if self._folder is not None:
+                self._folder.cleanup()
+                self._folder = None
 
     # -- bookkeeping ----------------------------------------------------------------------
 
@@ -139,8 +147,10 @@ class MemoryStore(Bookkeeping):
         with self._lock:
             for article, digest in articles:
                 known = self._articles.get(article.id)
-                added = known[2].added_at if known else when
-                record = ArticleRecord(article=article, n_chunks=0, added_at=added, updated_at=when)
+                added, n_chunks = (known[2].added_at, known[2].n_chunks) if known else (when, 0)
+                # extra as the other backends give it back: through JSON
+                stored = replace(article, extra=json.loads(_extra_json(article)))
+                record = ArticleRecord(stored, n_chunks=n_chunks, added_at=added, updated_at=when)
                 self._articles[article.id] = (digest, "pending", record)
 
     def replace_chunks(
@@ -151,6 +161,11 @@ class MemoryStore(Bookkeeping):
         keep_others: bool = False,
     ) -> None:
         by_id = {a.id: a for a in articles}
+        dimension = self.meta().get("dimension")
+        if len(vectors) and dimension and int(dimension) != np.shape(vectors)[1]:
+            raise StoreError(
+                f"{self.location} holds {dimension}-d vectors, not {np.shape(vectors)[1]}-d"
+            )
         with self._lock:
             if not keep_others:
                 for article_id in by_id:
@@ -235,6 +250,10 @@ class MemoryStore(Bookkeeping):
 
     def refresh_lexical(self) -> None:
         self._lexical_index.ensure()
+
+
+def _extra_json(article: Article) -> str:
+    return json.dumps(dict(article.extra), ensure_ascii=False, default=str)
 
 
 def _fields(record: ArticleRecord) -> dict[str, Any]:

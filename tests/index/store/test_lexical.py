@@ -12,12 +12,12 @@ from index.store import Filters, LocalStore, open_store
 from index.store.lexical import LexicalIndex
 
 
-def BM25Index(store: LocalStore) -> LexicalIndex:
+def fresh_index(store: LocalStore) -> LexicalIndex:
     return LexicalIndex(store, store.path / "bm25")
 
 
 def _bm25_ids(store: LocalStore) -> set[str]:
-    index = BM25Index(store)
+    index = fresh_index(store)
     index.ensure()
     return index.chunk_ids()
 
@@ -29,7 +29,7 @@ def _chroma_ids(store: LocalStore) -> set[str]:
 def test_bm25_follows_ingest_update_and_remove(sample_store: Path, tmp_path: Path) -> None:
     store = open_store(sample_store)
     assert _bm25_ids(store) == _chroma_ids(store)
-    hits = BM25Index(store).search("Gull Point desalination cost", 5)
+    hits = fresh_index(store).search("Gull Point desalination cost", 5)
     assert hits and all(h.chunk_id in _chroma_ids(store) for h in hits)
 
     store.remove("desal-plant-vote")
@@ -40,13 +40,13 @@ def test_bm25_follows_ingest_update_and_remove(sample_store: Path, tmp_path: Pat
     edited.write_text(json.dumps(row) + "\n", encoding="utf-8")
     Ingestor(store).ingest_paths([edited], progress=False)
     assert _bm25_ids(store) == _chroma_ids(store)
-    (hit,) = BM25Index(store).search("zeppelin", 5)
+    (hit,) = fresh_index(store).search("zeppelin", 5)
     got = store.collection.get(ids=[hit.chunk_id], include=["metadatas"])
     assert got["metadatas"][0]["article_id"] == "election-runoff-debate"
 
 
 def test_bm25_filters_by_source_and_date(sample_store: Path) -> None:
-    index = BM25Index(open_store(sample_store))
+    index = fresh_index(open_store(sample_store))
     q = "Redstone Ridge fire evacuated"
     only = index.search(q, 50, Filters(sources=("The Valley Courier",)))
     assert only
@@ -75,19 +75,19 @@ def test_bm25_survives_a_crash_and_agrees_after_the_rerun(tmp_path: Path) -> Non
     Ingestor(store).ingest(articles, progress=False)
     assert _bm25_ids(store) == _chroma_ids(store)
     assert len(_chroma_ids(store)) == 8
-    assert BM25Index(store).search("word7", 3)
+    assert fresh_index(store).search("word7", 3)
 
 
 def test_saved_index_is_reused_until_the_store_changes(sample_store: Path) -> None:
     store = open_store(sample_store)
-    BM25Index(store).ensure()
+    fresh_index(store).ensure()
     info = json.loads((sample_store / "bm25" / "info.json").read_text())
     assert info["generation"] == store.generation()
-    fresh = BM25Index(store)
+    fresh = fresh_index(store)
     fresh.ensure()
     assert fresh.last_update == "loaded"  # nothing rebuilt
     store.remove("rail-strike-begins")
-    later = BM25Index(store)
+    later = fresh_index(store)
     later.ensure()
     assert later.last_update == "delta" and later.chunk_ids() == _chroma_ids(store)
 
@@ -103,7 +103,7 @@ def test_small_changes_are_applied_in_place_and_rank_like_a_rebuild(
     sample_store: Path, tmp_path: Path
 ) -> None:
     store = open_store(sample_store)
-    index = BM25Index(store)
+    index = fresh_index(store)
     index.ensure()
     _add(
         store,
@@ -124,7 +124,7 @@ def test_small_changes_are_applied_in_place_and_rank_like_a_rebuild(
     assert index.last_update == "delta"
     assert index.chunk_ids() == _chroma_ids(store)
 
-    rebuilt = BM25Index(store)
+    rebuilt = fresh_index(store)
     rebuilt._build(store.generation())
     for query in ("harbour ferry Gull Point jetty", "desalination plant cost", "rail strike"):
         delta_hits = index.search(query, 5)
@@ -155,7 +155,7 @@ def test_an_edited_article_gets_new_chunk_ids(sample_store: Path, tmp_path: Path
     _add(store, tmp_path, [row])
     before = set(store.collection.get(where={"article_id": "note"})["ids"])
     _add(store, tmp_path, [{**row, "body": "The quay was painted green."}])
-    index = BM25Index(store)
+    index = fresh_index(store)
     index.ensure()
     after = set(store.collection.get(where={"article_id": "note"})["ids"])
     assert before and after and not before & after
@@ -174,7 +174,7 @@ def test_a_big_change_rebuilds_the_whole_index(
         tmp_path,
         [{"id": f"a{i}", "title": f"T{i}", "body": f"Word{i} here."} for i in range(4)],
     )
-    index = BM25Index(store)
+    index = fresh_index(store)
     index.ensure()
     monkeypatch.setattr(bm25, "DELTA_MIN", 2)
     _add(
@@ -184,4 +184,4 @@ def test_a_big_change_rebuilds_the_whole_index(
     )
     index.ensure()
     assert index.last_update == "built" and index.chunk_ids() == _chroma_ids(store)
-    assert BM25Index(store).search("other3", 2)
+    assert fresh_index(store).search("other3", 2)

@@ -8,6 +8,7 @@ they find the same passages.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 from collections.abc import Iterator
@@ -247,3 +248,29 @@ def test_every_backend_finds_the_same_passages_with_the_bundled_model(
         assert ours == [(h.chunk_id, round(h.score, 4)) for h in reference.dense(vector, 10)]
         lexical = [(h.chunk_id, round(h.score, 4)) for h in store.lexical(question, 10)]
         assert lexical == [(h.chunk_id, round(h.score, 4)) for h in reference.lexical(question, 10)]
+
+
+def test_extra_fields_come_back_as_stored_json(store: Store) -> None:
+    tagged = dataclasses.replace(
+        ARTICLES[0], extra={"tags": ("harbour", "ferry"), "day": dt.date(2026, 11, 2)}
+    )
+    _write(store, [tagged])
+    record = store.get("ferry")
+    assert record is not None and dict(record.article.extra) == {
+        "tags": ["harbour", "ferry"],
+        "day": "2026-11-02",
+    }
+
+
+def test_a_memory_store_is_found_again_by_its_location() -> None:
+    named = open_store("memory:newsroom")
+    assert open_store("memory:newsroom") is named and named.location == "memory:newsroom"
+    anonymous = open_store("memory:")
+    assert open_store(anonymous.location) is anonymous and open_store("memory:") is not anonymous
+    _write(anonymous, ARTICLES)
+    with pytest.raises(StoreError, match="4-d vectors, not 2-d"):
+        anonymous.replace_chunks(ARTICLES[:1], _chunks(ARTICLES[0])[:1], np.array([[1.0, 0.0]]))
+    folder = anonymous.path
+    assert folder.is_dir()
+    anonymous.close()  # drops what is derived, keeps the articles
+    assert not folder.exists() and anonymous.count() == 3 and anonymous.lexical("zeppelin", 1)
