@@ -57,6 +57,7 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.abstention --set subset --store bench-out/store-subset
 	$(BIN)/python -m benchmarks.scale --store bench-out/store-subset
 	$(BIN)/python -m benchmarks.embed_batch
+	$(BIN)/python -m benchmarks.embed_backends
 
 # The trust models (short answers, abstention dated and undated) fitted on every 2nd dev
 # question with its look-alikes (5,650 articles: about 40 minutes of ingest here, kept in

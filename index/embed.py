@@ -122,11 +122,58 @@ class Embedder:
 
     # 16: 29.8 chunks/s against 26.5 at 32 and 25.0 at 64 on 2 cores (benchmarks/embed_batch.py)
     def __init__(
-        self, model: str = DEFAULT_EMBED_MODEL, batch_size: int = 16, precision: str | None = None
+        self,
+        model: str = DEFAULT_EMBED_MODEL,
+        batch_size: int = 16,
+        precision: str | None = None,
+        backend: str | None = None,
     ) -> None:
+        from index.embed_backends import check_backend
+
         self.name = model
         self.batch_size = batch_size
         self._precision = _check_precision(precision)
+        self._backend = check_backend(backend)
+        self._encoder_lock = threading.Lock()
+
+    @functools.cached_property
+    def backend(self) -> str:
+        """``torch`` or ``openvino``, decided on first use (``auto`` measures both once per
+        machine; see :mod:`index.embed_backends`)."""
+        from index import embed_backends
+
+        if self._backend != "auto":
+            return self._backend
+        if not embed_backends.available(self.model):
+            return "torch"
+        fp32 = Embedder(self.name, precision="fp32", backend="torch")
+        runners = {
+            "torch": functools.partial(self._embed_torch, batch_size=self.batch_size),
+            "openvino": functools.partial(self._openvino().encode, batch_size=self.batch_size),
+        }
+        return embed_backends.calibrate(
+            resolve_model_path(self.name),
+            runners,
+            functools.partial(fp32._embed_torch, batch_size=16),
+        )
+
+    @property
+    def label(self) -> str:
+        """What computes the vectors, for records: ``torch-bf16``, ``openvino-bf16``, ..."""
+        if self.backend == "openvino":
+            precision = self._openvino().precision
+            return f"openvino-{'bf16' if 'bf16' in precision or 'bfloat16' in precision else 'fp32'}"
+        return f"torch-{self.precision}"
+
+    def _openvino(self) -> Any:
+        with self._encoder_lock:
+            encoder = self.__dict__.get("_openvino_encoder")
+            if encoder is None:
+                from index.embed_backends import OpenVINOEncoder
+
+                encoder = OpenVINOEncoder(self.model, resolve_model_path(self.name))
+                self.__dict__["_openvino_encoder"] = encoder
+            return encoder
 
     @functools.cached_property
     def precision(self) -> str:
@@ -168,6 +215,12 @@ class Embedder:
         size = self.batch_size if batch_size is None else batch_size
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.backend == "openvino":
+            return self._openvino().encode(list(texts), size)
+        return self._embed_torch(texts, size)
+
+    def _embed_torch(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        size = batch_size
         model = self.model
         with _autocast(self.precision):
             vectors = model.encode(

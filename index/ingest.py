@@ -117,6 +117,7 @@ class Ingestor:
         self.store.check_model(self.embedder.name)  # before loading a model it cannot use
         config = self._config()
         self.store.bind_model(self.embedder.name, self.embedder.dimension)
+        self.store.note_backend(self.embedder.label)
         unfinished = self.store.unfinished_ids()
         seen: dict[str, tuple[str, str]] = {}  # id -> (hash, origin) within this run
         window: list[tuple[Article, str]] = []

@@ -42,6 +42,8 @@ assert report.added == 16, report
 result = Assistant(store=sys.argv[2]).ask("When did the rail strike end?")
 assert result.citations, result
 assert not attempts, attempts
+import pathlib
+assert list(pathlib.Path(sys.argv[3]).glob("article-qa/embedding/calibration/*.json"))
 print("OFFLINE-OK", len(result.citations))
 """
 
@@ -49,8 +51,18 @@ print("OFFLINE-OK", len(result.citations))
 def test_ingest_and_answer_with_the_network_blocked(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_OFFLINE")}
     env.pop("ARTICLE_QA_STORE", None)
+    env.pop("ARTICLE_QA_EMBED_BACKEND", None)
+    # a first use: the embedding backends are exported and measured here, offline too
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(SAMPLES), str(tmp_path / "store")],
+        [
+            sys.executable,
+            "-c",
+            SCRIPT,
+            str(SAMPLES),
+            str(tmp_path / "store"),
+            str(tmp_path / "cache"),
+        ],
         cwd=REPO,
         env=env,
         capture_output=True,

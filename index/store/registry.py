@@ -240,6 +240,17 @@ class Bookkeeping:
             return
         self.check_model(name, dimension)
 
+    @property
+    def embed_backends(self) -> list[str]:
+        """What computed the stored vectors (``torch-bf16``, ``openvino-bf16``, ...): any of
+        them give the same vectors to a cosine of 0.999 (index.embed_backends)."""
+        return [b for b in self.meta().get("embed_backends", "").split(",") if b]
+
+    def note_backend(self, label: str) -> None:
+        """Record that ``label`` computed vectors written to this store."""
+        if label not in self.embed_backends:
+            self._set_meta(embed_backends=",".join([*self.embed_backends, label]))
+
     def check_model(self, name: str, dimension: int | None = None) -> None:
         meta = self.meta()
         built_with, built_dim = meta.get("embed_model"), meta.get("dimension")

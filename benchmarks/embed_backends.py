@@ -1,0 +1,130 @@
+"""Embedding backends side by side on the same real chunks, interleaved in one run.
+
+Usage: python -m benchmarks.embed_backends [--chunks 512] [--call 64] [--doc docs/benchmarks.md]
+
+Chunks the first articles of rtqa small as ingest does, then embeds them ``--call`` chunks a
+call with plain torch fp32, torch bf16 autocast (where the CPU has bfloat16 natively) and
+OpenVINO, one call of each in turn so that a busy moment hits every backend alike. Reports
+chunks/s, tokens/s, the ratio to torch fp32, the cosine of each vector to the fp32 one, and
+how many of the fp32 top 10 chunks each backend's vectors find for the rtqa small questions
+(questions and chunks embedded by that backend). The CPU's flags come first: machines
+differ, so compare ratios within one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import append_section, machine
+from benchmarks.paths import REPO, RTQA
+from index.articles import Article, iter_articles
+from index.chunking import ChunkingConfig, chunk_article
+from index.embed import Embedder, resolve_precision
+
+log = logging.getLogger("embed_backends")
+FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16")
+
+
+def cpu_flags() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return "unknown"
+    line = next((x for x in text.splitlines() if x.startswith("flags")), "")
+    have = set(line.split())
+    return ", ".join(f for f in FLAGS if f in have) or "none of " + ", ".join(FLAGS)
+
+
+def chunk_texts(n: int) -> list[str]:
+    counter = Embedder(precision="fp32", backend="torch")
+    texts: list[str] = []
+    for article in iter_articles([RTQA / "small" / "articles.jsonl"]):
+        if isinstance(article, Article):
+            chunks = chunk_article(article, ChunkingConfig(), counter.count_tokens)
+            texts.extend(c.embed_text for c in chunks)
+        if len(texts) >= n:
+            break
+    return texts[:n]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--chunks", type=int, default=512)
+    parser.add_argument("--call", type=int, default=64)
+    parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    texts = chunk_texts(args.chunks)
+    tokens = sum(Embedder(precision="fp32", backend="torch").count_tokens(texts))
+    questions = [
+        json.loads(line)["question"]
+        for line in (RTQA / "small" / "dev.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    backends: dict[str, Embedder] = {"torch fp32": Embedder(precision="fp32", backend="torch")}
+    if resolve_precision("auto") == "bf16":
+        backends["torch bf16"] = Embedder(precision="bf16", backend="torch")
+    backends["openvino"] = Embedder(backend="openvino")
+    runs: dict[str, Callable[[list[str]], np.ndarray]] = {
+        name: e.embed for name, e in backends.items()
+    }
+    for run in runs.values():
+        run(texts[:16])  # warm-up (and OpenVINO's one-off export and compile)
+    seconds = dict.fromkeys(runs, 0.0)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in runs}
+    for start in range(0, len(texts), args.call):
+        for name, run in runs.items():
+            began = time.perf_counter()
+            parts[name].append(run(texts[start : start + args.call]))
+            seconds[name] += time.perf_counter() - began
+    vectors = {name: np.concatenate(p) for name, p in parts.items()}
+    asked = {name: runs[name](questions) for name in runs}
+    base = "torch fp32"
+
+    def top10(name: str) -> np.ndarray:
+        return np.argsort(-(asked[name] @ vectors[name].T), axis=1)[:, :10]
+
+    reference = top10(base)
+    rows = []
+    for name in runs:
+        cosine = (vectors[name] * vectors[base]).sum(axis=1)
+        found = top10(name)
+        overlap = np.mean(
+            [len(set(a) & set(b)) / 10 for a, b in zip(found, reference, strict=True)]
+        )
+        rows.append(
+            f"| {name} ({backends[name].label}) | {len(texts) / seconds[name]:.1f} "
+            f"| {tokens / seconds[name]:.0f} | {seconds[base] / seconds[name]:.2f} "
+            f"| {cosine.mean():.5f} / {cosine.min():.5f} | {overlap:.3f} |"
+        )
+    append_section(
+        args.doc,
+        [
+            "",
+            f"### Embedding backends, interleaved ({dt.date.today().isoformat()})",
+            "",
+            f"- command: `python -m benchmarks.embed_backends --chunks {args.chunks} "
+            f"--call {args.call}`",
+            f"- machine: {machine()}; CPU flags: {cpu_flags()}",
+            f"- {len(texts)} real rtqa small chunks ({tokens:,} tokens), {args.call} a call; "
+            f"top-10 overlap over the {len(questions)} rtqa small questions",
+            "",
+            "| backend | chunks/s | tokens/s | vs torch fp32 | cosine to fp32 (mean / min) "
+            "| top-10 overlap |",
+            "|---|---|---|---|---|---|",
+            *rows,
+            "",
+        ],
+    )
+
+
+if __name__ == "__main__":
+    main()
