@@ -161,8 +161,12 @@ class Embedder:
     def label(self) -> str:
         """What computes the vectors, for records: ``torch-bf16``, ``openvino-bf16``, ..."""
         if self.backend == "openvino":
-            precision = self._openvino().precision
-            return f"openvino-{'bf16' if 'bf16' in precision or 'bfloat16' in precision else 'fp32'}"
+            precision = self._openvino().precision  # OpenVINO's name: "<Type: 'bfloat16'>"
+            return (
+                "openvino-bf16"
+                if "bf16" in precision or "bfloat16" in precision
+                else "openvino-fp32"
+            )
         return f"torch-{self.precision}"
 
     def _openvino(self) -> Any:
