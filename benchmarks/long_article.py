@@ -45,7 +45,7 @@ def write_article(path: Path, mb: float) -> None:
 
 def tiny_model(folder: Path) -> str:
     sys.path.insert(0, str(REPO / "tests"))
-    from sentence_transformers import SentenceTransformer, models  # type: ignore[attr-defined]
+    from sentence_transformers import SentenceTransformer, models  # type: ignore[attr-defined,unused-ignore]
     from support import tiny_bert
     from transformers import BertModel
 
