@@ -144,6 +144,8 @@ class Embedder:
 
         if self._backend != "auto":
             return self._backend
+        if self._precision != "auto":  # a torch precision asked for: torch it is
+            return "torch"
         if not embed_backends.available(self.model):
             return "torch"
         fp32 = Embedder(self.name, precision="fp32", backend="torch")

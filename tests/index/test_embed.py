@@ -72,6 +72,8 @@ def test_openvino_runs_any_bert_model_it_is_given(tiny_model_dir: Path) -> None:
 def test_backend_comes_from_the_argument_then_the_environment(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("ARTICLE_QA_EMBED_BACKEND", "torch")
     assert Embedder().backend == "torch" and Embedder(backend="openvino").backend == "openvino"
+    monkeypatch.delenv("ARTICLE_QA_EMBED_BACKEND")
+    assert Embedder(precision="bf16").backend == "torch"  # a torch precision means torch
     monkeypatch.setenv("ARTICLE_QA_EMBED_BACKEND", "tensorrt")
     with pytest.raises(StoreError, match=r"'tensorrt'.*auto, torch, openvino"):
         Embedder()
