@@ -2,7 +2,7 @@
 embedding backend, while another client reads the app's own routes.
 
 Usage: python -m benchmarks.load --set small [--store DIR] [--each 3] [--clients 1,5,20]
-       [--backends torch,openvino]
+       [--backends torch,openvino] [--concurrency 3] (ARTICLE_QA_CONCURRENCY values)
 
 For each backend, ``article-qa serve`` runs on the set's store (ingested first; unchanged
 articles are skipped) with ``ARTICLE_QA_EMBED_BACKEND`` set; after one warm-up question,
@@ -92,6 +92,7 @@ def main() -> None:
         parser.add_argument("--each", type=int, default=3)
         parser.add_argument("--clients", default="1,5,20")
         parser.add_argument("--backends", default="torch,openvino")
+        parser.add_argument("--concurrency", default="3", help="ARTICLE_QA_CONCURRENCY values")
 
     args, gold, articles, store = bench_args(__doc__, extend)
     from index.ingest import Ingestor
@@ -102,20 +103,22 @@ def main() -> None:
         json.loads(line)["question"] for line in gold.read_text("utf-8").splitlines() if line
     ]
     rows = []
-    for backend in args.backends.split(","):
+    runs = [(b, c) for b in args.backends.split(",") for c in args.concurrency.split(",")]
+    for backend, at_once in runs:
         os.environ["ARTICLE_QA_EMBED_BACKEND"] = backend
+        os.environ["ARTICLE_QA_CONCURRENCY"] = at_once
         port = free_port()
         logs = REPO / "bench-out"
         logs.mkdir(exist_ok=True)
-        server = start_server(store, port, logs / f"load-{backend}.log")
+        server = start_server(store, port, logs / f"load-{backend}-{at_once}.log")
         url = f"http://127.0.0.1:{port}"
         try:
             round_of(url, questions, 1, 1)  # warm-up
             for clients in (int(c) for c in args.clients.split(",")):
                 got = round_of(url, questions, clients, args.each)
-                log.info("%s, %d clients: %s", backend, clients, got)
+                log.info("%s, %s at once, %d clients: %s", backend, at_once, clients, got)
                 rows.append(
-                    f"| {backend} | {clients} | {got['answered']} | {got['p50']:.2f} "
+                    f"| {backend} | {at_once} | {clients} | {got['answered']} | {got['p50']:.2f} "
                     f"| {got['p95']:.2f} | {got['per_s']:.2f} | {len(got['failures'])} "
                     f"| {got['probe_max']:.2f} |"
                 )
@@ -129,13 +132,14 @@ def main() -> None:
             f"### Load through the app's /ask, per embedding backend ({dt.date.today()})",
             "",
             f"- command: `python -m benchmarks.load --set {args.set} --each {args.each} "
-            f"--clients {args.clients} --backends {args.backends}`",
+            f"--clients {args.clients} --backends {args.backends} "
+            f"--concurrency {args.concurrency}`",
             f"- machine: {machine()}; CPU flags: {cpu_flags()}",
             f"- store: {store} ({open_store(store).count()} articles)",
             "",
-            "| backend | clients | answered | p50 s | p95 s | questions/s | failures "
-            "| slowest probe s |",
-            "|---|---|---|---|---|---|---|---|",
+            "| backend | answered at once | clients | answered | p50 s | p95 s | questions/s "
+            "| failures | slowest probe s |",
+            "|---|---|---|---|---|---|---|---|---|",
             *rows,
             "",
         ],

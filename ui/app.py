@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from index.errors import ArticleQAError
 from qa.assistant import Assistant
 from qa.config import Settings
+from qa.errors import ConfigError
 from qa.types import Answer
 from ui import render
 from ui.library import build_library
@@ -43,6 +44,19 @@ __all__ = ["SAMPLE_EXAMPLES", "build_app", "exposure_warning", "launch", "serve"
 TITLE = "article-qa"
 DESCRIPTION = "Ask about your news articles; every sentence of the answer is quoted and cited."
 CONCURRENCY = 3  # questions answered at once (each holds a worker thread and some CPU)
+CONCURRENCY_ENV = "ARTICLE_QA_CONCURRENCY"
+
+
+def concurrency() -> int:
+    """Questions answered at once: ``$ARTICLE_QA_CONCURRENCY``, else ``CONCURRENCY``."""
+    given = os.environ.get(CONCURRENCY_ENV, "").strip()
+    if not given:
+        return CONCURRENCY
+    if not given.isdigit() or int(given) < 1:
+        raise ConfigError(f"{CONCURRENCY_ENV} must be a whole number of at least 1, not {given!r}")
+    return int(given)
+
+
 REVEAL_SECONDS = 0.12  # pause between the sentences of an extractive answer as it streams
 
 
@@ -489,7 +503,7 @@ def build_app(
         # Articles added in the Library count at the next page load or return to the chat.
         for loaded in (demo.load, chat_tab.select):
             loaded(on_load, None, [header, chatbot, outlets], api_visibility="private", queue=False)
-    demo.queue(default_concurrency_limit=CONCURRENCY)
+    demo.queue(default_concurrency_limit=concurrency())
     return demo
 
 

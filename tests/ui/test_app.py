@@ -40,3 +40,19 @@ def test_with_a_local_model_the_panel_offers_every_mode(tmp_path: Path) -> None:
     choices, info = mode_radio(settings)
     assert choices == ["extractive", "local", "openai"]
     assert "Not offered" not in info
+
+
+def test_how_many_questions_are_answered_at_once_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qa.errors import ConfigError
+    from ui.app import CONCURRENCY, concurrency
+
+    monkeypatch.delenv("ARTICLE_QA_CONCURRENCY", raising=False)
+    assert concurrency() == CONCURRENCY
+    monkeypatch.setenv("ARTICLE_QA_CONCURRENCY", "2")
+    assert concurrency() == 2
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv("ARTICLE_QA_CONCURRENCY", wrong)
+        with pytest.raises(ConfigError, match="ARTICLE_QA_CONCURRENCY must be a whole number"):
+            concurrency()
