@@ -43,7 +43,9 @@ __all__ = ["SAMPLE_EXAMPLES", "build_app", "exposure_warning", "launch", "serve"
 
 TITLE = "article-qa"
 DESCRIPTION = "Ask about your news articles; every sentence of the answer is quoted and cited."
-CONCURRENCY = 3  # questions answered at once (each holds a worker thread and some CPU)
+# Questions answered at once. Measured on 2 cores (benchmarks/load.py, docs/benchmarks.md):
+# 20 clients get 2.7 questions/s at 1, 3.1 at 2, 3.2 at 3 and 3.1 at 6.
+CONCURRENCY = 3
 CONCURRENCY_ENV = "ARTICLE_QA_CONCURRENCY"
 
 
