@@ -25,6 +25,7 @@ import numpy as np
 
 from benchmarks.common import append_section, machine
 from benchmarks.paths import REPO, RTQA
+from index import embed_backends
 from index.articles import Article, iter_articles
 from index.chunking import ChunkingConfig, chunk_article
 from index.embed import Embedder, resolve_precision
@@ -34,12 +35,8 @@ FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16")
 
 
 def cpu_flags() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "unknown"
-    line = next((x for x in text.splitlines() if x.startswith("flags")), "")
-    have = set(line.split())
+    """The flags that matter for these backends, as the docs show them."""
+    have = embed_backends.cpu_flags()
     return ", ".join(f for f in FLAGS if f in have) or "none of " + ", ".join(FLAGS)
 
 

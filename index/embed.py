@@ -22,6 +22,8 @@ from index.errors import StoreError
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from index.embed_backends import OpenVINOEncoder
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
@@ -62,6 +64,18 @@ def load_sentence_model(name: str) -> SentenceTransformer:
                 f"{DEFAULT_EMBED_MODEL!r}."
             ) from exc
 
+
+@functools.lru_cache(maxsize=4)
+def load_openvino_encoder(name: str) -> OpenVINOEncoder:
+    """The model on OpenVINO, exported and compiled once per process (thread-safe)."""
+    from index.embed_backends import OpenVINOEncoder
+
+    model = load_sentence_model(name)
+    with _openvino_lock:
+        return OpenVINOEncoder(model, resolve_model_path(name))
+
+
+_openvino_lock = threading.Lock()
 
 PRECISIONS = ("auto", "fp32", "bf16")
 
@@ -134,7 +148,6 @@ class Embedder:
         self.batch_size = batch_size
         self._precision = _check_precision(precision)
         self._backend = check_backend(backend)
-        self._encoder_lock = threading.Lock()
 
     @functools.cached_property
     def backend(self) -> str:
@@ -163,23 +176,11 @@ class Embedder:
     def label(self) -> str:
         """What computes the vectors, for records: ``torch-bf16``, ``openvino-bf16``, ..."""
         if self.backend == "openvino":
-            precision = self._openvino().precision  # OpenVINO's name: "<Type: 'bfloat16'>"
-            return (
-                "openvino-bf16"
-                if "bf16" in precision or "bfloat16" in precision
-                else "openvino-fp32"
-            )
+            return f"openvino-{self._openvino().precision}"
         return f"torch-{self.precision}"
 
-    def _openvino(self) -> Any:
-        with self._encoder_lock:
-            encoder = self.__dict__.get("_openvino_encoder")
-            if encoder is None:
-                from index.embed_backends import OpenVINOEncoder
-
-                encoder = OpenVINOEncoder(self.model, resolve_model_path(self.name))
-                self.__dict__["_openvino_encoder"] = encoder
-            return encoder
+    def _openvino(self) -> OpenVINOEncoder:
+        return load_openvino_encoder(self.name)
 
     @functools.cached_property
     def precision(self) -> str:
@@ -226,12 +227,10 @@ class Embedder:
         return self._embed_torch(texts, size)
 
     def _embed_torch(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        size = batch_size
-        model = self.model
         with _autocast(self.precision):
-            vectors = model.encode(
+            vectors = self.model.encode(
                 list(texts),
-                batch_size=size,
+                batch_size=batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,

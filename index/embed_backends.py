@@ -102,6 +102,21 @@ def available(model: SentenceTransformer) -> bool:
     return _pooling(model) is not None
 
 
+def input_names(tokenizer: Any) -> list[str]:
+    """The model inputs the tokenizer gives, in the order the export declares them."""
+    wanted = ("input_ids", "attention_mask", "token_type_ids")
+    return [n for n in wanted if n in tokenizer.model_input_names]
+
+
+def cpu_flags() -> set[str]:
+    """The CPU's feature flags (``/proc/cpuinfo``; empty where there is none)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[-1].split())
+    return set()
+
+
 def export_onnx(model: SentenceTransformer, target: Path) -> Path:
     """The model's transformer as ONNX at ``target`` (written once; a half-written file is
     never left under that name)."""
@@ -111,11 +126,7 @@ def export_onnx(model: SentenceTransformer, target: Path) -> Path:
 
     transformer: Any = model[0].auto_model
     tokenizer = model.tokenizer
-    names = [
-        n
-        for n in ("input_ids", "attention_mask", "token_type_ids")
-        if n in tokenizer.model_input_names
-    ]
+    names = input_names(tokenizer)
     sample = tokenizer(
         ["an example", "a second, longer example"], padding=True, return_tensors="pt"
     )
@@ -161,18 +172,15 @@ class OpenVINOEncoder:
         self.pooling = pooling
         self.tokenizer = model.tokenizer
         self.max_length = int(model.max_seq_length or 512)
-        self.names = [
-            n
-            for n in ("input_ids", "attention_mask", "token_type_ids")
-            if n in self.tokenizer.model_input_names
-        ]
+        self.names = input_names(self.tokenizer)
         folder = _cache_root() / _model_key(model_path)
         onnx = export_onnx(model, folder / "model.onnx")
         core = openvino.Core()
         self.compiled = core.compile_model(
             core.read_model(str(onnx)), "CPU", {"CACHE_DIR": str(folder / "ov")}
         )
-        self.precision = str(self.compiled.get_property("INFERENCE_PRECISION_HINT"))
+        hint = str(self.compiled.get_property("INFERENCE_PRECISION_HINT"))  # "<Type: 'bfloat16'>"
+        self.precision = "bf16" if "bfloat16" in hint or "bf16" in hint else "fp32"
         self._lock = threading.Lock()  # one infer request: one batch at a time
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
@@ -224,16 +232,7 @@ def calibrate(
     model, then read back from the cache folder."""
     import platform
 
-    flags = ""
-    with contextlib.suppress(OSError):
-        flags = next(
-            (
-                line
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("flags")
-            ),
-            "",
-        )
+    flags = " ".join(sorted(cpu_flags()))
     key = hashlib.sha256(
         f"{_model_key(model_path)}\n{platform.machine()}\n{flags}\n{sorted(runners)}".encode()
     ).hexdigest()[:16]

@@ -117,7 +117,6 @@ class Ingestor:
         self.store.check_model(self.embedder.name)  # before loading a model it cannot use
         config = self._config()
         self.store.bind_model(self.embedder.name, self.embedder.dimension)
-        self.store.note_backend(self.embedder.label)
         unfinished = self.store.unfinished_ids()
         seen: dict[str, tuple[str, str]] = {}  # id -> (hash, origin) within this run
         window: list[tuple[Article, str]] = []
@@ -217,6 +216,7 @@ class Ingestor:
         # The three steps of the store's write protocol (see index.store); the chunks are
         # embedded and added ``part_chunks`` at a time, so that a very long article (tens of
         # thousands of chunks) needs no more memory than that.
+        self.store.note_backend(self.embedder.label)  # what computes the vectors below
         self.store.begin([(a, h) for a, h, _, _ in batch])
         for i in range(0, max(1, len(chunks)), self.part_chunks):
             part = chunks[i : i + self.part_chunks]

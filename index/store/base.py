@@ -13,9 +13,13 @@ A store remembers which embedding model (and dimension) built it and refuses ano
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from index.errors import StoreError
+from index.store.registry import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     import numpy as np
@@ -23,6 +27,7 @@ if TYPE_CHECKING:
     from index.articles import Article
     from index.chunking import Chunk
     from index.store.hits import Filters, Hit, LexicalHit
+    from index.store.lexical import LexicalIndex
     from index.store.registry import ArticlePage, ArticleRecord
 
 
@@ -121,3 +126,116 @@ class Store(Protocol):
     def refresh_lexical(self) -> None:
         """Bring the lexical index up to date now (ingest does, so no question waits)."""
         ...
+
+
+class StoreBase:
+    """What every backend shares, written once over its own ``meta()``, ``_set_meta()``,
+    ``iter_chunks()`` and ``unfinished_ids()``: the schema check, the embedding model
+    binding, the generation, chunks by id and the lexical index (kept in
+    ``lexical_path()``, or in memory only when that is ``None``)."""
+
+    path: Path
+    _lock: threading.RLock
+    _lexical_index: LexicalIndex | None = None
+
+    @property
+    def location(self) -> str:
+        raise NotImplementedError
+
+    def meta(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def _set_meta(self, **values: str) -> None:
+        raise NotImplementedError
+
+    def _check_schema(self) -> None:
+        version = self.meta().get("schema_version")
+        if version is None:
+            self._set_meta(schema_version=str(SCHEMA_VERSION))
+        elif int(version) != SCHEMA_VERSION:
+            raise StoreError(
+                f"The store at {self.location} was built by another version of article-qa "
+                f"(format {version}, this one reads {SCHEMA_VERSION}). Ingest your articles "
+                "into a new store with --store DIR, or delete this directory and ingest again."
+            )
+
+    def generation(self) -> str:
+        """Changes whenever the set of ready chunks changes (derived indexes key on it)."""
+        return self.meta().get("generation", "0")
+
+    @property
+    def embed_model(self) -> str | None:
+        return self.meta().get("embed_model")
+
+    def bind_model(self, name: str, dimension: int) -> None:
+        """Record the embedding model on first write; refuse any other model afterwards."""
+        if "embed_model" not in self.meta():
+            self._set_meta(embed_model=name, dimension=str(dimension))
+            return
+        self.check_model(name, dimension)
+
+    @property
+    def embed_backends(self) -> list[str]:
+        """What computed the stored vectors (``torch-bf16``, ``openvino-bf16``, ...): any of
+        them give the same vectors to a cosine of 0.999 (index.embed_backends)."""
+        return [b for b in self.meta().get("embed_backends", "").split(",") if b]
+
+    def note_backend(self, label: str) -> None:
+        """Record that ``label`` computed vectors written to this store."""
+        if label not in self.embed_backends:
+            self._set_meta(embed_backends=",".join([*self.embed_backends, label]))
+
+    def check_model(self, name: str, dimension: int | None = None) -> None:
+        meta = self.meta()
+        built_with, built_dim = meta.get("embed_model"), meta.get("dimension")
+        if built_with is None:
+            return
+        if built_with != name or (dimension is not None and str(dimension) != built_dim):
+            raise StoreError(
+                f"The store at {self.location} was built with the embedding model {built_with!r} "
+                f"({built_dim}-d), not {name!r}. Use --embed-model {built_with!r} with this "
+                "store, or ingest into a new store (--store DIR) to use the other model."
+            )
+
+    def is_empty(self) -> bool:
+        return self.count() == 0
+
+    def count(self) -> int:
+        raise NotImplementedError
+
+    def get(self, article_id: str) -> ArticleRecord | None:
+        return self.get_many([article_id]).get(article_id)
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, ArticleRecord]:
+        raise NotImplementedError
+
+    def iter_chunks(self, ids: Sequence[str] | None = None) -> Iterator[Hit]:
+        raise NotImplementedError
+
+    def unfinished_ids(self) -> set[str]:
+        raise NotImplementedError
+
+    def chunks(self, ids: Sequence[str]) -> dict[str, Hit]:
+        """The chunks of ``ids`` whose article is ready, by id (score 0.0)."""
+        if not ids:
+            return {}
+        unfinished = self.unfinished_ids()
+        return {h.chunk_id: h for h in self.iter_chunks(ids) if h.article_id not in unfinished}
+
+    def lexical_path(self) -> Path | None:
+        return self.path / "bm25"
+
+    @property
+    def lexical_index(self) -> LexicalIndex:
+        with self._lock:
+            if self._lexical_index is None:
+                from index.store.lexical import LexicalIndex
+
+                self._lexical_index = LexicalIndex(self, self.lexical_path())  # type: ignore[arg-type]
+            return self._lexical_index
+
+    def lexical(self, query: str, k: int, filters: Filters | None = None) -> list[LexicalHit]:
+        return self.lexical_index.search(query, k, filters)
+
+    def refresh_lexical(self) -> None:
+        self.lexical_index.ensure()

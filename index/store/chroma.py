@@ -5,19 +5,17 @@ readable by LlamaIndex), dense search, chunks by id, and the lexical index over 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.store.hits import Filters, Hit, LexicalHit, chunk_meta, hit_from_meta
+from index.store.base import StoreBase
+from index.store.hits import Filters, Hit, chunk_meta, hit_from_meta
 
 if TYPE_CHECKING:
     import numpy as np
 
     from index.articles import Article
     from index.chunking import Chunk
-    from index.store.lexical import LexicalIndex
 
 # Measured (benchmarks/scale.py, docs/benchmarks.md): the dense retriever asks for 100
 # neighbours, and hnswlib searches max(ef_search, k) candidates, so Chroma's default of 100
@@ -45,21 +43,11 @@ def _rows(page: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     yield from zip(page["ids"], documents, page["metadatas"], strict=True)
 
 
-class ChromaChunks:
+class ChromaChunks(StoreBase):
     """The chunk half of a store kept in a Chroma collection (``self.collection``)."""
-
-    path: Path
-    _lock: threading.RLock
-    _lexical_index: LexicalIndex | None = None
 
     @property
     def collection(self) -> Any:
-        raise NotImplementedError
-
-    def unfinished_ids(self) -> set[str]:
-        raise NotImplementedError
-
-    def generation(self) -> str:
         raise NotImplementedError
 
     def vector_store(self) -> Any:
@@ -143,12 +131,6 @@ class ChromaChunks:
             page = collection.get(ids=list(ids[i : i + 500]), include=include)
             yield from (hit_from_meta(c, d or "", m, 0.0) for c, d, m in _rows(page))
 
-    def chunks(self, ids: Sequence[str]) -> dict[str, Hit]:
-        if not ids:
-            return {}
-        unfinished = self.unfinished_ids()
-        return {h.chunk_id: h for h in self.iter_chunks(ids) if h.article_id not in unfinished}
-
     def dense(self, vector: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
         where = filters.where() if filters is not None else None
         got = self.collection.query(
@@ -170,20 +152,3 @@ class ChromaChunks:
             for chunk_id, doc, meta, distance in hits
             if meta["article_id"] not in unfinished
         ]
-
-    # -- the lexical index ----------------------------------------------------------------
-
-    @property
-    def lexical_index(self) -> LexicalIndex:
-        with self._lock:
-            if self._lexical_index is None:
-                from index.store.lexical import LexicalIndex
-
-                self._lexical_index = LexicalIndex(self, self.path / "bm25")  # type: ignore[arg-type]
-            return self._lexical_index
-
-    def lexical(self, query: str, k: int, filters: Filters | None = None) -> list[LexicalHit]:
-        return self.lexical_index.search(query, k, filters)
-
-    def refresh_lexical(self) -> None:
-        self.lexical_index.ensure()

@@ -27,7 +27,6 @@ from index.store.registry import (
     ArticlePage,
     ArticleRecord,
     ArticleSummary,
-    Bookkeeping,
     check_listing,
     check_order,
     now,
@@ -90,12 +89,11 @@ def _fold(value: str | None) -> str:
     return (value or "").casefold()
 
 
-class LocalStore(Bookkeeping, ChromaChunks):
+class LocalStore(ChromaChunks):
     """One store directory. Constructing it touches nothing; it opens on first use."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path).expanduser() if path is not None else default_store_path()
-        self._lexical_index = None
         self._db: sqlite3.Connection | None = None
         self._collection: Any = None
         self._collection_generation: str | None = None

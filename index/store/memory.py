@@ -17,12 +17,11 @@ import numpy as np
 
 from index.articles import Article
 from index.errors import StoreError
-from index.store.hits import Filters, Hit, LexicalHit, as_date
-from index.store.lexical import LexicalIndex
+from index.store.base import StoreBase
+from index.store.hits import Filters, Hit, as_date
 from index.store.registry import (
     ArticlePage,
     ArticleRecord,
-    Bookkeeping,
     check_listing,
     check_order,
     now,
@@ -35,7 +34,7 @@ if TYPE_CHECKING:
     from index.chunking import Chunk
 
 
-class MemoryStore(Bookkeeping):
+class MemoryStore(StoreBase):
     """Articles and chunks in dictionaries; dense search is exact (every vector scored)."""
 
     def __init__(self, name: str = "") -> None:
@@ -47,7 +46,6 @@ class MemoryStore(Bookkeeping):
         self._chunks: dict[str, Hit] = {}
         self._vectors: dict[str, np.ndarray] = {}
         self._folder: tempfile.TemporaryDirectory[str] | None = None
-        self._lexical_index = LexicalIndex(self, None)
         self._check_schema()  # a store exists once opened, as a directory store does
 
     def __repr__(self) -> str:
@@ -57,8 +55,11 @@ class MemoryStore(Bookkeeping):
     def location(self) -> str:
         return f"memory:{self.name}"
 
+    def lexical_path(self) -> None:
+        return None  # kept in memory, as the store is
+
     @property
-    def path(self) -> Path:
+    def path(self) -> Path:  # type: ignore[override]
         with self._lock:
             if self._folder is None:
                 self._folder = tempfile.TemporaryDirectory(prefix="article-qa-memory-")
@@ -71,7 +72,7 @@ class MemoryStore(Bookkeeping):
         """Drop what is derived (the lexical index, the temporary folder); the articles and
         chunks stay until the object goes."""
         with self._lock:
-            self._lexical_index = LexicalIndex(self, None)
+            self._lexical_index = None
             if self._folder is not None:
                 self._folder.cleanup()
                 self._folder = None
@@ -222,10 +223,6 @@ class MemoryStore(Bookkeeping):
             hits = [self._chunks[i] for i in wanted]
         yield from hits
 
-    def chunks(self, ids: Sequence[str]) -> dict[str, Hit]:
-        unfinished = self.unfinished_ids()
-        return {h.chunk_id: h for h in self.iter_chunks(ids) if h.article_id not in unfinished}
-
     def dense(self, vector: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:
         f = filters or Filters()
         with self._lock:
@@ -244,12 +241,6 @@ class MemoryStore(Bookkeeping):
             for i in best
             if candidates[i].article_id not in unfinished
         ]
-
-    def lexical(self, query: str, k: int, filters: Filters | None = None) -> list[LexicalHit]:
-        return self._lexical_index.search(query, k, filters)
-
-    def refresh_lexical(self) -> None:
-        self._lexical_index.ensure()
 
 
 def _extra_json(article: Article) -> str:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.articles import Article
-from index.errors import StoreError
 
 SCHEMA_VERSION = 1
 
@@ -198,79 +197,3 @@ def summary_from_fields(article_id: str, meta: Mapping[str, Any]) -> ArticleSumm
         added_at=str(meta.get("added_at", "")),
         origin=str(meta.get("origin", "")),
     )
-
-
-class Bookkeeping:
-    """The meta rules every backend shares, over its own ``meta()`` and ``_set_meta()``:
-    the schema check, the embedding model binding and the generation."""
-
-    @property
-    def location(self) -> str:
-        raise NotImplementedError
-
-    def meta(self) -> dict[str, str]:
-        raise NotImplementedError
-
-    def _set_meta(self, **values: str) -> None:
-        raise NotImplementedError
-
-    def _check_schema(self) -> None:
-        version = self.meta().get("schema_version")
-        if version is None:
-            self._set_meta(schema_version=str(SCHEMA_VERSION))
-        elif int(version) != SCHEMA_VERSION:
-            raise StoreError(
-                f"The store at {self.location} was built by another version of article-qa "
-                f"(format {version}, this one reads {SCHEMA_VERSION}). Ingest your articles "
-                "into a new store with --store DIR, or delete this directory and ingest again."
-            )
-
-    def generation(self) -> str:
-        """Changes whenever the set of ready chunks changes (derived indexes key on it)."""
-        return self.meta().get("generation", "0")
-
-    @property
-    def embed_model(self) -> str | None:
-        return self.meta().get("embed_model")
-
-    def bind_model(self, name: str, dimension: int) -> None:
-        """Record the embedding model on first write; refuse any other model afterwards."""
-        if "embed_model" not in self.meta():
-            self._set_meta(embed_model=name, dimension=str(dimension))
-            return
-        self.check_model(name, dimension)
-
-    @property
-    def embed_backends(self) -> list[str]:
-        """What computed the stored vectors (``torch-bf16``, ``openvino-bf16``, ...): any of
-        them give the same vectors to a cosine of 0.999 (index.embed_backends)."""
-        return [b for b in self.meta().get("embed_backends", "").split(",") if b]
-
-    def note_backend(self, label: str) -> None:
-        """Record that ``label`` computed vectors written to this store."""
-        if label not in self.embed_backends:
-            self._set_meta(embed_backends=",".join([*self.embed_backends, label]))
-
-    def check_model(self, name: str, dimension: int | None = None) -> None:
-        meta = self.meta()
-        built_with, built_dim = meta.get("embed_model"), meta.get("dimension")
-        if built_with is None:
-            return
-        if built_with != name or (dimension is not None and str(dimension) != built_dim):
-            raise StoreError(
-                f"The store at {self.location} was built with the embedding model {built_with!r} "
-                f"({built_dim}-d), not {name!r}. Use --embed-model {built_with!r} with this "
-                "store, or ingest into a new store (--store DIR) to use the other model."
-            )
-
-    def is_empty(self) -> bool:
-        return self.count() == 0
-
-    def count(self) -> int:
-        raise NotImplementedError
-
-    def get(self, article_id: str) -> ArticleRecord | None:
-        return self.get_many([article_id]).get(article_id)
-
-    def get_many(self, ids: Iterable[str]) -> dict[str, ArticleRecord]:
-        raise NotImplementedError

@@ -37,7 +37,6 @@ from index.store.registry import (
     ArticlePage,
     ArticleRecord,
     ArticleSummary,
-    Bookkeeping,
     check_listing,
     check_order,
     now,
@@ -62,7 +61,7 @@ def _cache_dir(url: str) -> Path:
     return user_cache_path("article-qa") / "servers" / slug
 
 
-class ServerStore(Bookkeeping, ChromaChunks):
+class ServerStore(ChromaChunks):
     """The :class:`index.store.Store` interface over a Chroma server (see the module doc)."""
 
     # (generation, rows) of the last listing: see list_articles.
@@ -81,7 +80,6 @@ class ServerStore(Bookkeeping, ChromaChunks):
         self.path = _cache_dir(url)
         self._lock = threading.RLock()
         self._collection: Any = None
-        self._lexical_index = None
         self.url = url
         self.name = name
         self._host = parts.hostname
