@@ -212,6 +212,9 @@ class StoreBase:
     def iter_chunks(self, ids: Sequence[str] | None = None) -> Iterator[Hit]:
         raise NotImplementedError
 
+    def chunk_ids(self) -> set[str]:
+        raise NotImplementedError
+
     def unfinished_ids(self) -> set[str]:
         raise NotImplementedError
 
@@ -231,7 +234,7 @@ class StoreBase:
             if self._lexical_index is None:
                 from index.store.lexical import LexicalIndex
 
-                self._lexical_index = LexicalIndex(self, self.lexical_path())  # type: ignore[arg-type]
+                self._lexical_index = LexicalIndex(self, self.lexical_path())
             return self._lexical_index
 
     def lexical(self, query: str, k: int, filters: Filters | None = None) -> list[LexicalHit]:

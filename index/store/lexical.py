@@ -22,17 +22,23 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from index.store.hits import Filters, Hit, LexicalHit, day_number
 
-if TYPE_CHECKING:
-    from index.store.base import Store
+
+class ChunkSource(Protocol):
+    """What the lexical index reads from its store."""
+
+    def generation(self) -> str: ...
+    def chunk_ids(self) -> set[str]: ...
+    def iter_chunks(self, ids: Sequence[str] | None = None) -> Iterator[Hit]: ...
+
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +69,7 @@ class LexicalIndex:
     """BM25 over one store's chunks; loads, updates or rebuilds itself on first use.
     ``path``: where it is saved (``None``: kept in memory only)."""
 
-    def __init__(self, store: Store, path: Path | None) -> None:
+    def __init__(self, store: ChunkSource, path: Path | None) -> None:
         self.store = store
         self.path = path
         self._lock = threading.Lock()
