@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eval.fields import clip, depth_of, metrics_of, number, questions_of, strings
+from eval.fields import clip, depth_of, metrics_of, number, questions_of, records, strings
 
 __all__ = [
     "FAILURE_KINDS",
@@ -264,7 +264,7 @@ def _loose(text: str) -> str:
 def _gold_in_passages(q: Mapping[str, Any]) -> bool | str | None:
     """Where a gold answer occurs in the retrieved passages: "evidence" (in an evidence
     passage), True (in another), False (in none), None (no passages in the record)."""
-    passages = [p for p in q.get("passages") or () if isinstance(p, Mapping)]
+    passages = records(q.get("passages"))
     golds = gold_answers(q)
     if not passages or not golds:
         return None
@@ -296,7 +296,7 @@ def _correct(q: Mapping[str, Any]) -> bool | None:
 
 def _bad_checks(q: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
     """The (1-based number, check) of the sentences whose verdict is not "supported"."""
-    checks = [c for c in q.get("checks") or () if isinstance(c, Mapping)]
+    checks = records(q.get("checks"))
     return [(i, c) for i, c in enumerate(checks, 1) if c.get("verdict") not in (None, "supported")]
 
 
@@ -307,8 +307,8 @@ def _rank(q: Mapping[str, Any]) -> int | None:
 
 def _titles(q: Mapping[str, Any]) -> dict[str, str]:
     titles: dict[str, str] = {}
-    for p in q.get("passages") or ():
-        if isinstance(p, Mapping) and p.get("article_id") and p.get("title"):
+    for p in records(q.get("passages")):
+        if p.get("article_id") and p.get("title"):
             titles.setdefault(str(p["article_id"]), str(p["title"]))
     return titles
 

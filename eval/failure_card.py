@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eval.analysis import Failure, gold_answers
-from eval.fields import strings
+from eval.fields import records, strings
 
 __all__ = ["failure_card"]
 
@@ -91,7 +91,7 @@ def _facts(q: Mapping[str, Any]) -> dict[str, Any]:
 
 def _checks(q: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The verdict of the check of each sentence of the answer."""
-    checks = [c for c in q.get("checks") or () if isinstance(c, Mapping)]
+    checks = records(q.get("checks"))
     return [
         {
             "number": i,
@@ -110,7 +110,7 @@ def _checks(q: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _passages(q: Mapping[str, Any]) -> dict[str, Any] | None:
     """The retrieved passages shown (the first ones and every evidence passage), each marked
     (gold evidence, cited) with an excerpt around the gold answer; None without passages."""
-    passages = [p for p in q.get("passages") or () if isinstance(p, Mapping)]
+    passages = records(q.get("passages"))
     if not passages:
         return None
     evidence = set(strings(q.get("evidence_ids")))

@@ -107,10 +107,15 @@ def metrics_of(report: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def questions_of(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    questions = report.get("questions")
-    if not isinstance(questions, Sequence):
+    return records(report.get("questions"))
+
+
+def records(value: Any) -> list[Mapping[str, Any]]:
+    """The mappings in a list field (questions, a question's passages or checks); none when
+    the field is not a list."""
+    if not isinstance(value, Sequence):
         return []
-    return [q for q in questions if isinstance(q, Mapping)]
+    return [v for v in value if isinstance(v, Mapping)]
 
 
 def intervals_of(report: Mapping[str, Any]) -> dict[str, tuple[float, float]]:

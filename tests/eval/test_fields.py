@@ -14,6 +14,7 @@ from eval.fields import (
     metric_names,
     ordered_segments,
     questions_of,
+    records,
     strings,
 )
 
@@ -80,3 +81,9 @@ def test_segments_in_order_and_strings() -> None:
     assert [s for s, _ in ordered_segments("tag", tags)] == ["c", "a", "b", "d"]
     assert strings("x") == ["x"] and strings(["x", None, 2]) == ["x", "2"]
     assert strings({"x": 1}) == [] and strings(None) == [] and strings(3) == []
+
+
+def test_list_fields_of_the_wrong_type_read_as_absent() -> None:
+    assert records([{"id": "a"}, "not a record", None]) == [{"id": "a"}]
+    assert records(None) == [] and records(5) == [] and records({"id": "a"}) == []
+    assert records("text") == []
