@@ -13,7 +13,7 @@ from index.store.lexical import LexicalIndex
 
 
 def fresh_index(store: LocalStore) -> LexicalIndex:
-    return LexicalIndex(store, store.path / "bm25")
+    return LexicalIndex(store, store.lexical_path())
 
 
 def _bm25_ids(store: LocalStore) -> set[str]:
