@@ -430,7 +430,7 @@ def build_app(
             )
 
         # A question shows in the chat at once (echo); then its answer streams in (respond,
-        # also the /chat API). CONCURRENCY questions are answered at once.
+        # also the /chat API). concurrency() questions are answered at once.
         inputs = [question, turns_state, outlets, since, until, recent, choices_state, key_state]
         outputs = [chatbot, sources, turns_state, question, copy_text]
         quick: dict[str, Any] = {"queue": False, "show_progress": "hidden"}
