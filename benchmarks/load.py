@@ -27,7 +27,7 @@ import numpy as np
 from benchmarks.common import append_section, bench_args, machine
 from benchmarks.embed_backends import cpu_flags
 from benchmarks.paths import REPO
-from benchmarks.soak import free_port, start_server, timed_get
+from benchmarks.soak import free_port, probing, start_server
 
 log = logging.getLogger("load")
 
@@ -38,9 +38,7 @@ def round_of(url: str, questions: list[str], clients: int, each: int) -> dict[st
     connections = [Client(url, verbose=False) for _ in range(clients)]
     latencies: list[float] = []
     failures: list[str] = []
-    probes: list[float] = []
     lock = threading.Lock()
-    stop = threading.Event()
 
     def ask(i: int) -> None:
         for j in range(each):
@@ -55,26 +53,15 @@ def round_of(url: str, questions: list[str], clients: int, each: int) -> dict[st
             with lock:
                 latencies.append(time.perf_counter() - began)
 
-    def probe() -> None:
-        while not stop.is_set():
-            for path in ("/gradio_api/info", "/"):
-                try:
-                    probes.append(timed_get(url + path, timeout=30))
-                except OSError as exc:
-                    failures.append(f"probe {path}: {exc}")
-            time.sleep(0.5)
-
-    prober = threading.Thread(target=probe)
     threads = [threading.Thread(target=ask, args=(i,)) for i in range(clients)]
     started = time.perf_counter()
-    prober.start()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    seconds = time.perf_counter() - started
-    stop.set()
-    prober.join()
+    with probing(url) as (probes, probe_errors):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        seconds = time.perf_counter() - started
+    failures += [f"probe {error}" for error in probe_errors]
     p50, p95 = np.percentile(latencies, [50, 95]) if latencies else (float("nan"),) * 2
     return {
         "clients": clients,

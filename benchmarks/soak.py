@@ -16,6 +16,7 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -26,6 +27,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +79,32 @@ def timed_get(url: str, timeout: float = 30.0) -> float:
     started = time.perf_counter()
     urllib.request.urlopen(url, timeout=timeout).read()
     return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def probing(url: str) -> Iterator[tuple[list[float], list[str]]]:
+    """While the block runs, a thread reads the app's own routes (``/gradio_api/info`` and
+    the page) every half second: ``(seconds of each read, "PATH: error" of each failure)``."""
+    probes: list[float] = []
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def probe() -> None:
+        while not stop.is_set():
+            for path in ("/gradio_api/info", "/"):
+                try:
+                    probes.append(timed_get(url + path, timeout=30))
+                except OSError as exc:
+                    errors.append(f"{path}: {exc}")
+            time.sleep(0.5)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    try:
+        yield probes, errors
+    finally:
+        stop.set()
+        prober.join()
 
 
 class Askers:
@@ -147,28 +175,12 @@ def burst(url: str, questions: list[str], clients: int) -> dict[str, Any]:
     every half second: the slowest answer of those, and any failure."""
     askers = Askers(url, questions, clients * 2)
     threads = [threading.Thread(target=askers.run) for _ in range(clients)]
-    probes: list[float] = []
-    probe_errors: list[str] = []
-    stop = threading.Event()
-
-    def probe() -> None:
-        while not stop.is_set():
-            for path in ("/gradio_api/info", "/"):
-                try:
-                    probes.append(timed_get(url + path, timeout=30))
-                except OSError as exc:
-                    probe_errors.append(f"{path}: {exc}")
-            time.sleep(0.5)
-
-    prober = threading.Thread(target=probe)
     started = time.perf_counter()
-    prober.start()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    stop.set()
-    prober.join()
+    with probing(url) as (probes, probe_errors):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     return {
         "clients": clients,
         "answered": askers.done,
