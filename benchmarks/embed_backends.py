@@ -24,10 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import append_section, machine
+from benchmarks.embed_batch import chunk_texts
 from benchmarks.paths import REPO, RTQA
 from index import embed_backends
-from index.articles import Article, iter_articles
-from index.chunking import ChunkingConfig, chunk_article
 from index.embed import Embedder, resolve_precision
 
 log = logging.getLogger("embed_backends")
@@ -40,18 +39,6 @@ def cpu_flags() -> str:
     return ", ".join(f for f in FLAGS if f in have) or "none of " + ", ".join(FLAGS)
 
 
-def chunk_texts(n: int) -> list[str]:
-    counter = Embedder(precision="fp32", backend="torch")
-    texts: list[str] = []
-    for article in iter_articles([RTQA / "small" / "articles.jsonl"]):
-        if isinstance(article, Article):
-            chunks = chunk_article(article, ChunkingConfig(), counter.count_tokens)
-            texts.extend(c.embed_text for c in chunks)
-        if len(texts) >= n:
-            break
-    return texts[:n]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chunks", type=int, default=512)
@@ -59,14 +46,15 @@ def main() -> None:
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    texts = chunk_texts(args.chunks)
-    tokens = sum(Embedder(precision="fp32", backend="torch").count_tokens(texts))
+    fp32 = Embedder(precision="fp32", backend="torch")
+    texts = chunk_texts(args.chunks, fp32)
+    tokens = sum(fp32.count_tokens(texts))
     questions = [
         json.loads(line)["question"]
         for line in (RTQA / "small" / "dev.jsonl").read_text("utf-8").splitlines()
         if line.strip()
     ]
-    backends: dict[str, Embedder] = {"torch fp32": Embedder(precision="fp32", backend="torch")}
+    backends: dict[str, Embedder] = {"torch fp32": fp32}
     if resolve_precision("auto") == "bf16":
         backends["torch bf16"] = Embedder(precision="bf16", backend="torch")
     backends["openvino"] = Embedder(backend="openvino")

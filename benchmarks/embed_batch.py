@@ -28,6 +28,19 @@ from index.embed import Embedder, resolve_precision
 log = logging.getLogger("embed_batch")
 
 
+def chunk_texts(n: int, counter: Embedder) -> list[str]:
+    """The first ``n`` chunks of rtqa small, as ingest makes them (``counter`` counts the
+    tokens)."""
+    texts: list[str] = []
+    for article in iter_articles([RTQA / "small" / "articles.jsonl"]):
+        if isinstance(article, Article):
+            chunks = chunk_article(article, ChunkingConfig(), counter.count_tokens)
+            texts.extend(c.embed_text for c in chunks)
+        if len(texts) >= n:
+            break
+    return texts[:n]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--chunks", type=int, default=1024)
@@ -35,14 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     embedder = Embedder(precision="fp32")
-    texts: list[str] = []
-    for article in iter_articles([RTQA / "small" / "articles.jsonl"]):
-        if isinstance(article, Article):
-            chunks = chunk_article(article, ChunkingConfig(), embedder.count_tokens)
-            texts.extend(c.embed_text for c in chunks)
-        if len(texts) >= args.chunks:
-            break
-    texts = texts[: args.chunks]
+    texts = chunk_texts(args.chunks, embedder)
     tokens = sum(embedder.count_tokens(texts))
     precisions = ["fp32"] + (["bf16"] if resolve_precision("auto") == "bf16" else [])
     rows = []
