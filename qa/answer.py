@@ -165,7 +165,6 @@ class AbstentionModel:
     ) -> np.ndarray:
         """The model's inputs, in ``INPUTS`` order; ``scored`` best first, not empty;
         ``span``: the short answer (a ``qa.spans.Span``) or ``None``."""
-
         top = scored[0]
         return np.array(
             [
@@ -249,7 +248,6 @@ class ExtractiveAnswerer:
         undated_abstention: AbstentionModel | None = None,
         spans: SpanModel | None = None,
     ) -> None:
-
         self.embedder = embedder
         self.max_sentences = max_sentences
         self.min_score = min_score
@@ -274,7 +272,6 @@ class ExtractiveAnswerer:
         ``shortlist`` best by the cheap features are embedded for ``similarity``.
         ``reference_date`` is "now" for the question (see ``ExtractiveWeights.recent``).
         """
-
         seen: set[tuple[str, int]] = set()
         found: list[tuple[int, int, int, str]] = []
         for rank, passage in enumerate(passages):
@@ -463,7 +460,6 @@ class ExtractiveAnswerer:
         reference_date: dt.date | None = None,
     ) -> Extracted:
         """``run`` from sentence features already computed (``features``)."""
-
         scored = self.rank(found)
         short = self.short_answer(question, scored, passages)
         chosen = self.choose(scored, short)

@@ -94,7 +94,6 @@ class Disagreement:
 
 def phrase_kind(question: str) -> str | None:
     """``number``, ``date`` or ``name`` when the question asks for one; else ``None``."""
-
     kind = question_type(question)
     if kind in ("number", "date"):
         return kind
