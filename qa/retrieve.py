@@ -36,9 +36,7 @@ class Passage(Hit):
     @classmethod
     def of(cls, hit: Hit, score: float | None = None) -> Passage:
         """``hit`` as a passage (with ``score`` instead of the hit's own, when given)."""
-        values = {f.name: getattr(hit, f.name) for f in dataclasses.fields(Hit)}
-        if score is not None:
-            values["score"] = score
+        values = vars(hit) if score is None else {**vars(hit), "score": score}
         return cls(**values)
 
 
