@@ -226,6 +226,40 @@ class Embedder:
             return self._openvino().encode(list(texts), size)
         return self._embed_torch(texts, size)
 
+    def embed_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        batch_size: int | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """``embed(texts)`` and, from the same pass, a unit vector for each character span of
+        each text (``index.pooling``: its tokens' vectors averaged, read in context; a zero
+        row where the model did not read the span). ``None`` for the spans when this model
+        is not a plain transformer with mean or CLS pooling."""
+        from index import pooling
+        from index.embed_backends import input_names, pooling_mode
+
+        size = self.batch_size if batch_size is None else batch_size
+        mode = pooling_mode(self.model)
+        if mode is None or not texts:
+            return self.embed(texts, size), None
+        if self.backend == "openvino":
+            return self._openvino().encode_spans(texts, size, spans)
+        tokenizer = self.model.tokenizer
+        names = input_names(tokenizer)
+        return pooling.encode(
+            tokenizer, names, self.max_tokens, mode, self._hidden_torch, texts, size, spans
+        )
+
+    def _hidden_torch(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        import torch
+
+        transformer: Any = self.model[0].auto_model
+        with torch.inference_mode(), _autocast(self.precision):
+            tensors = {name: torch.from_numpy(value) for name, value in inputs.items()}
+            hidden = transformer(**tensors).last_hidden_state
+        return np.asarray(hidden.float().numpy(), dtype=np.float32)
+
     def _embed_torch(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         with _autocast(self.precision):
             vectors = self.model.encode(

@@ -76,7 +76,7 @@ def _model_key(model_path: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def _pooling(model: SentenceTransformer) -> str | None:
+def pooling_mode(model: SentenceTransformer) -> str | None:
     """``mean`` or ``cls`` when the model is a transformer, a pooling of that kind and at
     most a normalisation (what this module can run); ``None`` otherwise."""
     from sentence_transformers.models import Normalize, Pooling, Transformer
@@ -99,7 +99,7 @@ def available(model: SentenceTransformer) -> bool:
         import openvino  # noqa: F401
     except ImportError:
         return False
-    return _pooling(model) is not None
+    return pooling_mode(model) is not None
 
 
 def input_names(tokenizer: Any) -> list[str]:
@@ -166,7 +166,7 @@ class OpenVINOEncoder:
     def __init__(self, model: SentenceTransformer, model_path: str) -> None:
         import openvino
 
-        pooling = _pooling(model)
+        pooling = pooling_mode(model)
         if pooling is None:
             raise StoreError("this embedding model cannot run on OpenVINO here: use backend torch")
         self.pooling = pooling
@@ -183,30 +183,33 @@ class OpenVINOEncoder:
         self.precision = "bf16" if "bfloat16" in hint or "bf16" in hint else "fp32"
         self._lock = threading.Lock()  # one infer request: one batch at a time
 
+    def infer(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
+        """Token vectors (batch, tokens, dim) for the tokenizer's ``inputs``."""
+        with self._lock:
+            return np.asarray(self.compiled(inputs)[0], dtype=np.float32)
+
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        order = np.argsort([-len(t) for t in texts], kind="stable")  # less padding per batch
-        rows: list[np.ndarray] = []
-        for start in range(0, len(texts), batch_size):
-            batch = [texts[i] for i in order[start : start + batch_size]]
-            encoded = self.tokenizer(
-                batch,
-                padding=True,
-                truncation=True,
-                max_length=self.max_length,
-                return_tensors="np",
-            )
-            inputs = {n: encoded[n].astype(np.int64) for n in self.names}
-            with self._lock:
-                hidden = np.asarray(self.compiled(inputs)[0], dtype=np.float32)
-            if self.pooling == "cls":
-                vectors = hidden[:, 0]
-            else:
-                mask = encoded["attention_mask"][..., None].astype(np.float32)
-                vectors = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-            rows.append(vectors)
-        out = np.concatenate(rows)[np.argsort(order)]
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.where(norms == 0, 1, norms)).astype(np.float32)
+        return self.encode_spans(texts, batch_size)[0]
+
+    def encode_spans(
+        self,
+        texts: Sequence[str],
+        batch_size: int,
+        spans: Sequence[Sequence[tuple[int, int]]] | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``pooling.encode`` on OpenVINO: vectors of ``texts`` (and of ``spans`` in them)."""
+        from index import pooling
+
+        return pooling.encode(
+            self.tokenizer,
+            self.names,
+            self.max_length,
+            self.pooling,
+            self.infer,
+            texts,
+            batch_size,
+            spans,
+        )
 
 
 # Calibration texts: news-like, of the lengths chunks have (made here, not copied).

@@ -15,11 +15,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from index.articles import Article, Skip, iter_articles
 from index.chunking import Chunk, ChunkingConfig, chunk_article
 from index.embed import Embedder
 from index.errors import StoreLost
+from index.sentences import sentence_spans
 from index.store import Store, open_store
+from index.store.hits import SentenceVectors
 from index.store.server import is_lost_connection
 
 logger = logging.getLogger(__name__)
@@ -220,8 +224,8 @@ class Ingestor:
         self.store.begin([(a, h) for a, h, _, _ in batch])
         for i in range(0, max(1, len(chunks)), self.part_chunks):
             part = chunks[i : i + self.part_chunks]
-            vectors = self.embedder.embed([c.embed_text for c in part])
-            self.store.replace_chunks(articles, part, vectors, keep_others=i > 0)
+            vectors, sentences = self._embed(part)
+            self.store.replace_chunks(articles, part, vectors, i > 0, sentences)
         self.store.finish({a.id: len(cs) for a, _, cs, _ in batch})
         for _, _, _, existed in batch:
             if existed:
@@ -230,6 +234,22 @@ class Ingestor:
                 report.added += 1
         report.chunks += len(chunks)
         report.tokens += sum(c.tokens for c in chunks)
+
+    def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, list[SentenceVectors] | None]:
+        """The chunks' vectors and, from the same pass, their sentences' (index.pooling):
+        answering a question then embeds only the question."""
+        spans = [sentence_spans(c.text) for c in chunks]
+        shifts = [len(c.embed_text) - len(c.text) for c in chunks]  # the text ends embed_text
+        vectors, pooled = self.embedder.embed_spans(
+            [c.embed_text for c in chunks],
+            [[(s + h, e + h) for s, e in sp] for sp, h in zip(spans, shifts, strict=True)],
+        )
+        if pooled is None:
+            return vectors, None
+        return vectors, [
+            SentenceVectors.of([c.start + s for s, _ in sp], rows)
+            for c, sp, rows in zip(chunks, spans, pooled, strict=True)
+        ]
 
 
 def _other_file(stored_origin: str, new_origin: str) -> bool:

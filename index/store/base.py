@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from index.articles import Article
     from index.chunking import Chunk
-    from index.store.hits import Filters, Hit, LexicalHit
+    from index.store.hits import Filters, Hit, LexicalHit, SentenceVectors
     from index.store.lexical import LexicalIndex
     from index.store.registry import ArticlePage, ArticleRecord
 
@@ -96,7 +96,13 @@ class Store(Protocol):
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
         keep_others: bool = False,
-    ) -> None: ...
+        sentences: Sequence[SentenceVectors | None] | None = None,
+    ) -> None:
+        """Step 2: delete the articles' old chunks (unless ``keep_others``: a further part of
+        the same articles) and add ``chunks`` with their ``vectors`` and, where given, the
+        vectors of their sentences (one entry per chunk)."""
+        ...
+
     def finish(self, counts: dict[str, int]) -> None: ...
     def remove(self, article_id: str) -> bool: ...
 
@@ -112,6 +118,10 @@ class Store(Protocol):
 
     def chunks(self, ids: Sequence[str]) -> dict[str, Hit]:
         """The chunks of ``ids`` whose article is ready, by id (score 0.0)."""
+        ...
+
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        """The sentence vectors kept for those of the chunks ``ids`` that have them."""
         ...
 
     def dense(self, vector: Sequence[float], k: int, filters: Filters | None = None) -> list[Hit]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from index.store.base import StoreBase
-from index.store.hits import Filters, Hit, chunk_meta, hit_from_meta
+from index.store.hits import Filters, Hit, SentenceVectors, chunk_meta, hit_from_meta
 
 if TYPE_CHECKING:
     import numpy as np
@@ -64,10 +64,12 @@ class ChromaChunks(StoreBase):
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
         keep_others: bool = False,
+        sentences: Sequence[SentenceVectors | None] | None = None,
     ) -> None:
-        """Delete the articles' old chunks and add the new ones (with vectors).
-        ``keep_others``: add only (the further parts of the articles' chunks, after a first
-        call that deleted the old ones)."""
+        """Delete the articles' old chunks and add the new ones (with vectors, and the
+        sentence vectors kept beside them: ``_put_sentences``). ``keep_others``: add only
+        (the further parts of the articles' chunks, after a first call that deleted the old
+        ones)."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         by_id = {a.id: a for a in articles}
@@ -75,6 +77,8 @@ class ChromaChunks(StoreBase):
         ids = list(by_id)
         for i in range(0, 0 if keep_others else len(ids), 100):
             collection.delete(where={"document_id": {"$in": ids[i : i + 100]}})
+        if not keep_others:
+            self._drop_sentences(ids)
         nodes = []
         for chunk, vector in zip(chunks, vectors, strict=True):
             a = by_id[chunk.article_id]
@@ -103,9 +107,19 @@ class ChromaChunks(StoreBase):
             vector_store = self.vector_store()
             for i in range(0, len(nodes), batch):
                 vector_store.add(nodes[i : i + batch])
+        kept = [(c, v) for c, v in zip(chunks, sentences or [None] * len(chunks), strict=True) if v]
+        if kept:
+            self._put_sentences(kept)
 
     def _delete_chunks(self, article_id: str) -> None:
         self.collection.delete(where={"document_id": article_id})
+        self._drop_sentences([article_id])
+
+    def _put_sentences(self, rows: Sequence[tuple[Chunk, SentenceVectors]]) -> None:
+        raise NotImplementedError
+
+    def _drop_sentences(self, article_ids: Sequence[str]) -> None:
+        raise NotImplementedError
 
     # -- reading --------------------------------------------------------------------------
 

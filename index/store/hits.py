@@ -7,9 +7,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import struct
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 
 def day_number(day: dt.date | str | None) -> int:
@@ -139,3 +142,43 @@ def hit_from_meta(chunk_id: str, text: str, meta: Mapping[str, Any], score: floa
         text=text,
         score=score,
     )
+
+
+@dataclass(frozen=True)
+class SentenceVectors:
+    """The vectors ingest computed for one chunk's sentences (``index.pooling``):
+    ``starts[i]`` is the i-th sentence's start in the article's body and ``vectors[i]`` its
+    unit vector, float16 (a zero row where the model did not read the sentence)."""
+
+    starts: np.ndarray
+    vectors: np.ndarray
+
+    @classmethod
+    def of(cls, starts: Sequence[int], vectors: np.ndarray) -> SentenceVectors:
+        rows = np.asarray(vectors, dtype=np.float16).reshape(len(starts), -1)
+        return cls(np.asarray(starts, dtype=np.int32), rows)
+
+    def pack(self) -> bytes:
+        """``<n, dim>`` (little-endian uint32), the starts (int32), the vectors (float16)."""
+        n, dim = self.vectors.shape if self.vectors.ndim == 2 else (len(self.starts), 0)
+        return (
+            struct.pack("<2I", n, dim)
+            + self.starts.astype("<i4").tobytes()
+            + self.vectors.astype("<f2").tobytes()
+        )
+
+    @classmethod
+    def unpack(cls, data: bytes) -> SentenceVectors:
+        n, dim = struct.unpack_from("<2I", data)
+        if len(data) != 8 + 4 * n + 2 * n * dim:
+            raise ValueError(f"sentence vectors of {len(data)} bytes, not {n} x {dim}")
+        starts = np.frombuffer(data, dtype="<i4", count=n, offset=8)
+        vectors = np.frombuffer(data, dtype="<f2", count=n * dim, offset=8 + 4 * n)
+        return cls(starts.astype(np.int32), vectors.reshape(n, dim).astype(np.float16))
+
+    def by_start(self) -> dict[int, np.ndarray]:
+        """``{start: float32 vector}`` for the sentences that have one."""
+        read = np.any(self.vectors != 0, axis=1) if self.vectors.size else []
+        return {
+            int(s): self.vectors[i].astype(np.float32) for i, s in enumerate(self.starts) if read[i]
+        }

@@ -18,11 +18,12 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from index.articles import Article
 from index.errors import StoreError
 from index.store.chroma import ChromaChunks, open_chunks
+from index.store.hits import SentenceVectors
 from index.store.registry import (
     ArticlePage,
     ArticleRecord,
@@ -32,6 +33,9 @@ from index.store.registry import (
     now,
     search_words,
 )
+
+if TYPE_CHECKING:
+    from index.chunking import Chunk
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,13 @@ CREATE INDEX IF NOT EXISTS articles_by_title ON articles(state, title COLLATE NO
 CREATE INDEX IF NOT EXISTS articles_by_source ON articles(state, source COLLATE NOCASE, id);
 CREATE INDEX IF NOT EXISTS articles_by_added ON articles(state, added_at, id);
 CREATE INDEX IF NOT EXISTS articles_by_chunks ON articles(state, n_chunks, id);
+-- The vectors of each chunk's sentences (SentenceVectors.pack), for the answer stage.
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    chunk_id TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sentence_vectors_by_article ON sentence_vectors(article_id);
 """
 
 
@@ -333,6 +344,36 @@ class LocalStore(ChromaChunks):
             )
             self._bump_generation()
             self.db.commit()
+
+    def _put_sentences(self, rows: Sequence[tuple[Chunk, SentenceVectors]]) -> None:
+        with self._lock:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO sentence_vectors(chunk_id, article_id, data)"
+                " VALUES (?, ?, ?)",
+                [(c.id, c.article_id, v.pack()) for c, v in rows],
+            )
+            self.db.commit()
+
+    def _drop_sentences(self, article_ids: Sequence[str]) -> None:
+        with self._lock:
+            self.db.executemany(
+                "DELETE FROM sentence_vectors WHERE article_id = ?", [(a,) for a in article_ids]
+            )
+            self.db.commit()
+
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        found: dict[str, SentenceVectors] = {}
+        wanted = list(dict.fromkeys(ids))
+        with self._lock:
+            for i in range(0, len(wanted), 500):
+                part = wanted[i : i + 500]
+                marks = ",".join("?" * len(part))
+                rows = self.db.execute(
+                    f"SELECT chunk_id, data FROM sentence_vectors WHERE chunk_id IN ({marks})",
+                    part,
+                )
+                found.update((c, SentenceVectors.unpack(d)) for c, d in rows)
+        return found
 
     def remove(self, article_id: str) -> bool:
         """Delete an article and all its chunks. Returns whether it was there."""

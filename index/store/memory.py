@@ -18,7 +18,7 @@ import numpy as np
 from index.articles import Article
 from index.errors import StoreError
 from index.store.base import StoreBase
-from index.store.hits import Filters, Hit, as_date
+from index.store.hits import Filters, Hit, SentenceVectors, as_date
 from index.store.registry import (
     ArticlePage,
     ArticleRecord,
@@ -45,6 +45,7 @@ class MemoryStore(StoreBase):
         self._articles: dict[str, tuple[str, str, ArticleRecord]] = {}
         self._chunks: dict[str, Hit] = {}
         self._vectors: dict[str, np.ndarray] = {}
+        self._sentences: dict[str, SentenceVectors] = {}
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._check_schema()  # a store exists once opened, as a directory store does
 
@@ -160,6 +161,7 @@ class MemoryStore(StoreBase):
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
         keep_others: bool = False,
+        sentences: Sequence[SentenceVectors | None] | None = None,
     ) -> None:
         by_id = {a.id: a for a in articles}
         dimension = self.meta().get("dimension")
@@ -187,6 +189,9 @@ class MemoryStore(StoreBase):
                 )
                 norm = float(np.linalg.norm(vector)) or 1.0
                 self._vectors[chunk.id] = np.asarray(vector, dtype=np.float32) / norm
+            for chunk, kept in zip(chunks, sentences or [None] * len(chunks), strict=True):
+                if kept is not None:  # (through bytes, as the other backends keep them)
+                    self._sentences[chunk.id] = SentenceVectors.unpack(kept.pack())
 
     def finish(self, counts: dict[str, int]) -> None:
         with self._lock:
@@ -207,6 +212,11 @@ class MemoryStore(StoreBase):
         for chunk_id in [c for c, h in self._chunks.items() if h.article_id == article_id]:
             del self._chunks[chunk_id]
             del self._vectors[chunk_id]
+            self._sentences.pop(chunk_id, None)
+
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        with self._lock:
+            return {i: self._sentences[i] for i in ids if i in self._sentences}
 
     # -- chunks and searches --------------------------------------------------------------
 

@@ -17,6 +17,7 @@ authentication comes from ``$ARTICLE_QA_CHROMA_TOKEN``.
 
 from __future__ import annotations
 
+import base64
 import functools
 import inspect
 import logging
@@ -26,12 +27,13 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from index.articles import Article
 from index.errors import StoreError, StoreLost
 from index.store.chroma import ChromaChunks, open_chunks
+from index.store.hits import SentenceVectors
 from index.store.registry import (
     SCHEMA_VERSION,
     ArticlePage,
@@ -46,6 +48,9 @@ from index.store.registry import (
     record_from_fields,
     summary_from_fields,
 )
+
+if TYPE_CHECKING:
+    from index.chunking import Chunk
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +92,7 @@ class ServerStore(ChromaChunks):
         self._ssl = parts.scheme == "https"
         self._client: Any = None
         self._articles: Any = None
+        self._sentences: Any = None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.location!r})"
@@ -146,9 +152,20 @@ class ServerStore(ChromaChunks):
                 self._collection = open_chunks(self.client, f"{self.name}-chunks")
             return self._collection
 
+    @property
+    def sentences(self) -> Any:
+        """Collection ``NAME-sentences``: one record per chunk, its sentence vectors packed
+        (``SentenceVectors.pack``, base64) in the metadata, a constant 1-d vector."""
+        with self._lock:
+            if self._sentences is None:
+                self._sentences = self.client.get_or_create_collection(
+                    f"{self.name}-sentences", embedding_function=None
+                )
+            return self._sentences
+
     def close(self) -> None:
         with self._lock:
-            self._client = self._articles = self._collection = None
+            self._client = self._articles = self._collection = self._sentences = None
             self._lexical_index = None
 
     # -- metadata ------------------------------------------------------------------------
@@ -297,6 +314,31 @@ class ServerStore(ChromaChunks):
                 ids=part, metadatas=[{"state": "ready", "n_chunks": counts[a]} for a in part]
             )
         self._bump_generation()
+
+    def _put_sentences(self, rows: Sequence[tuple[Chunk, SentenceVectors]]) -> None:
+        for i in range(0, len(rows), 500):
+            part = rows[i : i + 500]
+            self.sentences.upsert(
+                ids=[c.id for c, _ in part],
+                embeddings=[[1.0]] * len(part),
+                metadatas=[
+                    {"document_id": c.article_id, "data": base64.b64encode(v.pack()).decode()}
+                    for c, v in part
+                ],
+            )
+
+    def _drop_sentences(self, article_ids: Sequence[str]) -> None:
+        for i in range(0, len(article_ids), 100):
+            self.sentences.delete(where={"document_id": {"$in": list(article_ids[i : i + 100])}})
+
+    def sentence_vectors(self, ids: Sequence[str]) -> dict[str, SentenceVectors]:
+        found: dict[str, SentenceVectors] = {}
+        wanted = list(dict.fromkeys(ids))
+        for i in range(0, len(wanted), 500):
+            page = self.sentences.get(ids=wanted[i : i + 500], include=["metadatas"])
+            for chunk_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                found[chunk_id] = SentenceVectors.unpack(base64.b64decode(str(meta["data"])))
+        return found
 
     def remove(self, article_id: str) -> bool:
         if not self.articles.get(ids=[article_id], include=[])["ids"]:

@@ -123,3 +123,58 @@ def test_a_store_built_by_openvino_ranks_a_torch_query_the_same(tmp_path: Path) 
         base = ranked[("openvino", None)]
         for other in ranked.values():
             assert other[0] == base[0] and len(set(other) & set(base)) >= 9
+
+
+# -- sentence vectors from the chunk's own pass (index.pooling) -------------------------------
+
+CHUNK = (
+    "Harbour notes\n"
+    "The council voted on Tuesday to raise the water budget. Fire crews evacuated 40 homes "
+    "near the ridge. Officials said the ferry would sail again in May."
+)
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    from index.sentences import sentence_spans
+
+    body = text.index("\n") + 1
+    return [(body + s, body + e) for s, e in sentence_spans(text[body:])]
+
+
+@pytest.mark.parametrize("backend", ["torch", "openvino"])
+def test_one_pass_gives_the_chunk_vector_and_its_sentences(backend: str) -> None:
+    embedder = Embedder(precision="fp32" if backend == "torch" else None, backend=backend)
+    texts = [CHUNK, "  " + CHUNK]  # leading spaces are stripped before tokenising
+    spans = [_sentence_spans(CHUNK), [(s + 2, e + 2) for s, e in _sentence_spans(CHUNK)]]
+    vectors, sentences = embedder.embed_spans(texts, spans)
+    assert sentences is not None and [s.shape for s in sentences] == [(3, 384), (3, 384)]
+    assert (vectors * embedder.embed(texts)).sum(axis=1).min() > 0.999  # the chunk's own vector
+    assert np.allclose(sentences[0], sentences[1], atol=1e-5)  # offsets follow the strip
+    assert np.allclose(np.linalg.norm(sentences[0], axis=1), 1.0, atol=1e-5)
+    # each sentence's vector is nearest the same sentence embedded alone, not its neighbours
+    alone = embedder.embed([CHUNK[s:e] for s, e in spans[0]])
+    similarity = sentences[0] @ alone.T
+    assert similarity.argmax(axis=1).tolist() == [0, 1, 2]
+    reference = Embedder(precision="fp32", backend="torch").embed_spans([CHUNK], spans[:1])[1]
+    assert reference is not None and (reference[0] * sentences[0]).sum(axis=1).min() > 0.999
+
+
+def test_a_sentence_past_the_models_input_limit_gets_no_vector(tiny_model_dir: Path) -> None:
+    embedder = Embedder(str(tiny_model_dir), precision="fp32", backend="torch")
+    text = "First words here. " + "filler " * 600 + "Last sentence."
+    spans = [(0, 17), (len(text) - 14, len(text))]
+    _, sentences = embedder.embed_spans([text], [spans])
+    assert sentences is not None
+    assert np.linalg.norm(sentences[0], axis=1).round(4).tolist() == [1.0, 0.0]
+
+
+def test_ingest_keeps_every_sentence_of_every_chunk(sample_store_master: Path) -> None:
+    from index.sentences import sentence_spans
+
+    store = open_store(sample_store_master)
+    hits = list(store.iter_chunks())
+    kept = store.sentence_vectors([h.chunk_id for h in hits])
+    assert set(kept) == {h.chunk_id for h in hits}
+    for hit in hits:
+        starts = [hit.start + s for s, _ in sentence_spans(hit.text)]
+        assert sorted(kept[hit.chunk_id].by_start()) == starts

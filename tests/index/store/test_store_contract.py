@@ -24,6 +24,7 @@ from index.chunking import Chunk
 from index.errors import StoreError
 from index.ingest import Ingestor
 from index.store import Filters, Hit, LocalStore, Store, open_store
+from index.store.hits import SentenceVectors
 from index.store.memory import MemoryStore
 from index.store.server import ServerStore
 
@@ -201,6 +202,39 @@ def test_rewriting_and_removing_keep_every_index_in_step(store: Store) -> None:
     assert "vote" not in {h.article_id for h in store.dense([0.0, 0.0, 1.0, 0.0], 5)}
 
 
+def _sentences(chunk: Chunk, seed: int) -> SentenceVectors:
+    rows = np.random.default_rng(seed).normal(size=(2, 4))
+    return SentenceVectors.of([chunk.start, chunk.start + 4], rows / np.linalg.norm(rows))
+
+
+def test_sentence_vectors_are_kept_and_dropped_with_their_chunks(store: Store) -> None:
+    _write(store, ARTICLES)
+    assert store.sentence_vectors(["ferry-0"]) == {}  # written without: none
+    edited = Article(id="ferry", title="Ferry", body="The ferry sails. Tickets cost four dollars.")
+    first, second = _chunks(edited)
+    kept = [_sentences(first, 1), _sentences(second, 2)]
+    store.begin([(edited, edited.content_hash())])
+    store.replace_chunks([edited], [first], np.eye(4)[:1], sentences=kept[:1])
+    store.replace_chunks([edited], [second], np.eye(4)[1:2], True, kept[1:])
+    store.finish({"ferry": 2})
+
+    got = store.sentence_vectors(["ferry-1", "vote-0", "nowhere", "ferry-0"])
+    assert set(got) == {"ferry-0", "ferry-1"}
+    for found, wrote in zip((got["ferry-0"], got["ferry-1"]), kept, strict=True):
+        assert found.starts.tolist() == wrote.starts.tolist()
+        assert found.vectors.dtype == np.float16 and np.array_equal(found.vectors, wrote.vectors)
+    assert set(got["ferry-1"].by_start()) == {first.end + 1, first.end + 5}
+
+    store.begin([(edited, "rewritten")])  # rewritten without sentence vectors: old ones go
+    store.replace_chunks([edited], [first], np.eye(4)[:1])
+    store.finish({"ferry": 1})
+    assert store.sentence_vectors(["ferry-0", "ferry-1"]) == {}
+    store.begin([(edited, "again")])
+    store.replace_chunks([edited], [first], np.eye(4)[:1], sentences=kept[:1])
+    store.finish({"ferry": 1})
+    assert store.remove("ferry") and store.sentence_vectors(["ferry-0"]) == {}
+
+
 def test_listing_search_sort_and_pages(store: Store) -> None:
     _write(store, ARTICLES)
     page = store.list_articles(sort="published_at", descending=True, limit=2)
@@ -248,6 +282,14 @@ def test_every_backend_finds_the_same_passages_with_the_bundled_model(
         assert ours == [(h.chunk_id, round(h.score, 4)) for h in reference.dense(vector, 10)]
         lexical = [(h.chunk_id, round(h.score, 4)) for h in store.lexical(question, 10)]
         assert lexical == [(h.chunk_id, round(h.score, 4)) for h in reference.lexical(question, 10)]
+    # every chunk's sentences were embedded in the same pass, and come back the same
+    ids = sorted(store.chunk_ids())
+    ours_sentences, theirs = store.sentence_vectors(ids), reference.sentence_vectors(ids)
+    assert set(ours_sentences) == set(theirs) == set(ids)
+    for chunk_id in ids:
+        a, b = ours_sentences[chunk_id], theirs[chunk_id]
+        assert a.starts.tolist() == b.starts.tolist() and len(a.by_start()) == len(a.starts)
+        assert np.allclose(a.vectors, b.vectors, atol=2e-3)
 
 
 def test_extra_fields_come_back_as_stored_json(store: Store) -> None:
