@@ -1,7 +1,7 @@
-"""How retrieval scales: HNSW recall against ef_search, and query latency from 1k to 120k chunks.
+"""How retrieval scales: HNSW recall against ef_search, and query latency from 1k to 279k chunks.
 
 Usage: python -m benchmarks.scale --store DIR [--doc docs/benchmarks.md]
-           [--questions FILE ...] [--sizes 1000,10000,120000] [--ef 10,50,100,200,400]
+           [--questions FILE ...] [--sizes 1000,10000,279000] [--ef 10,50,100,200,400]
 
 The store in ``--store`` (an ingested one: the rtqa subset, say) is only read; everything the
 benchmark builds lives in a temporary directory and is deleted at the end.
@@ -13,12 +13,13 @@ benchmark builds lives in a temporary directory and is deleted at the end.
    the ef_search it was loaded with). recall@k = share of the exact top k that HNSW returns;
    the latency is one ``collection.query`` of one vector.
 2. Query latency of the whole retrieval (``Assistant.retrieve``: question embedding, Chroma
-   top 100, BM25 top 100, fusion) on temporary stores of ``--sizes`` chunks, p50/p95 over 100
-   questions after one warm-up. A size up to the store's chunk count takes its first chunks as
-   they are; a larger one adds copies of the real chunks (new ids, same text and metadata,
-   vector plus gaussian noise of sigma 0.01, renormalised): embedding 120k real chunks would
-   take about 80 minutes here, and the latency depends on the count and dimension of the
-   vectors, not on what they mean.
+   top 100, BM25 top 100, fusion) and of the whole question (``Assistant.ask``: retrieval and
+   the extractive answer, dated and undated) on temporary stores of ``--sizes`` chunks,
+   p50/p95 over 100 questions after one warm-up. A size up to the store's chunk count takes
+   its first chunks as they are; a larger one adds copies of the real chunks (new ids, same
+   text, metadata and sentence vectors, chunk vector plus gaussian noise of sigma 0.01,
+   renormalised): embedding 279k real chunks would take hours here, and the latency depends
+   on the count and dimension of the vectors, not on what they mean.
 
 Questions come from ``--questions`` in order (the subset's dev questions, then the full rtqa
 dev set to reach 200). A section with the tables is appended to ``--doc``.
@@ -45,11 +46,12 @@ from benchmarks.common import machine
 from benchmarks.paths import REPO, RTQA, SETS
 from index.embed import DEFAULT_EMBED_MODEL, Embedder
 from index.store import LocalStore
+from index.store.hits import SentenceVectors
 
 log = logging.getLogger("scale")
 
 EF_SEARCH = (10, 50, 100, 200, 400)
-SIZES = (1000, 10_000, 120_000)
+SIZES = (1000, 10_000, 279_000)  # 279k: the chunks of all 25,059 rtqa articles
 RECALL_QUERIES = 200
 LATENCY_QUERIES = 100
 NOISE_SIGMA = 0.01
@@ -65,6 +67,7 @@ class Chunks:
     documents: list[str]
     metadatas: list[dict[str, Any]]
     vectors: np.ndarray  # (n, dim) float32, unit length
+    sentences: dict[str, SentenceVectors]  # chunk id -> its sentences' vectors (from ingest)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -145,7 +148,7 @@ def read_chunks(store: LocalStore) -> Chunks:
         metadatas.extend(dict(page["metadatas"][i]) for i in keep)
         pages.append(np.asarray(page["embeddings"], dtype=np.float32)[keep])
     vectors = np.concatenate(pages) if pages else np.zeros((0, 0), dtype=np.float32)
-    return Chunks(ids, documents, metadatas, vectors)
+    return Chunks(ids, documents, metadatas, vectors, store.sentence_vectors(ids))
 
 
 # -- exact search and recall -----------------------------------------------------------------
@@ -332,6 +335,13 @@ def build_store(
             metadatas=metadatas,
             embeddings=vectors,
         )
+        store.put_sentences(
+            [
+                (cid, chunks.metadatas[s]["article_id"], chunks.sentences[chunks.ids[s]])
+                for s, cid in zip(src.tolist(), ids, strict=True)
+                if chunks.ids[s] in chunks.sentences
+            ]
+        )
         log.info("store of %d: %d chunks added", n, min(n, begin + step))
     chroma_s = time.perf_counter() - chroma_started
     store.finish(dict(counts))
@@ -354,17 +364,26 @@ def query_latency(
     assistant = Assistant(Settings.load(env={}, store=path), embedder=embedder)
     depth = assistant.settings.depth
     first = questions[0]
-    assistant.retrieve(first.text, reference_date=first.date)  # warm-up: opens Chroma and BM25
-    pipeline = [_timed(assistant.retrieve, q.text, reference_date=q.date)[1] for q in questions]
+    assistant.ask(first.text, reference_date=first.date)  # warm-up: opens Chroma and BM25
+
+    def first_time(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> float:
+        embedder.forget()  # every question as if asked for the first time
+        return _timed(fn, *args, **kwargs)[1]
+
+    pipeline = [first_time(assistant.retrieve, q.text, reference_date=q.date) for q in questions]
     retriever = assistant.retriever
-    dense = [_timed(retriever.dense.run, q.text, depth)[1] for q in questions]
-    embed = [_timed(embedder.embed, [q.text])[1] for q in questions]
-    bm25 = [_timed(retriever.store.lexical, q.text, depth)[1] for q in questions]
+    dense = [first_time(retriever.dense.run, q.text, depth) for q in questions]
+    embed = [first_time(embedder.embed, [q.text]) for q in questions]
+    bm25 = [first_time(retriever.store.lexical, q.text, depth) for q in questions]
+    ask = [first_time(assistant.ask, q.text, reference_date=q.date) for q in questions]
+    undated = [first_time(assistant.ask, q.text) for q in questions]
     return {
         "pipeline": percentiles(pipeline),
         "dense": percentiles(dense),
         "embed": percentiles(embed),
         "bm25": percentiles(bm25),
+        "ask": percentiles(ask),
+        "ask_undated": percentiles(undated),
     }
 
 
@@ -430,16 +449,21 @@ def section(
         ]
     lines += [
         "",
-        "#### Query latency by store size (`Assistant.retrieve`, default settings)",
+        "#### Query latency by store size (`Assistant.retrieve` and `ask`, default settings)",
         "",
         f"p50 / p95 over {n_latency} questions after one warm-up, each asked as of its "
         "question date. Pipeline = question embedding + Chroma top 100 + BM25 top 100 + "
         "fusion; the parts are timed separately (dense = embedding + Chroma + node "
-        "reconstruction). Build = Chroma adds + the registry + the BM25 index.",
+        "reconstruction). Ask = the whole question, retrieval and the extractive answer "
+        "(`Assistant.ask`), dated and undated; the answer stage reads the sentence vectors "
+        "ingest kept (copies carry their original's). Every timing is a first ask: the "
+        "embedder's remembered questions are forgotten before each. Build = Chroma adds + "
+        "the registry + the BM25 index.",
         "",
         "| chunks | real / copies | articles | build s (Chroma, BM25) | pipeline p50 / p95 ms "
-        "| dense p50 / p95 ms | embed p50 ms | BM25 p50 / p95 ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| dense p50 / p95 ms | embed p50 ms | BM25 p50 / p95 ms | ask p50 / p95 ms "
+        "| ask undated p50 / p95 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for latency in latency_rows:
         b, t = latency.build, latency.timings
@@ -448,7 +472,9 @@ def section(
             f"| {b.total_s:.0f} ({b.chroma_s:.0f}, {b.bm25_s:.0f}) "
             f"| {t['pipeline'][0]:.0f} / {t['pipeline'][1]:.0f} "
             f"| {t['dense'][0]:.0f} / {t['dense'][1]:.0f} | {t['embed'][0]:.0f} "
-            f"| {t['bm25'][0]:.0f} / {t['bm25'][1]:.0f} |"
+            f"| {t['bm25'][0]:.0f} / {t['bm25'][1]:.0f} "
+            f"| {t['ask'][0]:.0f} / {t['ask'][1]:.0f} "
+            f"| {t['ask_undated'][0]:.0f} / {t['ask_undated'][1]:.0f} |"
         )
     synthetic = [r.build.chunks for r in latency_rows if r.build.chunks > r.build.real]
     if synthetic:

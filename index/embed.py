@@ -7,6 +7,7 @@ model name or local path works too (a name not yet in the local cache needs a ne
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import os
@@ -32,6 +33,7 @@ _lock = threading.Lock()
 
 
 COUNT_BATCH = 1024  # texts tokenized at once to count their tokens
+RECENT_TEXTS = 256  # single texts (questions) whose vectors an Embedder remembers
 
 
 def resolve_model_path(name: str) -> str:
@@ -148,6 +150,8 @@ class Embedder:
         self.batch_size = batch_size
         self._precision = _check_precision(precision)
         self._backend = check_backend(backend)
+        self._recent: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
+        self._recent_lock = threading.Lock()
 
     @functools.cached_property
     def backend(self) -> str:
@@ -218,10 +222,34 @@ class Embedder:
         return counts
 
     def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
-        """Normalised float32 vectors, one row per text."""
+        """Normalised float32 vectors, one row per text. A single text (a question: the
+        retriever and the answer stage both embed it) is remembered for the next ask."""
         size = self.batch_size if batch_size is None else batch_size
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) == 1:
+            return self._embed_one(texts[0], size)[None].copy()
+        return self._embed_many(texts, size)
+
+    def forget(self) -> None:
+        """Drop the remembered single-text vectors (benchmarks time a first ask)."""
+        with self._recent_lock:
+            self._recent.clear()
+
+    def _embed_one(self, text: str, batch_size: int) -> np.ndarray:
+        with self._recent_lock:
+            if text in self._recent:
+                self._recent.move_to_end(text)
+                return self._recent[text]
+        vector = self._embed_many([text], batch_size)[0]
+        vector.setflags(write=False)
+        with self._recent_lock:
+            self._recent[text] = vector
+            while len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        return vector
+
+    def _embed_many(self, texts: Sequence[str], size: int) -> np.ndarray:
         if self.backend == "openvino":
             return self._openvino().encode(list(texts), size)
         return self._embed_torch(texts, size)

@@ -12,13 +12,14 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.embed import Embedder
 from index.sentences import sentence_spans
+from index.store.hits import SentenceVectors
 from qa.config import DEFAULT_MIN_SCORE
 from qa.injection import is_instruction
 from qa.phrases import counterpart, disagreement, find_phrase
@@ -33,6 +34,9 @@ from qa.words import (
     question_type,
     weighted_overlap,
 )
+
+# chunk ids -> the sentence vectors the store kept for them (``Store.sentence_vectors``)
+SentenceLookup = Callable[[Sequence[str]], Mapping[str, SentenceVectors]]
 
 
 @dataclass(frozen=True)
@@ -247,8 +251,12 @@ class ExtractiveAnswerer:
         abstention: AbstentionModel | None = None,
         undated_abstention: AbstentionModel | None = None,
         spans: SpanModel | None = None,
+        sentence_vectors: SentenceLookup | None = None,
     ) -> None:
         self.embedder = embedder
+        # the store's sentence vectors from ingest (Store.sentence_vectors): a sentence found
+        # there is not embedded again; without it, or for a sentence not there, it is
+        self.sentence_vectors = sentence_vectors
         self.max_sentences = max_sentences
         self.min_score = min_score
         self.weights = weights if weights is not None else ExtractiveWeights()
@@ -313,15 +321,41 @@ class ExtractiveAnswerer:
         ahead = np.argsort(-(values @ weight), kind="stable")[: 2 * w.shortlist]
         phrase = FEATURES.index("phrase")
         values[ahead, phrase] = [find_phrase(question, texts[i]) is not None for i in ahead]
-        # Only the most promising sentences are embedded (the costly part).
+        # Only the most promising sentences need vectors (embedding them is the costly part).
         shortlist = np.argsort(-(values @ weight), kind="stable")[: w.shortlist]
-        vectors = self.embedder.embed([question] + [texts[i] for i in shortlist], batch_size=64)
+        known = self._stored_vectors(passages, [found[i] for i in shortlist])
+        missing = [i for i in shortlist if (found[i][0], found[i][1]) not in known]
+        vectors = self.embedder.embed([question] + [texts[i] for i in missing], batch_size=64)
+        known.update(
+            ((found[i][0], found[i][1]), v) for i, v in zip(missing, vectors[1:], strict=True)
+        )
         values = values[shortlist]
-        values[:, FEATURES.index("similarity")] = vectors[1:] @ vectors[0]
+        sentence_matrix = np.stack([known[(found[i][0], found[i][1])] for i in shortlist])
+        values[:, FEATURES.index("similarity")] = sentence_matrix @ vectors[0]
         sentences = [
             (passages[found[i][0]], found[i][1], found[i][2], found[i][3]) for i in shortlist
         ]
         return SentenceFeatures(sentences, values)
+
+    def _stored_vectors(
+        self, passages: Sequence[Passage], sentences: Sequence[tuple[int, int, int, str]]
+    ) -> dict[tuple[int, int], np.ndarray]:
+        """``{(passage rank, start): vector}`` for the ``sentences`` (rank, start, end, text)
+        whose vectors the store kept, each from its own passage's chunk."""
+        if self.sentence_vectors is None or not sentences:
+            return {}
+        ranks = sorted({rank for rank, _, _, _ in sentences})
+        stored = self.sentence_vectors([passages[r].chunk_id for r in ranks])
+        by_start = {
+            r: stored[passages[r].chunk_id].by_start()
+            for r in ranks
+            if passages[r].chunk_id in stored
+        }
+        return {
+            (rank, start): by_start[rank][start]
+            for rank, start, _, _ in sentences
+            if start in by_start.get(rank, {})
+        }
 
     def score_sentences(
         self,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from index.embed import Embedder
-from index.store import open_store
+from index.store import Store, open_store
 from qa.answer import ExtractiveAnswerer
 from qa.config import Settings
 from qa.conversation import Turn, condense, condense_messages, plausible_rewrite
@@ -114,7 +114,7 @@ class Assistant:
             mode=s.retrieval,
         )
         self.reranker = make_reranker(s.reranker, self.embedder)
-        self.answerer = make_answerer(self.settings, self.embedder)
+        self.answerer = make_answerer(self.settings, self.embedder, self.store)
         llm = make_llm(s)  # constructing a client connects to nothing
         self.generator = (
             GenerativeAnswerer(llm, CitationChecker(self.embedder)) if llm is not None else None
@@ -160,7 +160,7 @@ class Assistant:
         other.settings = settings
         if settings.reranker != self.settings.reranker:
             other.reranker = make_reranker(settings.reranker, self.embedder)
-        other.answerer = make_answerer(settings, self.embedder)
+        other.answerer = make_answerer(settings, self.embedder, self.store)
         llm = make_llm(settings)
         other.generator = (
             GenerativeAnswerer(llm, CitationChecker(self.embedder)) if llm is not None else None
@@ -479,7 +479,9 @@ def _as_date(value: dt.date | str | None) -> dt.date | None:
         raise QuestionError(f"Dates are written YYYY-MM-DD, got {value!r}.") from exc
 
 
-def make_answerer(settings: Settings, embedder: Embedder) -> ExtractiveAnswerer:
+def make_answerer(
+    settings: Settings, embedder: Embedder, store: Store | None = None
+) -> ExtractiveAnswerer:
     """The extractive answerer ``settings`` ask for. Its abstention models (dated and undated)
     read the weighted fusion's passage scores: with another fusion or a reranker (other
     score scales) they are never asked, and only ``min_score`` makes the answerer abstain."""
@@ -489,6 +491,7 @@ def make_answerer(settings: Settings, embedder: Embedder) -> ExtractiveAnswerer:
         max_sentences=settings.max_sentences,
         min_score=settings.min_score,
         abstain_threshold=settings.abstain_threshold if calibrated else math.inf,
+        sentence_vectors=store.sentence_vectors if store is not None else None,
     )
 
 

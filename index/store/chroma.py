@@ -67,7 +67,7 @@ class ChromaChunks(StoreBase):
         sentences: Sequence[SentenceVectors | None] | None = None,
     ) -> None:
         """Delete the articles' old chunks and add the new ones (with vectors, and the
-        sentence vectors kept beside them: ``_put_sentences``). ``keep_others``: add only
+        sentence vectors kept beside them: ``put_sentences``). ``keep_others``: add only
         (the further parts of the articles' chunks, after a first call that deleted the old
         ones)."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
@@ -109,13 +109,15 @@ class ChromaChunks(StoreBase):
                 vector_store.add(nodes[i : i + batch])
         kept = [(c, v) for c, v in zip(chunks, sentences or [None] * len(chunks), strict=True) if v]
         if kept:
-            self._put_sentences(kept)
+            self.put_sentences([(c.id, c.article_id, v) for c, v in kept])
 
     def _delete_chunks(self, article_id: str) -> None:
         self.collection.delete(where={"document_id": article_id})
         self._drop_sentences([article_id])
 
-    def _put_sentences(self, rows: Sequence[tuple[Chunk, SentenceVectors]]) -> None:
+    def put_sentences(self, rows: Sequence[tuple[str, str, SentenceVectors]]) -> None:
+        """Keep ``(chunk id, article id, sentence vectors)`` rows (``replace_chunks`` does;
+        public for tools that copy chunks straight into the collection)."""
         raise NotImplementedError
 
     def _drop_sentences(self, article_ids: Sequence[str]) -> None:

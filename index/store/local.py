@@ -18,7 +18,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from index.articles import Article
 from index.errors import StoreError
@@ -33,9 +33,6 @@ from index.store.registry import (
     now,
     search_words,
 )
-
-if TYPE_CHECKING:
-    from index.chunking import Chunk
 
 logger = logging.getLogger(__name__)
 
@@ -345,12 +342,12 @@ class LocalStore(ChromaChunks):
             self._bump_generation()
             self.db.commit()
 
-    def _put_sentences(self, rows: Sequence[tuple[Chunk, SentenceVectors]]) -> None:
+    def put_sentences(self, rows: Sequence[tuple[str, str, SentenceVectors]]) -> None:
         with self._lock:
             self.db.executemany(
                 "INSERT OR REPLACE INTO sentence_vectors(chunk_id, article_id, data)"
                 " VALUES (?, ?, ?)",
-                [(c.id, c.article_id, v.pack()) for c, v in rows],
+                [(c, a, v.pack()) for c, a, v in rows],
             )
             self.db.commit()
 

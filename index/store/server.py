@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from index.articles import Article
@@ -48,9 +48,6 @@ from index.store.registry import (
     record_from_fields,
     summary_from_fields,
 )
-
-if TYPE_CHECKING:
-    from index.chunking import Chunk
 
 logger = logging.getLogger(__name__)
 
@@ -315,15 +312,15 @@ class ServerStore(ChromaChunks):
             )
         self._bump_generation()
 
-    def _put_sentences(self, rows: Sequence[tuple[Chunk, SentenceVectors]]) -> None:
+    def put_sentences(self, rows: Sequence[tuple[str, str, SentenceVectors]]) -> None:
         for i in range(0, len(rows), 500):
             part = rows[i : i + 500]
             self.sentences.upsert(
-                ids=[c.id for c, _ in part],
+                ids=[c for c, _, _ in part],
                 embeddings=[[1.0]] * len(part),
                 metadatas=[
-                    {"document_id": c.article_id, "data": base64.b64encode(v.pack()).decode()}
-                    for c, v in part
+                    {"document_id": a, "data": base64.b64encode(v.pack()).decode()}
+                    for _, a, v in part
                 ],
             )
 

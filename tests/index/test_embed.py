@@ -178,3 +178,14 @@ def test_ingest_keeps_every_sentence_of_every_chunk(sample_store_master: Path) -
     for hit in hits:
         starts = [hit.start + s for s, _ in sentence_spans(hit.text)]
         assert sorted(kept[hit.chunk_id].by_start()) == starts
+
+
+def test_a_question_is_embedded_once_for_retrieval_and_answer() -> None:
+    embedder = Embedder()
+    first = embedder.embed([TEXTS[0]])
+    first[0, 0] = 42.0  # the caller's copy: what the embedder remembers is untouched
+    again = embedder.embed([TEXTS[0]])
+    assert again[0, 0] != 42.0 and np.allclose(again, embedder.embed(TEXTS[:2])[:1], atol=1e-6)
+    assert TEXTS[0] in embedder._recent
+    embedder.forget()
+    assert not embedder._recent

@@ -158,3 +158,44 @@ def test_the_trust_tuner_learns_the_marked_candidate_and_sets_its_threshold() ->
     logits = np.arange(200, dtype=float)
     threshold = threshold_for(logits, 0.025)
     assert (logits > threshold).sum() == 5  # 2.5% of 200 abstain
+
+
+class CountingEmbedder(Embedder):
+    """The bundled model, counting the texts it is asked to embed."""
+
+    embedded: list[str]
+
+    def embed(self, texts, batch_size=None):  # type: ignore[no-untyped-def]
+        self.embedded.extend(texts)
+        return super().embed(texts, batch_size)
+
+
+def test_sentences_kept_at_ingest_are_not_embedded_again(sample_store_master) -> None:  # type: ignore[no-untyped-def]
+    """With the store's sentence vectors the answer stage embeds only the question, and picks
+    the same kind of answer; a chunk the store kept none for has its sentences embedded."""
+    from index.store import open_store
+    from qa.assistant import Assistant
+
+    counting = CountingEmbedder()
+    counting.embedded = []
+    assistant = Assistant(store=str(sample_store_master), embedder=counting)
+    question = "How much will the desalination plant cost?"
+    passages = assistant.retrieve(question)
+    counting.embedded.clear()
+    found = assistant.answerer.run(question, passages)
+    assert counting.embedded == [question]
+    assert found.citations and "$" in found.text
+
+    store = open_store(sample_store_master)
+    first = passages[0].chunk_id
+    partial = ExtractiveAnswerer(
+        counting,
+        sentence_vectors=lambda ids: {
+            i: v for i, v in store.sentence_vectors(ids).items() if i != first
+        },
+    )
+    counting.embedded.clear()
+    again = partial.run(question, passages)
+    assert counting.embedded[0] == question and len(counting.embedded) > 1
+    assert all(text in passages[0].text for text in counting.embedded[1:])
+    assert again.citations
