@@ -231,6 +231,21 @@ class Embedder:
             return self._embed_one(texts[0], size)[None].copy()
         return self._embed_many(texts, size)
 
+    def remember(self, texts: Sequence[str]) -> None:
+        """Embed those of ``texts`` not remembered, in one batch, and remember them for the
+        next ``embed`` of each alone (a question and its search text, embedded together)."""
+        with self._recent_lock:
+            new = [t for t in dict.fromkeys(texts) if t not in self._recent]
+        if not new:
+            return
+        vectors = self._embed_many(new, self.batch_size)
+        vectors.setflags(write=False)
+        with self._recent_lock:
+            for text, vector in zip(new, vectors, strict=True):
+                self._recent[text] = vector
+            while len(self._recent) > RECENT_TEXTS:
+                self._recent.popitem(last=False)
+
     def forget(self) -> None:
         """Drop the remembered single-text vectors (benchmarks time a first ask)."""
         with self._recent_lock:
@@ -241,13 +256,11 @@ class Embedder:
             if text in self._recent:
                 self._recent.move_to_end(text)
                 return self._recent[text]
-        vector = self._embed_many([text], batch_size)[0]
-        vector.setflags(write=False)
+        self.remember([text])
         with self._recent_lock:
-            self._recent[text] = vector
-            while len(self._recent) > RECENT_TEXTS:
-                self._recent.popitem(last=False)
-        return vector
+            found = self._recent.get(text)
+        # (None only when 256 other texts came in between, from other threads)
+        return found if found is not None else self._embed_many([text], batch_size)[0]
 
     def _embed_many(self, texts: Sequence[str], size: int) -> np.ndarray:
         if self.backend == "openvino":

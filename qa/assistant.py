@@ -377,8 +377,10 @@ class Assistant:
         now = _as_date(reference_date)
         depth = max(self.settings.candidates, self.settings.k if k is None else k)
         window = resolve_time(question, now)
+        search = search_text(question, window)
+        self.embedder.remember([search, question])  # one batch: retrieval and answer stage
         passages = self.retriever.run(
-            search_text(question, window),
+            search,
             top_k=depth,
             filters=filters,
             reference_date=now,
