@@ -12,7 +12,8 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,6 +134,59 @@ def _autocast(precision: str) -> Any:
     return torch.autocast("cpu", dtype=torch.bfloat16)
 
 
+class Batcher:
+    """Texts from many threads embedded together: a caller that finds the model idle embeds
+    what is waiting, its own texts and those of every caller queued meanwhile, in one batch;
+    the others wait for it. So the questions of concurrent users take one model call, not
+    one each fighting over the same cores."""
+
+    def __init__(self, run: Callable[[list[str]], np.ndarray]) -> None:
+        self._run = run
+        self._ready = threading.Condition()
+        self._waiting: list[_Request] = []
+        self._busy = False
+        self.batches = 0  # model calls made (for tests and benchmarks)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        request = _Request(list(texts))
+        with self._ready:
+            self._waiting.append(request)
+            while request.vectors is None and request.error is None and self._busy:
+                self._ready.wait()
+            if request.vectors is None and request.error is None:
+                batch, self._waiting, self._busy = self._waiting, [], True
+            else:
+                batch = []
+        if batch:
+            self._serve(batch)
+        if request.error is not None:
+            raise request.error
+        assert request.vectors is not None
+        return request.vectors
+
+    def _serve(self, batch: list[_Request]) -> None:
+        try:
+            vectors = self._run([t for r in batch for t in r.texts])
+            start = 0
+            for r in batch:
+                r.vectors, start = vectors[start : start + len(r.texts)], start + len(r.texts)
+        except BaseException as exc:  # every caller of the batch hears of it
+            for r in batch:
+                r.error = exc
+        finally:
+            with self._ready:
+                self.batches += 1
+                self._busy = False
+                self._ready.notify_all()
+
+
+@dataclass
+class _Request:
+    texts: list[str]
+    vectors: np.ndarray | None = None
+    error: BaseException | None = None
+
+
 class Embedder:
     """Turns texts into unit-length vectors. Constructing it loads nothing."""
 
@@ -152,6 +206,7 @@ class Embedder:
         self._backend = check_backend(backend)
         self._recent: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
         self._recent_lock = threading.Lock()
+        self._questions = Batcher(lambda texts: self._embed_many(texts, self.batch_size))
 
     @functools.cached_property
     def backend(self) -> str:
@@ -238,7 +293,7 @@ class Embedder:
             new = [t for t in dict.fromkeys(texts) if t not in self._recent]
         if not new:
             return
-        vectors = self._embed_many(new, self.batch_size)
+        vectors = self._questions.embed(new)
         vectors.setflags(write=False)
         with self._recent_lock:
             for text, vector in zip(new, vectors, strict=True):

@@ -189,3 +189,65 @@ def test_a_question_is_embedded_once_for_retrieval_and_answer() -> None:
     assert TEXTS[0] in embedder._recent
     embedder.forget()
     assert not embedder._recent
+
+
+def test_questions_asked_at_once_share_one_model_call() -> None:
+    import threading
+
+    from index.embed import Batcher
+
+    calls: list[list[str]] = []
+    first_running, release = threading.Event(), threading.Event()
+
+    def run(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        if len(calls) == 1:
+            first_running.set()
+            release.wait(10)  # the model is busy while the others ask
+        return np.array([[float(len(t)), 1.0] for t in texts])
+
+    batcher = Batcher(run)
+    got: dict[str, np.ndarray] = {}
+
+    def ask(text: str) -> None:
+        got[text] = batcher.embed([text])
+
+    texts = ["q" * n for n in range(1, 9)]
+    threads = [threading.Thread(target=ask, args=(t,)) for t in texts]
+    threads[0].start()
+    assert first_running.wait(10)
+    for thread in threads[1:]:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while len(batcher._waiting) < 7 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert len(calls) == batcher.batches == 2 and sorted(calls[1]) == texts[1:]
+    assert all(got[t].tolist() == [[float(len(t)), 1.0]] for t in texts)
+
+
+def test_a_failed_batch_fails_each_of_its_callers_and_the_next_one_runs() -> None:
+    from index.embed import Batcher
+
+    def broken(texts: list[str]) -> np.ndarray:
+        raise RuntimeError("model gone")
+
+    batcher = Batcher(broken)
+    with pytest.raises(RuntimeError, match="model gone"):
+        batcher.embed(["a question"])
+    batcher._run = lambda texts: np.ones((len(texts), 2))
+    assert batcher.embed(["again"]).shape == (1, 2)
+
+
+def test_concurrent_questions_get_their_own_vectors() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    embedder = Embedder()
+    questions = [f"How many ferries sailed from pier {n} on Monday?" for n in range(12)]
+    alone = embedder.embed(questions)
+    embedder.forget()
+    with ThreadPoolExecutor(6) as pool:
+        together = list(pool.map(lambda q: embedder.embed([q])[0], questions))
+    assert np.allclose(np.stack(together), alone, atol=1e-5)
