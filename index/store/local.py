@@ -3,7 +3,8 @@
 Layout of a store directory::
 
     DIR/chroma/          Chroma PersistentClient (collection "chunks", cosine space)
-    DIR/articles.sqlite  one row per article (metadata, cleaned body, state) + a meta table
+    DIR/articles.sqlite  one row per article (metadata, cleaned body, state), a meta table
+                         and the vectors of each chunk's sentences (table sentence_vectors)
     DIR/bm25/            the lexical index (derived: rebuilt when missing)
 
 Writes follow the protocol of :mod:`index.store.base`.

@@ -6,7 +6,9 @@ same store:
 - collection ``NAME-chunks``: the chunk vectors, exactly as in a local store;
 - collection ``NAME-articles``: the article registry (one record per article: the cleaned body
   as document, the bookkeeping as metadata, a constant 1-d vector that is never searched);
-  its collection metadata holds the store's meta (schema, embedding model, generation).
+  its collection metadata holds the store's meta (schema, embedding model, generation);
+- collection ``NAME-sentences``: the vectors of each chunk's sentences, one record per chunk
+  (``SentenceVectors.pack``, base64, in its metadata; a constant 1-d vector).
 
 ``NAME`` defaults to ``article-qa``. The generation is a fresh random token on every change,
 so concurrent writers can never produce the same value twice. The BM25 index is derived data:
