@@ -98,6 +98,16 @@ class CachedEmbedder(Embedder):
         self.misses += len(missing)
         return out
 
+    def embed_spans(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        batch_size: int | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """The chunks' vectors from the table, and no sentence vectors: the table holds none,
+        so the answer stage embeds those sentences at question time, as for an older store."""
+        return self.embed(texts, batch_size), None
+
 
 def load_table(texts_dir: Path, vectors_dir: Path) -> dict[bytes, np.ndarray]:
     """Pair ``texts-NN.jsonl.xz`` with ``vectors-NN-*.npy`` (a part may be split in shards)."""

@@ -558,13 +558,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         latency_rows = []
         for n in args.sizes:
             build = build_store(source, chunks, n, folder / f"store-{n}")
-            log.info(
-                "built a store of %d chunks in %.1fs (Chroma %.1fs, BM25 %.1fs)",
-                n,
-                build.total_s,
-                build.chroma_s,
-                build.bm25_s,
-            )
+            seconds = (build.total_s, build.chroma_s, build.bm25_s)
+            log.info("built a store of %d chunks in %.1fs (Chroma %.1fs, BM25 %.1fs)", n, *seconds)
             timings = query_latency(build.path, questions[: args.latency_queries], embedder)
             log.info(
                 "%s chunks: pipeline p50 %.0f ms, p95 %.0f ms", _label(n), *timings["pipeline"]

@@ -225,7 +225,9 @@ class Ingestor:
         for i in range(0, max(1, len(chunks)), self.part_chunks):
             part = chunks[i : i + self.part_chunks]
             vectors, sentences = self._embed(part)
-            self.store.replace_chunks(articles, part, vectors, i > 0, sentences)
+            self.store.replace_chunks(
+                articles, part, vectors, keep_others=i > 0, sentences=sentences
+            )
         self.store.finish({a.id: len(cs) for a, _, cs, _ in batch})
         for _, _, _, existed in batch:
             if existed:

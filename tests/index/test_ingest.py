@@ -136,13 +136,14 @@ class FailingStore(LocalStore):
 
     calls = 0
 
-    def replace_chunks(self, articles, chunks, vectors, keep_others=False):  # type: ignore[no-untyped-def]
+    def replace_chunks(self, articles, chunks, vectors, keep_others=False, sentences=None):  # type: ignore[no-untyped-def]
         FailingStore.calls += 1
         if FailingStore.calls == 2:
             half = len(chunks) // 2
-            super().replace_chunks(articles, chunks[:half], vectors[:half], keep_others)
+            kept = sentences[:half] if sentences else None
+            super().replace_chunks(articles, chunks[:half], vectors[:half], keep_others, kept)
             raise OSError("disk full")
-        super().replace_chunks(articles, chunks, vectors, keep_others)
+        super().replace_chunks(articles, chunks, vectors, keep_others, sentences)
 
 
 def test_failure_inside_a_write_is_completed_by_the_next_run(tmp_path: Path) -> None:
@@ -235,15 +236,15 @@ def test_a_very_long_article_is_embedded_and_written_a_batch_at_a_time(
     article = Article(id="long", title="A long report", body=(paragraph * 12 + "\n\n") * 60)
     sizes: list[int] = []
     tiny_embedder = Embedder(str(tiny_model_dir))
-    embed = tiny_embedder.embed
+    embed = tiny_embedder.embed_spans
 
-    def counting(texts: Any, batch_size: int | None = None) -> Any:
+    def counting(texts: Any, spans: Any, batch_size: int | None = None) -> Any:
         sizes.append(len(texts))
-        return embed(texts, batch_size)
+        return embed(texts, spans, batch_size)
 
     store = open_store(tmp_path / "store")
     ingestor = Ingestor(store, tiny_embedder, batch_chunks=8, part_chunks=16)
-    ingestor.embedder.embed = counting  # type: ignore[method-assign]
+    ingestor.embedder.embed_spans = counting  # type: ignore[method-assign]
     first = ingestor.ingest([article], progress=False)
     assert first.chunks > 50 and max(sizes) <= 16 and sum(sizes) == first.chunks
     assert _consistent(store) == first.chunks

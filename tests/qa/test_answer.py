@@ -3,6 +3,7 @@ cited article, questions never quoted, the abstention model, and the tuner that 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 
@@ -183,13 +184,19 @@ def test_sentences_kept_at_ingest_are_not_embedded_again(sample_store_master) ->
     passages = assistant.retrieve(question)
     counting.embedded.clear()
     found = assistant.answerer.run(question, passages)
-    assert counting.embedded == [question]
+    exact = assistant.answerer.weights.exact  # the few best are scored alone, exactly
+    assert counting.embedded[0] == question and 0 < len(counting.embedded) - 1 <= exact
     assert found.citations and "$" in found.text
+    assistant.answerer.weights = dataclasses.replace(assistant.answerer.weights, exact=0)
+    counting.embedded.clear()
+    assistant.answerer.run(question, passages)
+    assert counting.embedded == [question]  # (already embedded for retrieval: remembered)
 
     store = open_store(sample_store_master)
     first = passages[0].chunk_id
     partial = ExtractiveAnswerer(
         counting,
+        weights=assistant.answerer.weights,  # (exact=0: only the missing are embedded)
         sentence_vectors=lambda ids: {
             i: v for i, v in store.sentence_vectors(ids).items() if i != first
         },
@@ -199,3 +206,25 @@ def test_sentences_kept_at_ingest_are_not_embedded_again(sample_store_master) ->
     assert counting.embedded[0] == question and len(counting.embedded) > 1
     assert all(text in passages[0].text for text in counting.embedded[1:])
     assert again.citations
+
+
+def test_kept_vectors_give_the_answers_of_sentences_embedded_alone(sample_store_master) -> None:  # type: ignore[no-untyped-def]
+    """The best sentences are scored exactly (embedded alone), so what is quoted first, and
+    whether the answerer abstains, are those of the answerer that embeds every sentence."""
+    from qa.assistant import Assistant
+
+    assistant = Assistant(store=str(sample_store_master))
+    kept = assistant.answerer
+    alone = ExtractiveAnswerer(kept.embedder)  # no sentence vectors: embeds every sentence
+    for question in (
+        "Who won the presidential runoff in Estravia?",
+        "How much will the desalination plant cost?",
+        "When did the rail strike end?",
+        "What pay rise did the rail workers win in the settlement?",  # (exact=0: abstains)
+        "How many people were evacuated because of the Redstone Ridge fire?",
+        "What is the capital of Mongolia?",
+    ):
+        passages = assistant.retrieve(question)
+        ours, theirs = kept.run(question, passages), alone.run(question, passages)
+        assert ours.abstained == theirs.abstained, question
+        assert [c.quote for c in ours.citations[:1]] == [c.quote for c in theirs.citations[:1]]
