@@ -201,16 +201,18 @@ class LocalStore(ChromaChunks):
 
     def states(self, ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
         """``{id: (hash, state, origin)}`` for the ids the store knows."""
-        found: dict[str, tuple[str, str, str]] = {}
+        rows = self._rows_in("SELECT id, hash, state, origin FROM articles WHERE id IN ({})", ids)
+        return {row[0]: (row[1], row[2], row[3]) for row in rows}
+
+    def _rows_in(self, query: str, ids: Iterable[str]) -> list[tuple[Any, ...]]:
+        """The rows of ``query`` (its ``{}`` an ``IN`` list) for ``ids``, 500 ids a request."""
+        wanted = list(dict.fromkeys(ids))
+        rows: list[tuple[Any, ...]] = []
         with self._lock:
-            for i in range(0, len(ids), 500):
-                part = list(ids[i : i + 500])
-                marks = ",".join("?" * len(part))
-                rows = self.db.execute(
-                    f"SELECT id, hash, state, origin FROM articles WHERE id IN ({marks})", part
-                ).fetchall()
-                found.update({row[0]: (row[1], row[2], row[3]) for row in rows})
-        return found
+            for i in range(0, len(wanted), 500):
+                part = wanted[i : i + 500]
+                rows.extend(self.db.execute(query.format(",".join("?" * len(part))), part))
+        return rows
 
     def unfinished_ids(self) -> set[str]:
         with self._lock:
@@ -225,20 +227,9 @@ class LocalStore(ChromaChunks):
         return int(row[0])
 
     def get_many(self, ids: Iterable[str]) -> dict[str, ArticleRecord]:
-        wanted = list(dict.fromkeys(ids))
-        out: dict[str, ArticleRecord] = {}
-        with self._lock:
-            for i in range(0, len(wanted), 500):
-                part = wanted[i : i + 500]
-                marks = ",".join("?" * len(part))
-                rows = self.db.execute(
-                    f"SELECT {_COLUMNS} FROM articles WHERE state = 'ready' AND id IN ({marks})",
-                    part,
-                ).fetchall()
-                for row in rows:
-                    rec = _record(row)
-                    out[rec.article.id] = rec
-        return out
+        query = f"SELECT {_COLUMNS} FROM articles WHERE state = 'ready' AND id IN ({{}})"
+        records = (_record(row) for row in self._rows_in(query, ids))
+        return {rec.article.id: rec for rec in records}
 
     def iter_articles(self, order: str = "published_at DESC, title") -> Iterator[ArticleRecord]:
         check_order(order)
@@ -360,18 +351,8 @@ class LocalStore(ChromaChunks):
             self.db.commit()
 
     def sentence_vectors(self, ids: Sequence[str]) -> dict[str, SentenceVectors]:
-        found: dict[str, SentenceVectors] = {}
-        wanted = list(dict.fromkeys(ids))
-        with self._lock:
-            for i in range(0, len(wanted), 500):
-                part = wanted[i : i + 500]
-                marks = ",".join("?" * len(part))
-                rows = self.db.execute(
-                    f"SELECT chunk_id, data FROM sentence_vectors WHERE chunk_id IN ({marks})",
-                    part,
-                )
-                found.update((c, SentenceVectors.unpack(d)) for c, d in rows)
-        return found
+        query = "SELECT chunk_id, data FROM sentence_vectors WHERE chunk_id IN ({})"
+        return {c: SentenceVectors.unpack(d) for c, d in self._rows_in(query, ids)}
 
     def remove(self, article_id: str) -> bool:
         """Delete an article and all its chunks. Returns whether it was there."""
