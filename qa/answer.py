@@ -71,7 +71,7 @@ class ExtractiveWeights:
     length: float = 0.2
     recent: float = 1.7
     margin: float = 2.0  # extra sentences must score within this of the best one
-    shortlist: int = 40  # sentences embedded per question, picked by the cheap features
+    shortlist: int = 40  # sentences given a similarity per question, picked by the cheap features
     # ``similarity`` of a sentence vector kept at ingest (the sentence read in its chunk:
     # index.pooling) mapped onto that of the sentence embedded alone, which the weights were
     # fitted on: slope and intercept of a least-squares line over 1,200 shortlisted
