@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -34,6 +35,8 @@ from qa.words import (
     question_type,
     weighted_overlap,
 )
+
+logger = logging.getLogger(__name__)
 
 # chunk ids -> the sentence vectors the store kept for them (``Store.sentence_vectors``)
 SentenceLookup = Callable[[Sequence[str]], Mapping[str, SentenceVectors]]
@@ -265,6 +268,7 @@ class ExtractiveAnswerer:
         # the store's sentence vectors from ingest (Store.sentence_vectors): a sentence found
         # there is not embedded again; without it, or for a sentence not there, it is
         self.sentence_vectors = sentence_vectors
+        self._told_no_vectors = False
         self.max_sentences = max_sentences
         self.min_score = min_score
         self.weights = weights if weights is not None else ExtractiveWeights()
@@ -366,6 +370,13 @@ class ExtractiveAnswerer:
             return {}
         ranks = sorted({rank for rank, _, _, _ in sentences})
         stored = self.sentence_vectors([passages[r].chunk_id for r in ranks])
+        if not stored and not self._told_no_vectors:
+            self._told_no_vectors = True
+            logger.info(
+                "the store keeps no sentence vectors for these passages (ingested before "
+                "article-qa kept them): their sentences are embedded at question time, which "
+                "is slower; ingest into a new store (--store DIR) to keep them"
+            )
         by_start = {
             r: stored[passages[r].chunk_id].by_start()
             for r in ranks

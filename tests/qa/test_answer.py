@@ -228,3 +228,17 @@ def test_kept_vectors_give_the_answers_of_sentences_embedded_alone(sample_store_
         ours, theirs = kept.run(question, passages), alone.run(question, passages)
         assert ours.abstained == theirs.abstained, question
         assert [c.quote for c in ours.citations[:1]] == [c.quote for c in theirs.citations[:1]]
+
+
+def test_a_store_without_sentence_vectors_answers_and_says_why_it_is_slower(  # type: ignore[no-untyped-def]
+    embedder: Embedder, caplog
+) -> None:
+    old_store = ExtractiveAnswerer(embedder, sentence_vectors=lambda ids: {})
+    text = "The rangers counted 214 puffins on the island this spring, up from 180."
+    question = "How many puffins did the rangers count?"
+    with caplog.at_level("INFO", logger="qa.answer"):
+        first = old_store.run(question, [passage("isle", text, 0.9, "2026-05-02")])
+        old_store.run(question, [passage("isle", text, 0.9, "2026-05-02")])
+    told = [r for r in caplog.records if "no sentence vectors" in r.getMessage()]
+    assert len(told) == 1 and "new store" in told[0].getMessage()  # once, with the way out
+    assert "214" in first.text
