@@ -485,8 +485,9 @@ def section(
             "",
             f"{subject} partly synthetic: the {chunks:,} real chunks, then copies of them "
             "(cyclically) with new ids, the same text and metadata, and the vector plus "
-            f"gaussian noise (sigma {NOISE_SIGMA}) renormalised. Embedding that many real "
-            "chunks would take 80 minutes or more here (MiniLM embeds 15-25 chunks/s on 2 "
+            f"gaussian noise (sigma {NOISE_SIGMA}) renormalised, and the original's sentence "
+            f"vectors. Embedding {synthetic[-1]:,} real chunks would take "
+            f"{synthetic[-1] / 20 / 3600:.1f} hours here (MiniLM embeds 15-25 chunks/s on 2 "
             "cores), and the latency depends on the number and dimension of the vectors, not "
             "on their meaning. The copies repeat their article's text, so BM25 and fusion see "
             "more exact ties than real news would give.",
