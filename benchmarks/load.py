@@ -27,7 +27,7 @@ import numpy as np
 from benchmarks.common import append_section, bench_args, machine
 from benchmarks.embed_backends import cpu_flags
 from benchmarks.paths import REPO
-from benchmarks.soak import free_port, probing, start_server
+from benchmarks.soak import free_port, run_probed, start_server
 
 log = logging.getLogger("load")
 
@@ -54,13 +54,7 @@ def round_of(url: str, questions: list[str], clients: int, each: int) -> dict[st
                 latencies.append(time.perf_counter() - began)
 
     threads = [threading.Thread(target=ask, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
-    with probing(url) as (probes, probe_errors):
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        seconds = time.perf_counter() - started
+    seconds, probes, probe_errors = run_probed(url, threads)
     failures += [f"probe {error}" for error in probe_errors]
     p50, p95 = np.percentile(latencies, [50, 95]) if latencies else (float("nan"),) * 2
     return {

@@ -40,7 +40,8 @@ from typing import Any
 import numpy as np
 
 from index.articles import Article
-from index.embed import Embedder, unit_rows
+from index.embed import Embedder
+from index.pooling import unit_rows
 
 log = logging.getLogger("precompute")
 

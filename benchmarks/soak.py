@@ -170,22 +170,30 @@ def soak(
     return sorted(samples)
 
 
-def burst(url: str, questions: list[str], clients: int) -> dict[str, Any]:
-    """``clients`` asking at once (two questions each), while the app's own routes are read
-    every half second: the slowest answer of those, and any failure."""
-    askers = Askers(url, questions, clients * 2)
-    threads = [threading.Thread(target=askers.run) for _ in range(clients)]
+def run_probed(url: str, threads: list[threading.Thread]) -> tuple[float, list[float], list[str]]:
+    """Run ``threads`` to the end while the app's own routes are read (``probing``):
+    ``(seconds, probe times, probe errors)``."""
     started = time.perf_counter()
     with probing(url) as (probes, probe_errors):
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        seconds = time.perf_counter() - started
+    return seconds, probes, probe_errors
+
+
+def burst(url: str, questions: list[str], clients: int) -> dict[str, Any]:
+    """``clients`` asking at once (two questions each), while the app's own routes are read
+    every half second: the slowest answer of those, and any failure."""
+    askers = Askers(url, questions, clients * 2)
+    threads = [threading.Thread(target=askers.run) for _ in range(clients)]
+    seconds, probes, probe_errors = run_probed(url, threads)
     return {
         "clients": clients,
         "answered": askers.done,
         "failed": askers.failed,
-        "seconds": time.perf_counter() - started,
+        "seconds": seconds,
         "probes": len(probes),
         "probe_max_s": max(probes, default=0.0),
         "probe_errors": probe_errors,

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from index import pooling
 from index.errors import StoreError
+from index.pooling import unit_rows
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -81,13 +83,6 @@ def load_openvino_encoder(name: str) -> OpenVINOEncoder:
 _openvino_lock = threading.Lock()
 
 PRECISIONS = ("auto", "fp32", "bf16")
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """``vectors`` with each non-zero row scaled to unit length, in place."""
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    vectors /= np.where(norms == 0, 1, norms)
-    return vectors
 
 
 def resolve_precision(precision: str | None = None) -> str:
@@ -332,7 +327,6 @@ class Embedder:
         each text (``index.pooling``: its tokens' vectors averaged, read in context; a zero
         row where the model did not read the span). ``None`` for the spans when this model
         is not a plain transformer with mean or CLS pooling."""
-        from index import pooling
         from index.embed_backends import input_names, pooling_mode
 
         size = self.batch_size if batch_size is None else batch_size

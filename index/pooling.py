@@ -62,7 +62,7 @@ def encode(
         for row, i in enumerate(picked):
             pooled[i] = span_vectors(tokens[row], offsets[row] + leading[row], mask[row], spans[i])
     out = np.concatenate(rows)[np.argsort(order)] if rows else np.zeros((0, 0), np.float32)
-    return unit(out), pooled
+    return unit_rows(out.astype(np.float32)), pooled
 
 
 def span_vectors(
@@ -75,13 +75,11 @@ def span_vectors(
         inside = real & (offsets[:, 0] >= s) & (offsets[:, 1] <= e)
         if inside.any():
             out[k] = tokens[inside].mean(axis=0)
-    return unit(out)
+    return unit_rows(out)
 
 
-def unit(vectors: np.ndarray) -> np.ndarray:
-    """``vectors`` as float32 with each non-zero row scaled to unit length."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    if vectors.ndim != 2 or not len(vectors):
-        return vectors
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """``vectors`` with each non-zero row scaled to unit length, in place."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
+    vectors /= np.where(norms == 0, 1, norms)
+    return vectors
