@@ -361,6 +361,9 @@ def _show(result: Any, streamed: str = "") -> None:
         if c.url:
             click.echo(f"    {c.url}")
         click.echo(f'    "{c.quote}"')
+        dated = [m for m in c.dates if m.relative]
+        if dated:
+            click.echo("    when: " + "; ".join(f'"{m.text}" = {m.label()}' for m in dated))
         if c.copies:
             click.echo(f"    also published as: {', '.join(c.copies)}")
 

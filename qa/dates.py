@@ -112,7 +112,7 @@ def time_windows(question: str, reference: dt.date | None = None) -> list[TimeWi
         start, end = m.span()
         if any(s <= start and end <= e and (s, e) != (start, end) for s, e in spans):
             continue  # part of a longer expression: "March 2024" in "since March 2024"
-        if rule.title_guard and _written_as_name(text, start):
+        if rule.title_guard and written_as_name(text, start):
             continue
         try:
             dates = rule.resolve(m, ref)
@@ -209,7 +209,12 @@ def _year(m: re.Match[str]) -> int:
 
 
 def _month(m: re.Match[str]) -> int:
-    return _MONTH_NUMBERS[m["month"].lower()]
+    return month_number(m["month"])
+
+
+def month_number(name: str) -> int:
+    """1 to 12 for an English month name or its abbreviation ("Sept.", "sep", "June")."""
+    return _MONTH_NUMBERS[name.lower().rstrip(".")]
 
 
 def _count(m: re.Match[str]) -> int:
@@ -222,7 +227,7 @@ def _count(m: re.Match[str]) -> int:
     return _NUMBER_WORDS[words[0] if words else "a"]
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
     year, month0 = divmod(day.year * 12 + day.month - 1 + months, 12)
     last = calendar.monthrange(year, month0 + 1)[1]
     return day.replace(year=year, month=month0 + 1, day=min(day.day, last))
@@ -234,7 +239,7 @@ def _back(ref: dt.date, n: int, unit: str) -> dt.date:
         return ref - n * _DAY
     if unit == "week":
         return ref - 7 * n * _DAY
-    return _add_months(ref, -n if unit == "month" else -12 * n)
+    return add_months(ref, -n if unit == "month" else -12 * n)
 
 
 def _around(day: dt.date, strict: bool) -> _Dates:
@@ -243,7 +248,7 @@ def _around(day: dt.date, strict: bool) -> _Dates:
 
 def _month_dates(year: int, month: int, strict: bool) -> _Dates:
     first = dt.date(year, month, 1)
-    return _Dates(first, _add_months(first, 1) - _DAY, strict)
+    return _Dates(first, add_months(first, 1) - _DAY, strict)
 
 
 def _nearest_month(month: int, ref: dt.date) -> int | None:
@@ -348,7 +353,7 @@ def _this_or_last(m: re.Match[str], ref: dt.date) -> _Dates | None:
         return _Dates(ref - 7 * _DAY, ref, strict=False)
     if unit == "month":
         first = ref.replace(day=1)
-        return _Dates(_add_months(first, -1) if last else first, ref, strict=False)
+        return _Dates(add_months(first, -1) if last else first, ref, strict=False)
     first = dt.date(ref.year - 1 if last else ref.year, 1, 1)
     return _Dates(first, ref, strict=False)
 
@@ -423,7 +428,7 @@ _RULES = (
 )
 
 
-def _written_as_name(text: str, start: int) -> bool:
+def written_as_name(text: str, start: int) -> bool:
     """A capitalised phrase in mid-sentence is a name: "USA TODAY", "ABC's This Week"."""
     if not text[start].isupper() or text.isupper():
         return False

@@ -6,10 +6,12 @@ Shared by the extractive and the generative answerers, the app, the command line
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from qa.retrieve import Passage
+from qa.when import DateMention, resolve_dates
 
 NOT_FOUND = "I couldn't find this in the indexed articles."
 
@@ -62,6 +64,12 @@ class Citation:
     def phrase_text(self) -> str:
         """The short answer phrase ("52.7 percent"), or "" when none was found."""
         return "" if self.phrase is None else self.quote[self.phrase[0] : self.phrase[1]]
+
+    @functools.cached_property
+    def dates(self) -> tuple[DateMention, ...]:
+        """The time phrases of the quote ("on Thursday", "last week"), each resolved against
+        the article's publication date (``qa.when``); the quote itself stays as written."""
+        return resolve_dates(self.quote, self.published)
 
     @property
     def quote_in_passage(self) -> tuple[int, int]:
@@ -131,6 +139,7 @@ class Answer:
                     "copies": list(c.copies),
                     "phrase": None if c.phrase is None else list(c.phrase),
                     "phrase_text": c.phrase_text,
+                    "dates": [m.as_dict() for m in c.dates],
                 }
                 for c in self.citations
             ],

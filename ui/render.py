@@ -20,6 +20,7 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 from qa.types import Answer, Citation
+from qa.when import DateMention
 
 logger = logging.getLogger(__name__)
 
@@ -155,8 +156,37 @@ def status_html(answer: Answer, filters: Sequence[str] = ()) -> str:
 
 
 def answer_message(answer: Answer, *, link: bool = True, filters: Sequence[str] = ()) -> str:
-    """The whole chat message of an answer: the text with its markers, then its status."""
-    return f"{answer_markdown(answer, link=link)}\n\n{status_html(answer, filters)}"
+    """The whole chat message of an answer: the text with its markers, the dates its quotes
+    speak of, then its status."""
+    when = when_html(answer.citations)
+    return f"{answer_markdown(answer, link=link)}\n\n{when}{status_html(answer, filters)}"
+
+
+def _date_html(mention: DateMention) -> str:
+    """One resolved phrase (only spans and text: the chat's sanitizer keeps those)."""
+    said = f"“{_e(mention.text)}”"
+    if not mention.resolved:
+        return f'<span class="aqa-date aqa-unresolved">{said} = unresolved</span>'
+    return (
+        f'<span class="aqa-date">{said} = '
+        f'<span class="aqa-date-value">{_e(mention.label())}</span></span>'
+    )
+
+
+def when_html(citations: Iterable[Citation], *, numbered: bool = True) -> str:
+    """The relative dates of the quotes ("on Thursday" = Thu 4 Aug 2022), resolved against
+    each article's publication date, beside the quotes; "" when they have none."""
+    items = [
+        (f"[{c.n}] " if numbered else "") + _date_html(m)
+        for c in sorted(citations, key=lambda c: c.n)
+        for m in c.dates
+        if m.relative
+    ]
+    if not items:
+        return ""
+    return (
+        f'<div class="aqa-when"><span class="aqa-when-head">When:</span> {" · ".join(items)}</div>'
+    )
 
 
 def streaming_markdown(partial: str) -> str:
@@ -350,6 +380,7 @@ def _card_html(group: list[Citation], body: str | None = None) -> str:
         f'<span class="aqa-title">{title}</span></div>'
         f'<div class="aqa-meta">{" · ".join(meta)}</div>'
         f'<p class="aqa-passage">{_passage_html(first.passage, group)}</p>'
+        f"{when_html(group, numbered=len(group) > 1)}"
         f"{_copies_html(first.copies)}"
         f"{_article_html(body, group) if body else ''}"
         "</article>"

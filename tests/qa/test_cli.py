@@ -132,3 +132,25 @@ def test_every_command_has_help() -> None:
     for command in ["ingest", "list", "remove", "ask", "serve", "eval"]:
         code, out, _ = _run(command, "--help")
         assert code == 0 and "Usage:" in out and "--store" in out
+
+
+def test_ask_shows_the_days_a_quote_speaks_of(sample_store: Path) -> None:
+    """A quote that says "on Tuesday night" gets that Tuesday beside it, read against its
+    article's publication date, in --json and in the terminal; the quote is unchanged."""
+    import datetime as dt
+
+    question = "By what margin did Port Halvern's council back the extra money for the plant?"
+    code, out, err = _run("ask", question, "--store", str(sample_store), "--json")
+    assert code == 0, err
+    cited = json.loads(out)["citations"]
+    vote = next(c for c in cited if "on Tuesday night" in c["quote"])
+    published = dt.date.fromisoformat(vote["published_at"])
+    tuesday = published - dt.timedelta(days=(published.weekday() - 1) % 7)
+    (mention,) = [d for d in vote["dates"] if d["text"] == "on Tuesday night"]
+    assert mention["date"] == mention["until"] == tuesday.isoformat()
+    assert mention["precision"] == "day" and mention["resolved"] and mention["relative"]
+    assert vote["quote"][mention["start"] : mention["end"]] == "on Tuesday night"
+
+    code, out, _ = _run("ask", question, "--store", str(sample_store))
+    assert f'when: "on Tuesday night" = {mention["label"]}' in out
+    assert f'"{vote["quote"]}"' in out

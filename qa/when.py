@@ -1,0 +1,495 @@
+"""The dates a sentence speaks of, resolved against its article's publication date.
+
+Quotes stay exact, so they keep their relative dates: "pleaded guilty on Thursday" says
+nothing about which Thursday until it is read against the day the article came out.
+``resolve_dates(sentence, published)`` finds the time phrases of a sentence and gives each
+the days it means (``DateMention``), for the reader to see beside the quote and for
+timelines to order events by. The quote itself is never changed.
+
+The phrases are found by the project's own patterns (news wording: "Thursday night",
+"earlier this month", "this past Sunday", "Sept. 6"), and most are resolved by ``dateparser``
+with the publication date as ``RELATIVE_BASE``. Own rules only where it reads news wrongly:
+
+- a weekday said on that same weekday is that day ("announced Thursday" in Thursday's
+  paper), not a week before or after; the sentence's tense decides past or coming
+  ("will vote Monday", "is set to begin on Monday", "said it would decide Friday");
+- a month and day without a year is the nearest such day that fits the tense;
+- "earlier this month", "this past week", "this weekend", "the past year" and the like;
+- names and generic uses are not dates: "USA TODAY", "Super Tuesday", "Black Friday",
+  "Monday through Friday", "every Sunday", "today's world" where "today" is a title;
+- a phrase that counts from another date ("the next day", "two days later", "that
+  Thursday") cannot be resolved from the publication date: it is listed as unresolved, as
+  is every relative phrase of an article without a publication date.
+
+A mention's days run from ``date`` to ``until``, with a ``precision``: ``day``, ``week``
+(Monday to Sunday), ``month``, ``year`` or ``range`` (a weekend, "the past three days").
+Full calendar dates ("July 25, 2022") are listed too, with ``relative=False``: they need
+no resolving but place a sentence in time.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import functools
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from qa.dates import add_months, month_number, written_as_name
+
+__all__ = ["DateMention", "resolve_dates"]
+
+log = logging.getLogger(__name__)
+
+_DAY = dt.timedelta(days=1)
+_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A time phrase of a sentence and the days it means (``date`` to ``until``)."""
+
+    start: int  # offsets in the sentence
+    end: int
+    text: str  # the phrase as written, e.g. "on Thursday night"
+    date: dt.date | None  # the first day meant; None: unresolved
+    until: dt.date | None  # the last day meant
+    precision: str  # "day", "week", "month", "year", "range"; "" when unresolved
+    relative: bool = True  # False: a full calendar date, written out
+
+    @property
+    def resolved(self) -> bool:
+        return self.date is not None
+
+    def label(self) -> str:
+        """How the chat shows it: "Thu 4 Aug 2022", "week of 1 Aug 2022", "Aug 2022"."""
+        if self.date is None or self.until is None:
+            return "unresolved"
+        if self.precision == "day":
+            return _day(self.date, weekday=True)
+        if self.precision == "week":
+            return f"week of {_day(self.date)}"
+        if self.precision == "month":
+            return self.date.strftime("%b %Y")
+        if self.precision == "year":
+            return str(self.date.year)
+        return f"{_day(self.date)} to {_day(self.until)}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "date": self.date.isoformat() if self.date else None,
+            "until": self.until.isoformat() if self.until else None,
+            "precision": self.precision,
+            "resolved": self.resolved,
+            "relative": self.relative,
+            "label": self.label(),
+        }
+
+
+def _day(day: dt.date, weekday: bool = False) -> str:
+    text = f"{day.day} {day.strftime('%b %Y')}"
+    return f"{day.strftime('%a')} {text}" if weekday else text
+
+
+def resolve_dates(sentence: str, published: dt.date | None) -> tuple[DateMention, ...]:
+    """Every time phrase of ``sentence``, in order, resolved against ``published`` (the
+    article's publication date; ``None`` leaves the relative ones unresolved)."""
+    found: list[tuple[re.Match[str], _Rule]] = []
+    for rule in _RULES:
+        for m in rule.pattern.finditer(sentence):
+            if rule.title_guard and written_as_name(sentence, m.start(rule.group)):
+                continue
+            if not _is_name(sentence, m.start(), m.end(), rule.resolve is _weekday):
+                found.append((m, rule))
+    # the longest phrase wins where phrases overlap ("Thursday, Aug. 4, 2022" over "Thursday")
+    found.sort(key=lambda item: (-(item[0].end() - item[0].start()), item[0].start()))
+    taken: list[tuple[int, int]] = []
+    mentions = []
+    for m, rule in found:
+        start, end = m.span()
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        mentions.append(_mention(sentence, m, rule, published))
+    return tuple(sorted(mentions, key=lambda mention: mention.start))
+
+
+def _mention(
+    sentence: str, m: re.Match[str], rule: _Rule, published: dt.date | None
+) -> DateMention:
+    days: tuple[dt.date, dt.date, str] | None = None
+    if published is not None or not rule.relative:
+        try:
+            days = rule.resolve(m, published or dt.date.min, _tense(sentence, m.start(), m.end()))
+        except (ValueError, OverflowError):  # "February 30", "9999 years ago"
+            days = None
+    date, until, precision = days if days else (None, None, "")
+    return DateMention(m.start(), m.end(), m.group(0), date, until, precision, rule.relative)
+
+
+# --- tense: a past event or a coming one --------------------------------------------------
+
+_FUTURE = re.compile(
+    r"\b(?:will|won't|shall|would|'ll|is\s+to|are\s+to|(?:is|are|be)\s+(?:set|scheduled|"
+    r"slated|expected|due|poised|planning|going)\s+to|plans?\s+to|scheduled\s+(?:for|to)|"
+    r"set\s+for|slated\s+for|ahead\s+of|before|until|begins?|starts?|opens?|"
+    r"comes?|takes?\s+effect|deadline|next|continues|resumes|kicks\s+off|tips\s+off|"
+    r"returns|will\s+be|is\s+scheduled|are\s+scheduled)\b",
+    re.IGNORECASE,
+)
+# "said Friday", "told reporters Monday", "said in a statement on Tuesday"
+_PAST_VERB = re.compile(
+    r"\b(?:said|says|told|announced|reported|confirmed|wrote|tweeted|posted|added|stated|"
+    r"revealed|disclosed|testified|argued|noted)\b"
+    r"(?:\s+(?!(?:will|would|could|may|might|shall|to|plans?|expects?)\b)[\w'’.-]+){0,4}?"
+    r"\s*(?:on\s+)?$",
+    re.IGNORECASE,
+)
+# a verb in the past tense ("-ed" catches adjectives too: "printed books")
+_PAST_WORDS = (
+    r"\b(?:\w{2,}ed|said|told|woke|took|made|came|went|met|won|lost|held|began|ran|rose|fell|"
+    r"struck|left|paid|sent|spoke|wrote|broke|chose|flew|found|got|hit|kept|led|sold|stood|"
+    r"threw|were|was|weren't|wasn't|did|had)\b"
+)
+_PAST = re.compile(_PAST_WORDS, re.IGNORECASE)
+_SAID_AFTER = re.compile(r"\s+(?:said|told|announced|confirmed|wrote)\b", re.IGNORECASE)
+_ARRANGED = re.compile(r"\b(?:is|are|'s|'re)\s+\w+ing\s+(?:on\s+)?$", re.IGNORECASE)
+_CLAUSE = re.compile(r"[;—–()\"“”]|:\s|,\s+(?:and|but|while|as|after|when)\b")
+
+
+def _tense(sentence: str, start: int, end: int) -> str:
+    """``"future"`` when the clause around a phrase speaks of a coming event, ``"past"`` when
+    it has a verb in the past tense, else ``"present"`` (read as past by most rules: news
+    reports what happened).
+
+    An attribution just before the phrase ("said Friday", "told reporters on Monday") is
+    past whatever follows."""
+    if _PAST_VERB.search(sentence[max(0, start - 50) : start]) or _SAID_AFTER.match(sentence, end):
+        return "past"
+    if _ARRANGED.search(sentence[max(0, start - 40) : start]):
+        return "future"
+    left = sentence[:start]
+    cuts = [m.end() for m in _CLAUSE.finditer(left)]
+    begin = max(cuts[-1] if cuts else 0, start - 90)
+    after = _CLAUSE.search(sentence, end)
+    stop = min(after.start() if after else len(sentence), end + 40)
+    clause = sentence[begin:start] + " " + sentence[end:stop]
+    if _FUTURE.search(clause):
+        return "future"
+    return "past" if _PAST.search(clause) else "present"
+
+
+# --- dateparser, with the publication date as "now" ----------------------------------------
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(phrase: str, base: dt.date, prefer: str) -> tuple[dt.date, str] | None:
+    from dateparser.date import DateDataParser
+
+    parser = DateDataParser(
+        languages=["en"],
+        settings={
+            "RELATIVE_BASE": dt.datetime.combine(base, dt.time(12)),
+            "PREFER_DATES_FROM": "future" if prefer == "future" else "past",
+            "RETURN_TIME_AS_PERIOD": False,
+        },
+    )
+    data = parser.get_date_data(phrase)
+    if data.date_obj is None:
+        return None
+    return data.date_obj.date(), str(data.period or "day")
+
+
+def _span(day: dt.date, precision: str) -> tuple[dt.date, dt.date, str]:
+    """The days of the calendar week, month or year holding ``day`` (or the day itself)."""
+    if precision == "week":
+        monday = day - day.weekday() * _DAY
+        return monday, monday + 6 * _DAY, "week"
+    if precision == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        return day.replace(day=1), day.replace(day=last), "month"
+    if precision == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31), "year"
+    return day, day, "day"
+
+
+def _by_dateparser(phrase: str, base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
+    parsed = _parsed(phrase, base, tense)
+    return _span(*parsed) if parsed else None
+
+
+# --- the phrases -------------------------------------------------------------------------
+
+_Resolver = Callable[[re.Match[str], dt.date, str], "tuple[dt.date, dt.date, str] | None"]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    resolve: _Resolver
+    relative: bool = True
+    title_guard: bool = False  # capitalised in mid-sentence: a name ("USA TODAY")
+    group: int = 0  # which group the title guard reads
+
+
+def _weekday(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+    wanted = _WEEKDAYS.index(m["weekday"].lower())
+    modifier = (m["mod"] or "").lower().split()
+    if modifier[:1] == ["next"] or modifier[-1:] == ["coming"]:
+        tense = "future"
+    elif modifier[:1] == ["last"] or modifier[-1:] == ["past"]:
+        tense = "past"
+    back = (base.weekday() - wanted) % 7
+    if tense == "future":
+        day = base + ((wanted - base.weekday()) % 7) * _DAY
+        if modifier[:1] == ["next"] and day == base:
+            day += 7 * _DAY
+    else:
+        day = base - back * _DAY
+        if modifier[:1] == ["last"] and day == base:  # "last Tuesday" said on a Tuesday
+            day -= 7 * _DAY
+    return day, day, "day"
+
+
+def _near(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
+    phrase = " ".join((m["word"] or m["near"]).lower().split())
+    if phrase == "last night":
+        return base - _DAY, base - _DAY, "day"
+    if phrase.split()[0] in ("yesterday", "tomorrow"):
+        return _by_dateparser(phrase.split()[0], base, tense)
+    return base, base, "day"  # today, tonight, this morning, earlier today
+
+
+def _period(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
+    unit = m["unit"].lower()
+    rel = " ".join(m["rel"].lower().split())
+    if rel in ("the past", "the last", "this past", "the previous", "over the past"):
+        return (_back(base, 1, unit), base, "range") if unit != "weekend" else None
+    if unit == "weekend":
+        saturday = base + ((5 - base.weekday()) % 7) * _DAY  # this weekend: the coming one
+        if rel == "last" or (rel == "this" and tense == "past" and base.weekday() < 3):
+            saturday -= 7 * _DAY
+        elif rel == "next" and base.weekday() < 5:
+            saturday += 7 * _DAY
+        return saturday, saturday + _DAY, "range"
+    return _by_dateparser(f"{rel} {unit}", base, tense)
+
+
+def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
+    word = " ".join(m["n"].lower().split())
+    number = int(word.replace(",", "")) if word[0].isdigit() else _NUMBER_VALUES.get(word)
+    if number is None:
+        return None  # "a few days ago": no day can be named
+    unit = m["unit"].lower()
+    if unit.startswith("year") and number >= 1000:
+        return None  # "4,500 years ago": an age, not a calendar year
+    return _by_dateparser(f"{number} {unit} ago", base, "past")
+
+
+def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+    month, day = month_number(m["month"]), int(m["day"])
+    candidates = []
+    for year in (base.year - 1, base.year, base.year + 1):
+        try:
+            candidates.append(dt.date(year, month, day))
+        except ValueError:  # February 29
+            continue
+    if not candidates:
+        raise ValueError(f"no such day: {m.group(0)}")
+    past = [d for d in candidates if d <= base]
+    coming = [d for d in candidates if d >= base]
+    nearest = min(candidates, key=lambda d: abs((d - base).days))
+    # the tense decides within about seven months; further off, the nearest occurrence
+    if tense == "future" and coming and (coming[0] - base).days <= 210:
+        chosen = coming[0]
+    elif tense == "past" and past and (base - past[-1]).days <= 210:
+        chosen = past[-1]
+    else:
+        chosen = nearest
+    if m["to"]:  # "June 10-20"
+        return chosen, chosen.replace(day=int(m["to"])), "range"
+    return chosen, chosen, "day"
+
+
+def _month_of_year(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+    year = base.year + {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
+    return _span(dt.date(year, month_number(m["month"]), 1), "month")
+
+
+def _yearless_month(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+    month = month_number(m["month"])
+    year = base.year
+    if tense == "future" and month < base.month:
+        year += 1
+    elif tense == "past" and month > base.month:
+        year -= 1
+    return _span(dt.date(year, month, 1), "month")
+
+
+def _full_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+    day = dt.date(int(m["year"]), month_number(m["month"]), int(m["day"]))
+    return day, day, "day"
+
+
+def _full_month(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+    return _span(dt.date(int(m["year"]), month_number(m["month"]), 1), "month")
+
+
+def _unresolvable(m: re.Match[str], base: dt.date, tense: str) -> None:
+    return None
+
+
+def _back(base: dt.date, n: int, unit: str) -> dt.date:
+    unit = unit.rstrip("s")
+    if unit == "day":
+        return base - n * _DAY
+    if unit == "week":
+        return base - 7 * n * _DAY
+    return add_months(base, -n if unit == "month" else -12 * n)
+
+
+_MONTH = (
+    r"(?P<month>(?:january|february|march|april|may|june|july|august|september|october|"
+    r"november|december)\b|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?)"
+)
+_DATE_DAY = r"(?P<day>[12]?\d|3[01])(?:st|nd|rd|th)?\b"
+_YEAR = r"(?P<year>(?:19|20)\d\d)\b"
+_NO_YEAR = r"(?!,?\s*(?:19|20)\d\d\b)"
+_WEEKDAY = r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+_PART = r"(?:\s+(?:morning|afternoon|evening|night))?"
+_UNITS = "one two three four five six seven eight nine".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORDS = [*_UNITS, "ten", "eleven", "twelve", *(f"{u}teen" for u in ("thir", "four", "fif"))]
+_WORDS += [*(f"{u}teen" for u in ("six", "seven", "eigh", "nine"))]
+_NUMBER_VALUES = {w: i for i, w in enumerate(_WORDS, 1)} | {"a": 1, "an": 1}
+for _t, _tens in enumerate(_TENS, 2):
+    _NUMBER_VALUES[_tens] = 10 * _t
+    _NUMBER_VALUES |= {f"{_tens}-{u}": 10 * _t + i for i, u in enumerate(_UNITS, 1)}
+_NUMBER = (
+    r"(?<![\w,.-])(?P<n>\d{1,3}(?:,\d{3})*|"
+    + "|".join(sorted(_NUMBER_VALUES, key=len, reverse=True))
+    + r"|a\s+few|few|several|a\s+couple(?:\s+of)?)"
+)
+
+
+def _rule(pattern: str, resolve: _Resolver, **kwargs: Any) -> _Rule:
+    return _Rule(re.compile(rf"\b{pattern}", re.IGNORECASE), resolve, **kwargs)
+
+
+_RULES = (
+    # full calendar dates: nothing to resolve, but they place the sentence in time
+    _rule(rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DATE_DAY},?\s+{_YEAR}", _full_day, relative=False),
+    _rule(
+        rf"(?:{_WEEKDAY},?\s+)?{_DATE_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}",
+        _full_day,
+        relative=False,
+    ),
+    _rule(rf"{_MONTH},?\s+(?:of\s+)?{_YEAR}", _full_month, relative=False),
+    # a day of a month without its year ("Sept. 6", "on Thursday, Aug. 4", "6 September")
+    _rule(
+        rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DATE_DAY}(?:\s*[-–]\s*(?P<to>[12]?\d|3[01])\b)?"
+        rf"{_NO_YEAR}(?!\s*[:/.]\s*\d)",
+        _yearless_day,
+    ),
+    # "May last year", "in October of last year"
+    _rule(rf"{_MONTH}\s+(?:of\s+)?(?P<rel>last|this|next)\s+year\b", _month_of_year),
+    _rule(
+        rf"(?:{_WEEKDAY},?\s+)?(?:the\s+)?{_DATE_DAY}\s+(?:of\s+)?{_MONTH}{_NO_YEAR}", _yearless_day
+    ),
+    _rule(
+        rf"(?:in|during|since|by|until|through|(?:early|mid|late)[-\s]|this|next|last)\s+"
+        rf"(?!may\b){_MONTH}{_NO_YEAR}(?!\.?\s*\d)",
+        _yearless_month,
+    ),
+    # weekdays
+    _rule(
+        rf"(?:(?P<mod>last|next|this\s+past|this\s+coming|this|on|early|late)\s+)?"
+        rf"{_WEEKDAY}{_PART}",
+        _weekday,
+    ),
+    # today, tonight, yesterday, tomorrow, last night, this morning, earlier today
+    _rule(
+        r"(?P<word>yesterday|today|tonight|tomorrow)(?:\s+(?:morning|afternoon|evening|"
+        r"night))?\b|(?P<near>last\s+night|this\s+(?:morning|afternoon|evening)|"
+        r"(?:earlier|later)\s+today)\b",
+        _near,
+        title_guard=True,
+    ),
+    # last week, earlier this month, this past weekend, the past year
+    _rule(
+        r"(?:(?:earlier|later)\s+)?(?P<rel>last|this\s+past|this\s+coming|this|next|"
+        r"(?:over\s+)?the\s+(?:past|last|previous))\s+(?P<unit>week|weekend|month|year)\b"
+        r"(?!\s+of\b)",
+        _period,
+        title_guard=True,
+    ),
+    # three days ago, two weeks ago, a year ago
+    _rule(rf"{_NUMBER}\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b", _ago),
+    # counted from another date, not from the publication date
+    _rule(
+        r"(?:the\s+(?:previous|next|following)\s+(?:day|week|month|year|morning|night)|"
+        r"the\s+day\s+(?:before|after)|(?:a|one|two|three|four|five|six|\d+)\s+"
+        r"(?:days?|weeks?|months?|years?)\s+(?:later|earlier|before|after)\b|"
+        r"that\s+(?:day|week|morning|night|weekend))\b",
+        _unresolvable,
+    ),
+)
+
+
+# Names and habits, not dates: "Super Tuesday", "Monday through Friday", "every Sunday".
+_NAME_BEFORE = re.compile(
+    r"\b(?:super|black|cyber|giving|good|easter|ash|palm|holy|fat|bloody|small\s+business|"
+    r"usa|every|each|on\s+alternate|(?:mon|tues|wednes|thurs|fri|satur|sun)day\s+"
+    r"(?:through|thru|to|-|–))\s+$",
+    re.IGNORECASE,
+)
+_NAME_AFTER = re.compile(
+    r"^(?:s\b|'s\s+(?:show|edition|paper)\b|\s+(?:through|thru|to|-|–)\s+(?:mon|tues|wednes|"
+    r"thurs|fri|satur|sun)day|\s+night\s+football|\s+show\b|\s+programme\b)",
+    re.IGNORECASE,
+)
+
+
+# "today's world", "less respect today than": the present age, not a day
+_GENERIC_TODAY = re.compile(
+    r"^(?:['’]s\s+(?:world|society|culture|woke|economy|youth|kids|children|generation|"
+    r"standards|politics|technology)\b|\s+than\b)",
+    re.IGNORECASE,
+)
+_ANY_ONE = re.compile(r"\b(?:a|the|every|each|one|a\s+recent)\s+$", re.IGNORECASE)
+# "a Thursday press conference" is a day; "falls on a Tuesday", "the Monday after" are not
+_AS_MODIFIER = re.compile(
+    r"^\s+(?!(?:after|before|of|when|that|in|on|at|and|or|to|is|was|the|a)\b)[a-z]{3,}",
+)
+# a verb that dates an event: "announced today", "woke up today", "today marks"
+_EVENT_VERB = re.compile(rf"{_PAST_WORDS}|\b(?:marks|will|is\s+set|are\s+set)\b", re.IGNORECASE)
+
+
+def _generic_today(sentence: str, start: int, end: int) -> bool:
+    """ "Today" as the present age ("the world today", "kids today than ever"), not a day:
+    a clause in the present tense that dates no event."""
+    if _GENERIC_TODAY.search(sentence[end : end + 30]):
+        return True
+    if sentence[end : end + 2] in ("'s", "’s"):
+        return False  # "today's vote"
+    left = sentence[:start]
+    cuts = [m.end() for m in _CLAUSE.finditer(left)]
+    after = _CLAUSE.search(sentence, end)
+    clause = sentence[cuts[-1] if cuts else 0 : after.start() if after else len(sentence)]
+    return not _EVENT_VERB.search(clause)
+
+
+def _is_name(sentence: str, start: int, end: int, weekday: bool) -> bool:
+    before = sentence[max(0, start - 30) : start]
+    after = sentence[end : end + 30]
+    if weekday and _ANY_ONE.search(before):  # "on a Tuesday", "one Sunday", "the Monday after"
+        return not (before.rstrip().lower().endswith(("a", "the")) and _AS_MODIFIER.search(after))
+    if sentence[start:end].lower() == "today" and _generic_today(sentence, start, end):
+        return True
+    return bool(_NAME_BEFORE.search(before) or _NAME_AFTER.search(after))

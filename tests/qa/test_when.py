@@ -1,0 +1,157 @@
+"""Time phrases of a quoted sentence resolved against the article's publication date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from qa.when import DateMention, resolve_dates
+
+THURSDAY = dt.date(2026, 3, 12)  # the publication date most cases read against
+
+
+def one(sentence: str, published: dt.date | None = THURSDAY) -> DateMention:
+    found = resolve_dates(sentence, published)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def days(sentence: str, published: dt.date | None = THURSDAY) -> tuple[str, str, str]:
+    m = one(sentence, published)
+    assert m.date is not None and m.until is not None, m
+    return m.date.isoformat(), m.until.isoformat(), m.precision
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a past event: the latest such weekday, the publication day itself included
+        ("The mayor resigned on Thursday after a week of protests.", "2026-03-12"),
+        ("The mayor resigned on Tuesday after a week of protests.", "2026-03-10"),
+        ("Crews reopened the bridge Friday night.", "2026-03-06"),
+        ("The board met last Thursday to weigh the bid.", "2026-03-05"),
+        ("The ferry was cancelled this past Sunday.", "2026-03-08"),
+        # a coming one: the next such weekday
+        ("The council will vote on Monday on the new budget.", "2026-03-16"),
+        ("Talks are set to resume on Thursday afternoon.", "2026-03-12"),
+        ("The union said it would decide Friday whether to strike.", "2026-03-13"),
+        ("The old theatre is closing Sunday night after 90 years.", "2026-03-15"),
+        ("Voters go to the polls next Tuesday.", "2026-03-17"),
+        # an attribution is past, whatever the sentence goes on to say
+        ("The minister told reporters Monday that prices will fall.", "2026-03-09"),
+        ("Officials said Wednesday the road will reopen in May.", "2026-03-11"),
+        # a weekday as a modifier is still a day
+        ("She spoke at a Tuesday news conference in the capital.", "2026-03-10"),
+    ],
+)
+def test_weekdays_follow_the_tense(sentence: str, expected: str) -> None:
+    assert days(sentence) == (expected, expected, "day")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The flood peaked yesterday, the agency said.", ("2026-03-11", "2026-03-11", "day")),
+        ("Results are expected tomorrow.", ("2026-03-13", "2026-03-13", "day")),
+        ("The port announced today that it had reopened.", ("2026-03-12",) * 2 + ("day",)),
+        ("Looters struck the market last night.", ("2026-03-11", "2026-03-11", "day")),
+        ("Prices rose 4% last week.", ("2026-03-02", "2026-03-08", "week")),
+        ("The committee met earlier this month.", ("2026-03-01", "2026-03-31", "month")),
+        ("The plant closed last month.", ("2026-02-01", "2026-02-28", "month")),
+        ("The law passed last year.", ("2025-01-01", "2025-12-31", "year")),
+        ("Sales fell over the past year.", ("2025-03-12", "2026-03-12", "range")),
+        ("The storm hit three days ago.", ("2026-03-09", "2026-03-09", "day")),
+        ("The pier opened forty-three years ago.", ("1983-01-01", "1983-12-31", "year")),
+        ("The fair runs this weekend at the harbour.", ("2026-03-14", "2026-03-15", "range")),
+        ("The injury happened in May last year.", ("2025-05-01", "2025-05-31", "month")),
+        ("The festival runs from June 10-20 in the old town.", ("2026-06-10", "2026-06-20", "range")),
+    ],
+)
+def test_near_days_periods_and_counts(sentence: str, expected: tuple[str, str, str]) -> None:
+    assert days(sentence) == expected
+
+
+def test_a_day_without_its_year_is_the_nearest_that_fits_the_tense() -> None:
+    assert days("The fire started on Feb. 27 near the ridge.")[0] == "2026-02-27"
+    assert days("The fire started on Nov. 3 near the ridge.")[0] == "2025-11-03"
+    assert days("The new line will open on April 2.")[0] == "2026-04-02"
+    # far off in the past tense's direction: the nearest occurrence wins
+    assert days("The tolls end as of Aug. 1, officials said.")[0] == "2026-08-01"
+
+
+def test_full_dates_are_listed_but_not_relative() -> None:
+    m = one("The treaty was signed on July 25, 2022, in Geneva.")
+    assert (m.date, m.relative, m.text) == (dt.date(2022, 7, 25), False, "July 25, 2022")
+    m = one("Turnout was low in March 2024.")
+    assert (m.date, m.until, m.precision) == (dt.date(2024, 3, 1), dt.date(2024, 3, 31), "month")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The story first ran in USA TODAY in 2019.",
+        "She appeared on NBC's Today show to talk about it.",
+        "Super Tuesday decides most of the delegates.",
+        "Shops open Monday through Friday from nine.",
+        "The market is held every Sunday by the river.",
+        "Valentine's Day falls on a Tuesday.",
+        "Children today read fewer books than ever.",
+        "Today's world moves faster than ever.",
+        "Black Friday sales started early.",
+    ],
+)
+def test_names_and_habits_are_not_dates(sentence: str) -> None:
+    assert [m for m in resolve_dates(sentence, THURSDAY) if m.relative] == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The ship sank two days after the storm.",
+        "The next day, the talks collapsed.",
+        "A few days ago, the mayor changed her mind.",
+        "The wall was built 4,500 years ago.",
+    ],
+)
+def test_phrases_that_count_from_another_date_stay_unresolved(sentence: str) -> None:
+    found = resolve_dates(sentence, THURSDAY)
+    assert all(not m.resolved for m in found)
+
+
+def test_no_publication_date_leaves_relative_phrases_unresolved() -> None:
+    found = resolve_dates("The mayor resigned on Thursday, not on July 25, 2022.", None)
+    assert [(m.text, m.resolved) for m in found] == [
+        ("on Thursday", False),
+        ("July 25, 2022", True),
+    ]
+    assert found[0].label() == "unresolved"
+
+
+def test_offsets_point_at_the_phrase_and_the_quote_is_untouched() -> None:
+    sentence = "Rescuers reached the village on Sunday morning, two days late."
+    m = one(sentence)
+    assert sentence[m.start : m.end] == m.text == "on Sunday morning"
+    assert m.as_dict() == {
+        "start": m.start,
+        "end": m.end,
+        "text": "on Sunday morning",
+        "date": "2026-03-08",
+        "until": "2026-03-08",
+        "precision": "day",
+        "resolved": True,
+        "relative": True,
+        "label": "Sun 8 Mar 2026",
+    }
+
+
+def test_labels_say_the_precision() -> None:
+    assert one("Prices rose 4% last week.").label() == "week of 2 Mar 2026"
+    assert one("The plant closed last month.").label() == "Feb 2026"
+    assert one("The law passed last year.").label() == "2025"
+    assert one("The fair runs this weekend.").label() == "14 Mar 2026 to 15 Mar 2026"
+
+
+def test_impossible_days_are_left_unresolved() -> None:
+    found = resolve_dates("The vote was moved to Feb. 30 by mistake.", THURSDAY)
+    assert all(not m.resolved for m in found)
