@@ -65,7 +65,10 @@ def test_weekdays_follow_the_tense(sentence: str, expected: str) -> None:
         ("The pier opened forty-three years ago.", ("1983-01-01", "1983-12-31", "year")),
         ("The fair runs this weekend at the harbour.", ("2026-03-14", "2026-03-15", "range")),
         ("The injury happened in May last year.", ("2025-05-01", "2025-05-31", "month")),
-        ("The festival runs from June 10-20 in the old town.", ("2026-06-10", "2026-06-20", "range")),
+        (
+            "The festival runs from June 10-20 in the old town.",
+            ("2026-06-10", "2026-06-20", "range"),
+        ),
     ],
 )
 def test_near_days_periods_and_counts(sentence: str, expected: tuple[str, str, str]) -> None:
