@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.types import Citation, ScoredSentence
+from qa.when import day_label
 from qa.words import (
     FUNCTION_WORDS,
     NUMBER_WORDS,
@@ -79,7 +80,24 @@ class Disagreement:
     second_phrase: str
 
     def sentence(self, citations: Sequence[Citation]) -> str:
-        """The note added to an answer whose citations are ``citations``, citing both."""
+        """The note added to an answer whose citations are ``citations``, citing both. When
+        the two were reported on different days (``Citation.as_of``), the latest comes first,
+        named as the latest: "The latest report: 1,500 people as of 25 Jul 2026 (The Valley
+        Courier) [2]; an earlier report said about 1,200 (Coastal Wire, 24 Jul 2026) [1]."."""
+        a, b = citations[self.first], citations[self.second]
+        day_a, day_b = a.as_of, b.as_of
+        if day_a is not None and day_b is not None and day_a != day_b:
+            (new, new_phrase, new_day), (old, old_phrase, old_day) = sorted(
+                [(a, self.first_phrase, day_a), (b, self.second_phrase, day_b)],
+                key=lambda side: side[2],
+                reverse=True,
+            )
+            return (
+                f"The latest report: {_inline(new_phrase)} as of {day_label(new_day)} "
+                f"({new.source or new.title}) [{new.n}]; an earlier report said "
+                f"{_inline(old_phrase)} ({old.source or old.title}, {day_label(old_day)}) "
+                f"[{old.n}]."
+            )
 
         def side(c: Citation, phrase: str) -> str:
             when = f", {c.published_at}" if c.published_at else ""
@@ -87,9 +105,21 @@ class Disagreement:
 
         return (
             "The sources differ on this: "
-            f"{side(citations[self.first], self.first_phrase)} and "
-            f"{side(citations[self.second], self.second_phrase)}."
+            f"{side(a, self.first_phrase)} and {side(b, self.second_phrase)}."
         )
+
+
+_HEDGES = frozenset(
+    "about around nearly almost more over some roughly approximately at up just fewer less "
+    "under close".split()
+)
+
+
+def _inline(phrase: str) -> str:
+    """An answer phrase inside a note: "About 1,200" taken from a sentence's start reads
+    "about 1,200"."""
+    first = phrase.split(" ", 1)[0]
+    return phrase[0].lower() + phrase[1:] if first.lower() in _HEDGES else phrase
 
 
 def phrase_kind(question: str) -> str | None:

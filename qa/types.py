@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qa.retrieve import Passage
-from qa.when import DateMention, resolve_dates
+from qa.when import DateMention, report_date, resolve_dates
 
 NOT_FOUND = "I couldn't find this in the indexed articles."
 
@@ -70,6 +70,12 @@ class Citation:
         """The time phrases of the quote ("on Thursday", "last week"), each resolved against
         the article's publication date (``qa.when``); the quote itself stays as written."""
         return resolve_dates(self.quote, self.published)
+
+    @property
+    def as_of(self) -> dt.date | None:
+        """The day the quote reports as of (``qa.when.report_date``): its publication date,
+        or for an undated article the latest calendar date it names."""
+        return report_date(self.dates, self.published)
 
     @property
     def quote_in_passage(self) -> tuple[int, int]:

@@ -40,7 +40,7 @@ from typing import Any
 
 from qa.dates import add_months, month_number, written_as_name
 
-__all__ = ["DateMention", "resolve_dates"]
+__all__ = ["DateMention", "day_label", "report_date", "resolve_dates"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,21 @@ class DateMention:
             "relative": self.relative,
             "label": self.label(),
         }
+
+
+def report_date(mentions: tuple[DateMention, ...], published: dt.date | None) -> dt.date | None:
+    """The day a sentence reports as of: its article's publication date (a figure in Friday's
+    paper is Friday's figure, whatever day the event it counts began); for an undated article,
+    the latest full calendar date the sentence names, if any."""
+    if published is not None:
+        return published
+    days = [m.date for m in mentions if m.date is not None and m.precision == "day"]
+    return max(days, default=None)
+
+
+def day_label(day: dt.date, weekday: bool = False) -> str:
+    """ "4 Aug 2022" (or "Thu 4 Aug 2022")."""
+    return _day(day, weekday)
 
 
 def _day(day: dt.date, weekday: bool = False) -> str:

@@ -3,6 +3,7 @@ store of articles that give different figures for the same thing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from index.ingest import Ingestor
 from index.store import open_store
 from qa.assistant import Assistant
 from qa.config import Settings
-from qa.phrases import find_phrase, normalise_phrase
+from qa.phrases import Disagreement, find_phrase, normalise_phrase
+from qa.types import Citation
 
 
 def _phrase(question: str, sentence: str, context: str = "") -> str | None:
@@ -137,7 +139,9 @@ def test_an_answer_says_when_sources_give_different_figures_and_cites_both(
     result = Assistant(Settings.load(store=ferry_store)).ask(
         "How many passengers did the Kessel Point ferry capsize kill?"
     )
-    assert result.disagreement.startswith("The sources differ on this: ")
+    # the Herald reported a day after the wire: its figure is named as the latest
+    assert result.disagreement.startswith("The latest report: 17 passengers as of 11 Mar 2026")
+    assert "an earlier report said 14 passengers (Coastal Wire, 10 Mar 2026)" in result.disagreement
     assert result.text.endswith(result.disagreement)
     sides = {c.article_id: c.phrase_text for c in result.citations}
     # (the short answer leads as "14" or "14 passengers"; the other side shows its phrase)
@@ -172,3 +176,36 @@ def test_the_sample_collection_s_evacuation_figures_are_shown_to_disagree(
     assert (
         result.claims == result.text.removeprefix(lead).removesuffix(result.disagreement).rstrip()
     )
+
+
+def _citation(n: int, source: str, published: str | None, quote: str) -> Citation:
+    return Citation(
+        n=n,
+        article_id=f"a{n}",
+        title=f"Report {n}",
+        source=source,
+        published=dt.date.fromisoformat(published) if published else None,
+        url="",
+        passage=quote,
+        passage_start=0,
+        quote=quote,
+        start=0,
+        end=len(quote),
+        score=1.0,
+    )
+
+
+def test_the_note_names_the_latest_report_only_when_the_days_differ() -> None:
+    older = _citation(1, "Coastal Wire", "2026-07-24", "About 1,200 people left on Thursday.")
+    newer = _citation(2, "Valley Courier", "2026-07-25", "Around 1,500 people have left.")
+    note = Disagreement(0, 1, "About 1,200", "Around 1,500").sentence([older, newer])
+    assert note == (
+        "The latest report: around 1,500 as of 25 Jul 2026 (Valley Courier) [2]; an earlier "
+        "report said about 1,200 (Coastal Wire, 24 Jul 2026) [1]."
+    )
+    same_day = _citation(2, "Valley Courier", "2026-07-24", "Around 1,500 people have left.")
+    note = Disagreement(0, 1, "About 1,200", "Around 1,500").sentence([older, same_day])
+    assert note.startswith("The sources differ on this: About 1,200 (Coastal Wire, 2026-07-24)")
+    undated = _citation(2, "Valley Courier", None, "Around 1,500 people have left.")
+    note = Disagreement(0, 1, "About 1,200", "Around 1,500").sentence([older, undated])
+    assert note.startswith("The sources differ on this: ")

@@ -542,3 +542,41 @@ def test_status_texts_stay_on_one_line_inside_their_html_block() -> None:
     markdown_it = pytest.importorskip("markdown_it")
     rendered = markdown_it.MarkdownIt("commonmark").render(status)
     assert "<a " not in rendered and "<img" not in rendered
+
+
+# -- the dates a quote speaks of ---------------------------------------------------------------
+
+DATED = "Port Halvern's council voted 7-4 on Tuesday night to approve the money."
+
+
+def test_a_quote_s_relative_date_is_shown_resolved_beside_it_and_the_quote_is_untouched() -> None:
+    c = citation(passage=DATED, quote=DATED, published=dt.date(2025, 10, 15))  # a Wednesday
+    card = render.sources_html(answer_of(c))
+    parsed = assert_only_our_markup(card)
+    assert parsed.marks == [DATED]  # the quote as written
+    text = "".join(parsed.text)
+    assert "When: “on Tuesday night” = Tue 14 Oct 2025" in text
+    message = render.answer_message(answer_of(c))
+    assert "“on Tuesday night” = " in message and "Tue 14 Oct 2025" in message
+    assert message.index("voted") < message.index("Tue 14 Oct 2025")  # after the answer
+
+
+def test_a_date_the_publication_cannot_pin_is_shown_unresolved() -> None:
+    quote = "The council voted again the next day."
+    c = citation(passage=quote, quote=quote)
+    assert "“the next day” = unresolved" in render.sources_html(answer_of(c))
+    undated = citation(passage=DATED, quote=DATED, published=None)
+    assert "“on Tuesday night” = unresolved" in render.when_html([undated])
+
+
+def test_quotes_without_dates_add_no_when_line() -> None:
+    c = citation()
+    assert render.when_html([c]) == ""
+    assert "When:" not in render.answer_message(answer_of(c))
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_the_when_line_is_never_markup(hostile: str) -> None:
+    quote = f"{hostile} The vote was held on Monday {hostile}."
+    c = citation(passage=quote, quote=quote, published=dt.date(2025, 10, 15))
+    assert_only_our_markup(render.when_html([c]))
