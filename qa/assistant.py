@@ -32,6 +32,7 @@ from qa.generate import (
 from qa.phrases import find_phrase
 from qa.rerank import make_reranker
 from qa.retrieve import Filters, HybridRetriever, HybridWeights, Passage
+from qa.timeline import asks_for_timeline
 from qa.types import NOT_FOUND, Answer
 from qa.verify import CitationChecker
 
@@ -178,6 +179,7 @@ class Assistant:
         reference_date: dt.date | str | None = None,
         on_token: Callable[[str], None] | None = None,
         exclude: Collection[str] = (),
+        timeline: bool | None = None,
     ) -> Answer:
         """Answer ``question`` from the store, citing the sentences used.
 
@@ -187,7 +189,10 @@ class Assistant:
         rank higher (news questions are usually about the latest events). With a language
         model (``answer_mode``), ``on_token`` receives its reply as it is written, before
         the citation check. ``exclude`` (article ids) leaves those articles out, as if they
-        were not in the store (the evaluation's evidence-removed check).
+        were not in the store (the evaluation's evidence-removed check). ``timeline``: answer
+        as a timeline (``Answer.timeline``: one quoted sentence per dated development,
+        oldest first, always extractive); ``None`` decides by the question ("How did the
+        rail strike unfold?", :func:`qa.timeline.asks_for_timeline`).
         """
         text = self._check_question(question)
         shown = self.settings.k if k is None else k
@@ -209,6 +214,16 @@ class Assistant:
             mode = "extractive" if self.generator is None else "generative"
             result = Answer(
                 text, NOT_FOUND, (), tuple(passages[:shown]), True, mode=mode, notice=stale
+            )
+        elif asks_for_timeline(text) if timeline is None else timeline:
+            found = self.answerer.timeline(text, passages, _as_date(reference_date))
+            result = Answer(
+                text,
+                found.text,
+                found.citations,
+                tuple(passages[:shown]),
+                found.abstained,
+                timeline=found.timeline,
             )
         elif self.generator is not None:
             result = self._generate(text, passages, shown, on_token, _as_date(reference_date))

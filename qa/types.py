@@ -84,6 +84,30 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class TimelineEntry:
+    """One line of a timeline answer: citation ``n``'s sentence and the day it happened."""
+
+    n: int  # the citation quoting the sentence
+    date: dt.date | None  # None: an undated article, listed apart
+    until: dt.date | None
+    precision: str  # "day", "week", ... ("" when undated)
+    dated_by: str  # "quote": the sentence names the day; "published": its article's date
+    label: str  # "Mon 12 Jan 2026", "undated"
+    copies: tuple[str, ...] = ()  # other articles telling the same development
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "date": self.date.isoformat() if self.date else None,
+            "until": self.until.isoformat() if self.until else None,
+            "precision": self.precision,
+            "dated_by": self.dated_by,
+            "label": self.label,
+            "copies": list(self.copies),
+        }
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
@@ -97,6 +121,8 @@ class Answer:
     notice: str = ""  # why the answer is not what the mode asked for (a failed model, ...)
     disagreement: str = ""  # "The sources differ on this: ..." when cited sentences do
     usage: dict[str, int] = field(default_factory=dict)  # prompt_tokens, completion_tokens
+    # a timeline answer's entries, oldest first, undated ones last (qa.timeline)
+    timeline: tuple[TimelineEntry, ...] = ()
 
     @property
     def claims(self) -> str:
@@ -169,6 +195,7 @@ class Answer:
             "timings": {k: round(v, 1) for k, v in self.timings.items()},
             "checks": [c.to_dict() for c in self.checks],
             "notice": self.notice,
+            "timeline": [entry.to_dict() for entry in self.timeline],
         }
 
 

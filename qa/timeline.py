@@ -1,0 +1,174 @@
+"""Timelines: "How did the rail strike unfold?" answered as dated quotes, oldest first.
+
+A timeline is extractive like every other answer: each entry is one sentence quoted exactly
+from an article, cited, with the day it happened. The day comes from the sentence itself
+when it names one ("resumed on Tuesday", "ended on January 28"; ``qa.when`` reads it
+against the article's publication date), else from the article's publication date (the
+entry says which). The same development told by several articles is one entry, the other
+articles listed as copies. Articles without a publication date are never placed by guess:
+their sentences are listed apart, undated (unless the sentence names a full calendar date).
+
+Which sentences: the answerer's ranking of the retrieved passages' sentences (the same
+features as any answer, over a longer shortlist), kept from articles that are about the
+story (their best sentence scores near the best of all) and close enough to the best
+sentence; then one entry a day, the best of that day, up to ``MAX_ENTRIES``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qa.types import ScoredSentence
+from qa.when import DateMention, day_label, resolve_dates
+from qa.words import content_words
+
+__all__ = ["MAX_ENTRIES", "Development", "asks_for_timeline", "developments", "on_topic"]
+
+MAX_ENTRIES = 10
+ARTICLE_BEHIND = 1.0  # an article is on the story when its best sentence is this near the best
+SENTENCE_BEHIND = 2.0  # a sentence of such an article makes an entry this near the best
+SAME_TELLING = 0.4  # content words shared by two sentences of one day telling the same thing
+
+_ASKS = re.compile(
+    r"\bhow\s+(?:did|has|have|do|does|is|are|was|were)\b.{0,120}?\b(?:unfold(?:ed|ing)?|"
+    r"develop(?:ed|ing)?|evolve[ds]?|evolving|progress(?:ed)?|play(?:ed)?\s+out|come\s+about|"
+    r"go(?:ne)?|went|escalat(?:e|ed|ing))\b|\bwhat\s+(?:has\s+)?happened\s+(?:with|to|in|at|"
+    r"since|over|during)\b|\btime\s*line\b|\bchronolog|\bsequence\s+of\s+events\b|"
+    r"\bstory\s+so\s+far\b|\bstep\s+by\s+step\b",
+    re.IGNORECASE,
+)
+
+
+# the words that ask for a timeline, not for a topic
+_ASKING = frozenset(
+    content_words(
+        "how did has have unfold unfolded unfolding develop developed developing evolve evolved "
+        "progress progressed play played out come about go gone went escalate escalated what "
+        "happened happen timeline time line chronology sequence events story so far step give "
+        "me show tell"
+    )
+)
+ON_TOPIC = 0.5  # share of the question's topic words the timeline's sentences must hold
+
+
+def topic_words(question: str) -> set[str]:
+    """The content words of what a timeline question is about ("rail", "strike")."""
+    return set(content_words(question)) - _ASKING
+
+
+def on_topic(question: str, entries: Sequence[Development]) -> bool:
+    """Whether the entries' sentences hold most of the question's topic words: a timeline of
+    other stories is no answer ("How did the eruption in Peru unfold?" over flood reports)."""
+    topic = topic_words(question)
+    if not topic:
+        return bool(entries)
+    held = set().union(*(content_words(d.sentence.text) for d in entries)) if entries else set()
+    return len(topic & held) / len(topic) >= ON_TOPIC
+
+
+def asks_for_timeline(question: str) -> bool:
+    """Whether a question asks how something developed ("How did the rail strike unfold?",
+    "What happened with the Redstone Ridge fire?", "Give me a timeline of the talks")."""
+    return bool(_ASKS.search(question))
+
+
+@dataclass(frozen=True)
+class Development:
+    """One entry of a timeline: a scored sentence and the days it happened."""
+
+    sentence: ScoredSentence
+    date: dt.date | None  # None: its article has no publication date
+    until: dt.date | None
+    precision: str  # "day", "week", "month", ... ("" when undated)
+    dated_by: str  # "quote" (the sentence names the day), "published", or "" (undated)
+    copies: tuple[str, ...] = ()  # other articles telling the same development that day
+
+    @property
+    def label(self) -> str:
+        if self.date is None:
+            return "undated"
+        if self.precision == "day":
+            return day_label(self.date, weekday=True)
+        if self.precision == "week":
+            return f"week of {day_label(self.date)}"
+        if self.precision == "month":
+            return self.date.strftime("%b %Y")
+        return f"{day_label(self.date)} to {day_label(self.until or self.date)}"
+
+
+def _when(sentence: ScoredSentence) -> tuple[dt.date | None, dt.date | None, str, str]:
+    """The days a sentence's development happened: the first past day it names (else the
+    first past week), else its article's publication date; undated without one."""
+    published = sentence.passage.published
+    mentions: Sequence[DateMention] = resolve_dates(sentence.text, published)
+    past = [
+        m
+        for m in mentions
+        if m.date is not None
+        and (published is not None or not m.relative)
+        and (published is None or m.date <= published)  # a day to come is no development yet
+    ]
+    for precision in ("day", "week"):
+        for mention in past:
+            if mention.precision == precision:
+                return mention.date, mention.until, precision, "quote"
+    if published is None:
+        return None, None, "", ""
+    return published, published, "day", "published"
+
+
+def _tells_the_same(a: str, b: str) -> bool:
+    words_a, words_b = set(content_words(a)), set(content_words(b))
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) / min(len(words_a), len(words_b)) >= SAME_TELLING
+
+
+def developments(
+    scored: Sequence[ScoredSentence], max_entries: int = MAX_ENTRIES
+) -> list[Development]:
+    """The timeline of ``scored`` (the answerer's ranked sentences, best first): dated
+    entries oldest first, then the undated ones."""
+    if not scored:
+        return []
+    best = scored[0].score
+    article_best: dict[str, float] = {}
+    for s in scored:
+        article_best.setdefault(s.passage.article_id, s.score)
+    on_story = {a for a, score in article_best.items() if score >= best - ARTICLE_BEHIND}
+    candidates = [
+        Development(s, *_when(s))
+        for s in scored
+        if s.score >= best - SENTENCE_BEHIND and s.passage.article_id in on_story
+    ]
+    # an article whose sentences name their days is not also dated by its publication
+    named = {d.sentence.passage.article_id for d in candidates if d.dated_by == "quote"}
+    kept: dict[dt.date, Development] = {}  # one development a day: the best sentence of it
+    undated: list[Development] = []
+    for entry in candidates:
+        s = entry.sentence
+        if entry.date is None:
+            if not any(_tells_the_same(s.text, u.sentence.text) for u in undated):
+                undated.append(entry)
+            continue
+        if entry.dated_by == "published" and s.passage.article_id in named:
+            continue
+        same_day = kept.get(entry.date)
+        if same_day is None:
+            kept[entry.date] = entry
+        elif (
+            s.passage.article_id != same_day.sentence.passage.article_id
+            and s.passage.article_id not in same_day.copies
+            and _tells_the_same(s.text, same_day.sentence.text)
+        ):
+            copies = (*same_day.copies, s.passage.article_id)
+            kept[entry.date] = dataclasses.replace(same_day, copies=copies)
+    # the best entries, then in time order (a sentence that names its day before one dated
+    # only by its article, on the same day)
+    chosen = sorted(kept.values(), key=lambda d: -d.sentence.score)[:max_entries]
+    chosen.sort(key=lambda d: (d.date or dt.date.min, d.dated_by != "quote"))
+    return chosen + undated[: max(0, max_entries - len(chosen))]
