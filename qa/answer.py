@@ -544,7 +544,11 @@ class ExtractiveAnswerer:
             timeline.append(
                 TimelineEntry(n, d.date, d.until, d.precision, d.dated_by, d.label, d.copies)
             )
-            lines.append(f"{d.label}: {citation.quote} [{n}]")
+            if d.date is None and not any(t.date is None for t in timeline[:-1]):
+                lines.append("Undated (their articles have no publication date):")
+            lines.append(
+                f"{d.label}: {citation.quote} [{n}]" if d.date else f"{citation.quote} [{n}]"
+            )
         return Extracted("\n".join(lines), tuple(citations), False, timeline=tuple(timeline))
 
     def answer(

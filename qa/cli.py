@@ -278,6 +278,12 @@ def _as_of_option(func: F) -> F:
 @click.option("--source", multiple=True, help="Only this outlet (repeat for several).")
 @click.option("--since", callback=_date, help="Only articles published on or after YYYY-MM-DD.")
 @click.option("--until", callback=_date, help="Only articles published on or before YYYY-MM-DD.")
+@click.option(
+    "--timeline/--no-timeline",
+    default=None,
+    help="Answer as a timeline: one quoted sentence per dated development, oldest first "
+    "(default: when the question asks how something unfolded).",
+)
 @_as_of_option
 @_retrieval_option
 @_friendly_errors
@@ -293,6 +299,7 @@ def ask(
     source: tuple[str, ...],
     since: dt.date | None,
     until: dt.date | None,
+    timeline: bool | None,
 ) -> None:
     """Answer QUESTION from the stored articles, citing the sentences used."""
     from qa.assistant import Assistant
@@ -302,7 +309,13 @@ def ask(
     )
     if as_json:
         result = assistant.ask(
-            question, k=k, sources=source, since=since, until=until, reference_date=as_of
+            question,
+            k=k,
+            sources=source,
+            since=since,
+            until=until,
+            reference_date=as_of,
+            timeline=timeline,
         )
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -316,6 +329,7 @@ def ask(
             since=since,
             until=until,
             reference_date=as_of,
+            timeline=timeline,
         ),
     )
     _show(result, streamed)
@@ -355,6 +369,14 @@ def _show(result: Any, streamed: str = "") -> None:
         click.echo(f"({len(removed)} sentence(s) of the model's answer removed: not supported)")
     if result.citations:
         click.echo()
+    if result.timeline:  # the quotes are the answer's lines: only where each comes from
+        for c in result.citations:
+            meta = " · ".join(x for x in (c.source, c.published_at or "") if x)
+            click.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
+            entry = next(e for e in result.timeline if e.n == c.n)
+            if entry.copies:
+                click.echo(f"    also told by: {', '.join(entry.copies)}")
+        return
     for c in result.citations:
         meta = " · ".join(x for x in (c.source, c.published_at or "") if x)
         click.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))

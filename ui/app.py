@@ -144,6 +144,7 @@ def build_app(
         recent: bool,
         choices: dict[str, Any] | None,
         api_key: str | None,
+        as_timeline: bool = False,
     ) -> Iterator[tuple[Any, ...]]:
         """One turn, streamed: (chat messages, sources panel, turns state, textbox, copy text)."""
         turns = list(turns or [])
@@ -167,6 +168,7 @@ def build_app(
                     until=(until or "").strip() or None,
                     reference_date=dt.date.today() if recent else None,
                     on_token=on_token,
+                    timeline=True if as_timeline else None,
                 ),
             )
 
@@ -229,11 +231,13 @@ def build_app(
         since: str = "",
         until: str = "",
         k: int = 0,
+        timeline: bool = False,
     ) -> dict[str, Any]:
         """The answer as JSON (the shape of `article-qa ask --json`). ``history`` holds the
         earlier ``[question, answer]`` pairs of a conversation (for follow-ups); ``sources``
         keeps those outlets, ``since``/``until`` (YYYY-MM-DD) that date range; ``k`` (0: the
-        default) is the number of passages returned."""
+        default) is the number of passages returned; ``timeline`` answers as a timeline
+        (``timeline`` in the JSON), as a question that asks how something unfolded is."""
         try:
             return assistants.answer(
                 replace(defaults, k=k) if k else defaults,
@@ -244,6 +248,7 @@ def build_app(
                     sources=sources or None,
                     since=since.strip() or None,
                     until=until.strip() or None,
+                    timeline=True if timeline else None,
                 ),
             ).to_dict()
         except ArticleQAError as exc:
@@ -327,6 +332,13 @@ def build_app(
                         ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80)
                         stop_button = gr.Button("Stop", variant="secondary", scale=1, min_width=70)
                     with gr.Row():
+                        as_timeline = gr.Checkbox(
+                            False,
+                            label="Timeline: dated quotes, oldest first",
+                            info="Also when a question asks how something unfolded.",
+                            elem_id="aqa-timeline",
+                            scale=2,
+                        )
                         retry_button = gr.Button("Retry", size="sm", elem_id="aqa-retry")
                         copy_button = gr.Button(
                             "Copy answer with sources", size="sm", elem_id="aqa-copy"
@@ -431,7 +443,17 @@ def build_app(
 
         # A question shows in the chat at once (echo); then its answer streams in (respond,
         # also the /chat API). concurrency() questions are answered at once.
-        inputs = [question, turns_state, outlets, since, until, recent, choices_state, key_state]
+        inputs = [
+            question,
+            turns_state,
+            outlets,
+            since,
+            until,
+            recent,
+            choices_state,
+            key_state,
+            as_timeline,
+        ]
         outputs = [chatbot, sources, turns_state, question, copy_text]
         quick: dict[str, Any] = {"queue": False, "show_progress": "hidden"}
         answering: dict[str, Any] = {"show_progress_on": chatbot, "concurrency_id": "qa"}

@@ -78,6 +78,8 @@ def answer_markdown(answer: Answer, *, link: bool = True) -> str:
     number that points nowhere. With ``link=False`` (an earlier answer, whose sources the
     panel no longer shows) the markers are plain text.
     """
+    if answer.timeline:
+        return _timeline_markdown(answer, link=link)
     valid = {c.n for c in answer.citations}
     parts: list[str] = []
     pos = 0
@@ -94,6 +96,23 @@ def answer_markdown(answer: Answer, *, link: bool = True) -> str:
         pos = match.end()
     parts.append(escape_markdown(answer.text[pos:]))
     return "".join(parts).strip()
+
+
+def _timeline_markdown(answer: Answer, *, link: bool) -> str:
+    """A timeline answer in the chat: one line an entry, its day in bold, then the quote and
+    its marker; undated entries after a line that says why they stand apart."""
+    quotes = {c.n: c.quote for c in answer.citations}
+    lines: list[str] = []
+    for entry in answer.timeline:
+        if entry.n not in quotes:
+            logger.warning("timeline entry cites [%d], which has no citation; dropped", entry.n)
+            continue
+        if entry.date is None and not any(line.startswith("*Undated") for line in lines):
+            lines.append("*Undated (their articles have no publication date):*")
+        day = f"**{escape_markdown(entry.label)}** " if entry.date else ""
+        marker = marker_markdown(entry.n, link=link)
+        lines.append(f"- {day}{escape_markdown(quotes[entry.n])} {marker}")
+    return "\n".join(lines)
 
 
 def question_markdown(question: str) -> str:
@@ -158,7 +177,7 @@ def status_html(answer: Answer, filters: Sequence[str] = ()) -> str:
 def answer_message(answer: Answer, *, link: bool = True, filters: Sequence[str] = ()) -> str:
     """The whole chat message of an answer: the text with its markers, the dates its quotes
     speak of, then its status."""
-    when = when_html(answer.citations)
+    when = "" if answer.timeline else when_html(answer.citations)  # a timeline shows its days
     return f"{answer_markdown(answer, link=link)}\n\n{when}{status_html(answer, filters)}"
 
 
@@ -196,7 +215,9 @@ def streaming_markdown(partial: str) -> str:
 
 def revealed(answer: Answer) -> list[Answer]:
     """The answer cut after each cited sentence (for showing an extractive answer as it
-    streams in); the last item is the whole answer."""
+    streams in); the last item is the whole answer. A timeline comes whole."""
+    if answer.timeline:
+        return [answer]
     cuts = [m.end() for m in _MARKER.finditer(answer.text)]
     prefixes = [answer.text[:cut] for cut in cuts if cut < len(answer.text.rstrip())]
     return [replace(answer, text=p) for p in prefixes] + [answer]
@@ -454,6 +475,55 @@ def _read_html(answer: Answer) -> str:
     )
 
 
+def timeline_html(answer: Answer) -> str:
+    """A timeline answer as a vertical timeline above the source cards: each entry its day,
+    the quote and its number, which scrolls to the sentence in its card; entries from
+    undated articles apart at the end."""
+    if not answer.timeline:
+        return ""
+    cited = {c.n: c for c in answer.citations}
+    items: list[str] = []
+    undated: list[str] = []
+    for entry in answer.timeline:
+        c = cited.get(entry.n)
+        if c is None:
+            continue
+        day = (
+            f'<time class="aqa-tl-day" datetime="{_e(entry.date.isoformat())}" '
+            f'title="{_e(_dated_by(entry.dated_by))}">{_e(entry.label)}</time>'
+            if entry.date
+            else ""
+        )
+        copies = (
+            f'<span class="aqa-tl-copies">also told by {_e(", ".join(entry.copies))}</span>'
+            if entry.copies
+            else ""
+        )
+        item = (
+            f'<li class="aqa-tl-entry" data-n="{c.n}">{day}'
+            f'<a class="aqa-marker" href="#quote-{c.n}">[{c.n}]</a> '
+            f'<span class="aqa-tl-quote">{_e(c.quote)}</span>'
+            f'<span class="aqa-tl-source">{_e(c.source or c.title)}</span>{copies}</li>'
+        )
+        (items if entry.date else undated).append(item)
+    apart = (
+        '<div class="aqa-tl-undated-head">Undated (no publication date)</div>'
+        f'<ol class="aqa-tl-list aqa-tl-undated">{"".join(undated)}</ol>'
+        if undated
+        else ""
+    )
+    return (
+        '<section class="aqa-timeline"><div class="aqa-tl-head">Timeline</div>'
+        f'<ol class="aqa-tl-list">{"".join(items)}</ol>{apart}</section>'
+    )
+
+
+def _dated_by(how: str) -> str:
+    if how == "quote":
+        return "the day the sentence names, read against its publication date"
+    return "the article's publication date (the sentence names no day)"
+
+
 def sources_html(answer: Answer, bodies: Mapping[str, str] | None = None) -> str:
     """The numbered sources: one card per cited passage, cited sentences marked; with
     ``bodies`` (article id -> cleaned body), each card can open its whole article."""
@@ -461,7 +531,8 @@ def sources_html(answer: Answer, bodies: Mapping[str, str] | None = None) -> str
     if not answer.citations:
         return f'<div class="aqa-empty">{_e(ABSTAINED_TEXT)}</div>{flagged}{_read_html(answer)}'
     bodies = bodies or {}
-    cards = "".join(
+    timeline = timeline_html(answer)
+    cards = timeline + "".join(
         _card_html(group, bodies.get(group[0].article_id))
         for group in group_citations(answer.citations)
     )

@@ -228,6 +228,41 @@ def test_sample_question_is_answered_with_its_cited_source(
 
 
 @pytest.mark.browser
+def test_a_timeline_question_shows_the_timeline_and_each_entry_scrolls_to_its_sentence(
+    served_samples: Served, browser_page: Watched, artifacts_dir: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_page.page
+    open_app(page, served_samples.url)
+    ask(page, "How did the rail strike unfold?")
+
+    timeline = page.locator("#aqa-sources .aqa-timeline")
+    expect(timeline).to_be_visible()
+    entries = timeline.locator(".aqa-tl-entry")
+    count = entries.count()
+    assert count >= 4, timeline.inner_text()
+    days = [entries.nth(i).locator("time").get_attribute("datetime") for i in range(count)]
+    assert days == sorted(days), days  # oldest first
+    # the chat shows the same entries, one line each, with their days
+    answer = last_answer(page)
+    expect(answer.locator("li")).to_have_count(count)
+    expect(answer).to_contain_text(entries.first.locator("time").inner_text())
+    page.screenshot(path=str(artifacts_dir / "ui-timeline.png"), full_page=True)
+
+    # an entry's number scrolls the sources to its sentence, marked in its card
+    for i in (count - 1, 0):
+        entry = entries.nth(i)
+        n = entry.get_attribute("data-n")
+        entry.get_by_role("link", name=f"[{n}]").click()
+        mark = page.locator(f"#aqa-sources mark#quote-{n}")
+        expect(mark).to_be_in_viewport()
+        expect(mark).to_contain_text(entry.locator(".aqa-tl-quote").inner_text()[:40])
+    assert browser_page.dialogs == []
+    assert only_local_requests(browser_page, served_samples.url) == []
+
+
+@pytest.mark.browser
 def test_a_question_the_articles_do_not_answer_gets_not_found(
     served_samples: Served, browser_page: Watched
 ) -> None:

@@ -126,7 +126,7 @@ def assert_only_our_markup(fragment: str) -> Parsed:
     assert set(parsed.tags) <= SAFE_TAGS, parsed.tags
     assert {k for k, _ in parsed.attrs} <= SAFE_ATTRS, parsed.attrs
     for href in parsed.hrefs():
-        assert href.startswith(("https://", "http://", "#source-")), href
+        assert href.startswith(("https://", "http://", "#source-", "#quote-")), href
     return parsed
 
 
