@@ -7,6 +7,7 @@ import html
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -580,3 +581,57 @@ def test_the_when_line_is_never_markup(hostile: str) -> None:
     quote = f"{hostile} The vote was held on Monday {hostile}."
     c = citation(passage=quote, quote=quote, published=dt.date(2025, 10, 15))
     assert_only_our_markup(render.when_html([c]))
+
+
+# -- timelines -------------------------------------------------------------------------------
+
+
+def timeline_answer(*quotes: tuple[str, dt.date | None]) -> Answer:
+    from qa.types import TimelineEntry
+
+    cites = tuple(
+        citation(n, passage=q, quote=q, published=day, article_id=f"a{n}")
+        for n, (q, day) in enumerate(quotes, start=1)
+    )
+    entries = tuple(
+        TimelineEntry(
+            c.n,
+            c.published,
+            c.published,
+            "day" if c.published else "",
+            "published" if c.published else "",
+            render.format_date(c.published) if c.published else "undated",
+        )
+        for c in cites
+    )
+    text = "\n".join(f"{c.quote} [{c.n}]" for c in cites)
+    return replace(answer_of(*cites, text=text), timeline=entries)
+
+
+def test_a_timeline_is_shown_above_the_sources_with_links_to_each_sentence() -> None:
+    answer = timeline_answer(
+        ("The strike began at midnight.", dt.date(2026, 1, 12)),
+        ("The strike ended with a vote.", dt.date(2026, 1, 28)),
+        ("Readers asked why it lasted so long.", None),
+    )
+    out = render.sources_html(answer)
+    parsed = assert_only_our_markup(out)
+    assert out.index("aqa-timeline") < out.index("aqa-card")
+    assert '<a class="aqa-marker" href="#quote-2">[2]</a>' in out
+    assert out.index("began at midnight") < out.index("ended with a vote")
+    text = "".join(parsed.text)
+    assert text.index("ended with a vote") < text.index("Undated (no publication date)")
+    assert text.index("Undated (no publication date)") < text.index("Readers asked")
+    message = render.answer_message(answer)
+    assert (
+        message.count("\n- ") == 3
+        and "*Undated (their articles have no publication date):*" in message
+    )
+    assert "When:" not in message  # the days are the timeline's own
+    assert render.revealed(answer) == [answer]  # a timeline comes whole
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_timeline_text_is_never_markup(hostile: str) -> None:
+    answer = timeline_answer((f"{hostile} happened.", dt.date(2026, 1, 12)))
+    assert_only_our_markup(render.timeline_html(answer))
