@@ -623,10 +623,8 @@ def test_a_timeline_is_shown_above_the_sources_with_links_to_each_sentence() -> 
     assert text.index("ended with a vote") < text.index("Undated (no publication date)")
     assert text.index("Undated (no publication date)") < text.index("Readers asked")
     message = render.answer_message(answer)
-    assert (
-        message.count("\n- ") == 3
-        and "*Undated (their articles have no publication date):*" in message
-    )
+    assert sum(line.startswith("- ") for line in message.splitlines()) == 3
+    assert "*Undated (their articles have no publication date):*" in message
     assert "When:" not in message  # the days are the timeline's own
     assert render.revealed(answer) == [answer]  # a timeline comes whole
 
