@@ -192,12 +192,16 @@ class Assistant:
         were not in the store (the evaluation's evidence-removed check). ``timeline``: answer
         as a timeline (``Answer.timeline``: one quoted sentence per dated development,
         oldest first, always extractive); ``None`` decides by the question ("How did the
-        rail strike unfold?", :func:`qa.timeline.asks_for_timeline`).
+        rail strike unfold?", :func:`qa.timeline.asks_for_timeline`). A timeline reads every
+        date alike: no article ranks higher for being recent.
         """
         text = self._check_question(question)
         shown = self.settings.k if k is None else k
         if shown < 1:
             raise QuestionError(f"k must be at least 1, got {shown}")
+        as_timeline = asks_for_timeline(text) if timeline is None else timeline
+        if as_timeline:
+            reference_date = None
         started = time.perf_counter()
         passages, rerank_ms = self._retrieve(
             text,
@@ -215,8 +219,8 @@ class Assistant:
             result = Answer(
                 text, NOT_FOUND, (), tuple(passages[:shown]), True, mode=mode, notice=stale
             )
-        elif asks_for_timeline(text) if timeline is None else timeline:
-            found = self.answerer.timeline(text, passages, _as_date(reference_date))
+        elif as_timeline:
+            found = self.answerer.timeline(text, passages)
             result = Answer(
                 text,
                 found.text,

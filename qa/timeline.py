@@ -28,9 +28,9 @@ from qa.words import content_words
 
 __all__ = ["MAX_ENTRIES", "Development", "asks_for_timeline", "developments", "on_topic"]
 
-MAX_ENTRIES = 10
-ARTICLE_BEHIND = 1.0  # an article is on the story when its best sentence is this near the best
-SENTENCE_BEHIND = 2.0  # a sentence of such an article makes an entry this near the best
+MAX_ENTRIES = 12
+ARTICLE_BEHIND = 2.0  # an article is on the story when its best sentence is this near the best
+SENTENCE_BEHIND = 2.5  # a sentence of such an article makes an entry this near the best
 SAME_TELLING = 0.4  # content words shared by two sentences of one day telling the same thing
 
 _ASKS = re.compile(
@@ -135,15 +135,18 @@ def developments(
     entries oldest first, then the undated ones."""
     if not scored:
         return []
-    best = scored[0].score
+    # a story's course is not judged by how recent each report is: the scores without
+    # their recency term
+    ranked = sorted(scored, key=lambda s: -s.undated)
+    best = ranked[0].undated
     article_best: dict[str, float] = {}
-    for s in scored:
-        article_best.setdefault(s.passage.article_id, s.score)
+    for s in ranked:
+        article_best.setdefault(s.passage.article_id, s.undated)
     on_story = {a for a, score in article_best.items() if score >= best - ARTICLE_BEHIND}
     candidates = [
         Development(s, *_when(s))
-        for s in scored
-        if s.score >= best - SENTENCE_BEHIND and s.passage.article_id in on_story
+        for s in ranked
+        if s.undated >= best - SENTENCE_BEHIND and s.passage.article_id in on_story
     ]
     # an article whose sentences name their days is not also dated by its publication
     named = {d.sentence.passage.article_id for d in candidates if d.dated_by == "quote"}
@@ -169,6 +172,6 @@ def developments(
             kept[entry.date] = dataclasses.replace(same_day, copies=copies)
     # the best entries, then in time order (a sentence that names its day before one dated
     # only by its article, on the same day)
-    chosen = sorted(kept.values(), key=lambda d: -d.sentence.score)[:max_entries]
+    chosen = sorted(kept.values(), key=lambda d: -d.sentence.undated)[:max_entries]
     chosen.sort(key=lambda d: (d.date or dt.date.min, d.dated_by != "quote"))
     return chosen + undated[: max(0, max_entries - len(chosen))]
