@@ -59,6 +59,8 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.embed_batch
 	$(BIN)/python -m benchmarks.embed_backends
 	$(BIN)/python -m benchmarks.load --set small
+	$(BIN)/python -m benchmarks.dates
+	$(BIN)/python -m benchmarks.timelines
 
 # The trust models (short answers, abstention dated and undated) fitted on every 2nd dev
 # question with its look-alikes (5,650 articles: about 40 minutes of ingest here, kept in

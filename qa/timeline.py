@@ -121,6 +121,9 @@ def _when(sentence: ScoredSentence) -> tuple[dt.date | None, dt.date | None, str
     return published, published, "day", "published"
 
 
+_SPEECH = ('"', "“", "'", "‘")
+
+
 def _tells_the_same(a: str, b: str) -> bool:
     words_a, words_b = set(content_words(a)), set(content_words(b))
     if not words_a or not words_b:
@@ -146,7 +149,9 @@ def developments(
     candidates = [
         Development(s, *_when(s))
         for s in ranked
-        if s.undated >= best - SENTENCE_BEHIND and s.passage.article_id in on_story
+        if s.undated >= best - SENTENCE_BEHIND
+        and s.passage.article_id in on_story
+        and not s.text.startswith(_SPEECH)  # someone's words, not what happened
     ]
     # an article whose sentences name their days is not also dated by its publication
     named = {d.sentence.passage.article_id for d in candidates if d.dated_by == "quote"}

@@ -15,11 +15,11 @@ from qa.cli import main
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
 
-def _console_session() -> list[tuple[list[str], list[str]]]:
-    block = re.search(r"```console\n(.*?)```", README, re.DOTALL)
-    assert block, "README has no console block"
+def _console_session(which: int = 0) -> list[tuple[list[str], list[str]]]:
+    blocks = re.findall(r"```console\n(.*?)```", README, re.DOTALL)
+    assert len(blocks) > which, "README has no such console block"
     steps: list[tuple[list[str], list[str]]] = []
-    for line in block.group(1).splitlines():
+    for line in blocks[which].splitlines():
         if line.startswith("$ "):
             steps.append((shlex.split(line[2:].split("  #")[0]), []))
         elif steps:
@@ -61,3 +61,14 @@ def test_the_store_example_runs_as_written(
     count, answer = capsys.readouterr().out.splitlines()[:2]
     assert int(count.split()[0]) >= 15 and "Gull Point" in count
     assert answer.startswith("**$412 million** [1]")
+
+
+def test_the_timeline_example_runs_as_written(
+    sample_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (argv, expected), *rest = _console_session(1)
+    assert not rest and argv[:2] == [".venv/bin/article-qa", "ask"], argv
+    monkeypatch.setenv("ARTICLE_QA_STORE", str(sample_store))
+    result = CliRunner().invoke(main, argv[1:], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip() == "\n".join(expected).strip()
