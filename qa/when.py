@@ -151,7 +151,7 @@ def _mention(
 # --- tense: a past event or a coming one --------------------------------------------------
 
 _FUTURE = re.compile(
-    r"\b(?:will|won't|shall|would|'ll|is\s+to|are\s+to|(?:is|are|be)\s+(?:set|scheduled|"
+    r"\b(?:will|won't|shall|would|'ll|is\s+to|are\s+to|(?:is|are|be|was|were)\s+(?:set|scheduled|"
     r"slated|expected|due|poised|planning|going)\s+to|plans?\s+to|scheduled\s+(?:for|to)|"
     r"set\s+for|slated\s+for|ahead\s+of|before|until|begins?|starts?|opens?|"
     r"comes?|takes?\s+effect|deadline|next|continues|resumes|kicks\s+off|tips\s+off|"
