@@ -219,20 +219,14 @@ class Assistant:
             result = Answer(
                 text, NOT_FOUND, (), tuple(passages[:shown]), True, mode=mode, notice=stale
             )
-        elif as_timeline:
-            found = self.answerer.timeline(text, passages)
-            result = Answer(
-                text,
-                found.text,
-                found.citations,
-                tuple(passages[:shown]),
-                found.abstained,
-                timeline=found.timeline,
-            )
-        elif self.generator is not None:
+        elif self.generator is not None and not as_timeline:
             result = self._generate(text, passages, shown, on_token, _as_date(reference_date))
         else:
-            found = self.answerer.run(text, passages, _as_date(reference_date))
+            found = (
+                self.answerer.timeline(text, passages)
+                if as_timeline
+                else self.answerer.run(text, passages, _as_date(reference_date))
+            )
             result = Answer(
                 text,
                 found.text,
@@ -240,6 +234,7 @@ class Assistant:
                 tuple(passages[:shown]),
                 found.abstained,
                 disagreement=found.disagreement,
+                timeline=found.timeline,
             )
         done = time.perf_counter()
         return dataclasses.replace(

@@ -307,31 +307,20 @@ def ask(
     assistant = Assistant(
         _settings(store=store, embed_model=embed_model, retrieval=retrieval, reranker=reranker)
     )
-    if as_json:
-        result = assistant.ask(
-            question,
-            k=k,
-            sources=source,
-            since=since,
-            until=until,
-            reference_date=as_of,
-            timeline=timeline,
-        )
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-        return
-    result, streamed = _live(
-        assistant,
-        functools.partial(
-            assistant.ask,
-            question,
-            k=k,
-            sources=source,
-            since=since,
-            until=until,
-            reference_date=as_of,
-            timeline=timeline,
-        ),
+    asked = functools.partial(
+        assistant.ask,
+        question,
+        k=k,
+        sources=source,
+        since=since,
+        until=until,
+        reference_date=as_of,
+        timeline=timeline,
     )
+    if as_json:
+        click.echo(json.dumps(asked().to_dict(), ensure_ascii=False, indent=2))
+        return
+    result, streamed = _live(assistant, asked)
     _show(result, streamed)
 
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.types import ScoredSentence
-from qa.when import DateMention, day_label, resolve_dates
+from qa.when import DateMention, days_label, resolve_dates
 from qa.words import content_words
 
 __all__ = ["MAX_ENTRIES", "Development", "asks_for_timeline", "developments", "on_topic"]
@@ -91,13 +91,7 @@ class Development:
     def label(self) -> str:
         if self.date is None:
             return "undated"
-        if self.precision == "day":
-            return day_label(self.date, weekday=True)
-        if self.precision == "week":
-            return f"week of {day_label(self.date)}"
-        if self.precision == "month":
-            return self.date.strftime("%b %Y")
-        return f"{day_label(self.date)} to {day_label(self.until or self.date)}"
+        return days_label(self.date, self.until or self.date, self.precision)
 
 
 def _when(sentence: ScoredSentence) -> tuple[dt.date | None, dt.date | None, str, str]:

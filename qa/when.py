@@ -40,7 +40,7 @@ from typing import Any
 
 from qa.dates import add_months, month_number, written_as_name
 
-__all__ = ["DateMention", "day_label", "report_date", "resolve_dates"]
+__all__ = ["DateMention", "day_label", "days_label", "report_date", "resolve_dates"]
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +68,7 @@ class DateMention:
         """How the chat shows it: "Thu 4 Aug 2022", "week of 1 Aug 2022", "Aug 2022"."""
         if self.date is None or self.until is None:
             return "unresolved"
-        if self.precision == "day":
-            return _day(self.date, weekday=True)
-        if self.precision == "week":
-            return f"week of {_day(self.date)}"
-        if self.precision == "month":
-            return self.date.strftime("%b %Y")
-        if self.precision == "year":
-            return str(self.date.year)
-        return f"{_day(self.date)} to {_day(self.until)}"
+        return days_label(self.date, self.until, self.precision)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +82,20 @@ class DateMention:
             "relative": self.relative,
             "label": self.label(),
         }
+
+
+def days_label(date: dt.date, until: dt.date, precision: str) -> str:
+    """Days as the app shows them: "Thu 4 Aug 2022", "week of 1 Aug 2022", "Aug 2022",
+    "2022", "6 Aug 2022 to 7 Aug 2022"."""
+    if precision == "day":
+        return _day(date, weekday=True)
+    if precision == "week":
+        return f"week of {_day(date)}"
+    if precision == "month":
+        return date.strftime("%b %Y")
+    if precision == "year":
+        return str(date.year)
+    return f"{_day(date)} to {_day(until)}"
 
 
 def report_date(mentions: tuple[DateMention, ...], published: dt.date | None) -> dt.date | None:

@@ -37,3 +37,21 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def store_of(articles: list[dict[str, object]], folder: Path) -> Path:
+    """A real store in ``folder`` holding ``articles`` (rtqa-style JSON objects), ingested
+    with the bundled model; its path."""
+    import json
+
+    from index.embed import Embedder
+    from index.ingest import Ingestor
+    from index.store import open_store
+    from qa.config import Settings
+
+    source = folder / "articles.jsonl"
+    source.write_text("\n".join(json.dumps(a) for a in articles) + "\n", "utf-8")
+    store = open_store(folder / "store")
+    Ingestor(store, Embedder(Settings.load().embed_model)).ingest_paths([source], progress=None)
+    store.close()
+    return folder / "store"

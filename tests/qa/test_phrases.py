@@ -4,14 +4,11 @@ store of articles that give different figures for the same thing."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
+from support import store_of
 
-from index.embed import Embedder
-from index.ingest import Ingestor
-from index.store import open_store
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.phrases import Disagreement, find_phrase, normalise_phrase
@@ -124,13 +121,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def ferry_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ferry")
-    source = folder / "articles.jsonl"
-    source.write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n", "utf-8")
-    store = open_store(folder / "store")
-    Ingestor(store, Embedder(Settings.load().embed_model)).ingest_paths([source], progress=None)
-    store.close()
-    return folder / "store"
+    return store_of(ARTICLES, tmp_path_factory.mktemp("ferry"))
 
 
 def test_an_answer_says_when_sources_give_different_figures_and_cites_both(

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
+from support import store_of
 
-from index.embed import Embedder
-from index.ingest import Ingestor
-from index.store import open_store
 from qa.assistant import Assistant
 from qa.config import Settings
 from qa.timeline import asks_for_timeline
@@ -140,13 +137,7 @@ STORY = [
 
 @pytest.fixture(scope="module")
 def bridge_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("bridge")
-    source = folder / "articles.jsonl"
-    source.write_text("\n".join(json.dumps(a) for a in STORY) + "\n", "utf-8")
-    store = open_store(folder / "store")
-    Ingestor(store, Embedder(Settings.load().embed_model)).ingest_paths([source], progress=None)
-    store.close()
-    return folder / "store"
+    return store_of(STORY, tmp_path_factory.mktemp("bridge"))
 
 
 def test_copies_collapse_and_undated_articles_stand_apart(bridge_store: Path) -> None:
