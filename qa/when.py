@@ -88,14 +88,14 @@ def days_label(date: dt.date, until: dt.date, precision: str) -> str:
     """Days as the app shows them: "Thu 4 Aug 2022", "week of 1 Aug 2022", "Aug 2022",
     "2022", "6 Aug 2022 to 7 Aug 2022"."""
     if precision == "day":
-        return _day(date, weekday=True)
+        return day_label(date, weekday=True)
     if precision == "week":
-        return f"week of {_day(date)}"
+        return f"week of {day_label(date)}"
     if precision == "month":
-        return date.strftime("%b %Y")
+        return f"{_MONTH_NAMES[date.month - 1]} {date.year}"
     if precision == "year":
         return str(date.year)
-    return f"{_day(date)} to {_day(until)}"
+    return f"{day_label(date)} to {day_label(until)}"
 
 
 def report_date(mentions: tuple[DateMention, ...], published: dt.date | None) -> dt.date | None:
@@ -108,14 +108,15 @@ def report_date(mentions: tuple[DateMention, ...], published: dt.date | None) ->
     return max(days, default=None)
 
 
+# English names whatever the process locale (strftime's %a and %b follow it)
+_DAY_NAMES = "Mon Tue Wed Thu Fri Sat Sun".split()
+_MONTH_NAMES = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
 def day_label(day: dt.date, weekday: bool = False) -> str:
     """ "4 Aug 2022" (or "Thu 4 Aug 2022")."""
-    return _day(day, weekday)
-
-
-def _day(day: dt.date, weekday: bool = False) -> str:
-    text = f"{day.day} {day.strftime('%b %Y')}"
-    return f"{day.strftime('%a')} {text}" if weekday else text
+    text = f"{day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
+    return f"{_DAY_NAMES[day.weekday()]} {text}" if weekday else text
 
 
 def resolve_dates(sentence: str, published: dt.date | None) -> tuple[DateMention, ...]:
