@@ -8,7 +8,6 @@ in the article. When no sentence scores high enough it abstains with ``NOT_FOUND
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 import logging
@@ -27,8 +26,7 @@ from qa.injection import is_instruction
 from qa.phrases import counterpart, disagreement, find_phrase
 from qa.retrieve import Passage
 from qa.spans import DEFAULT_SPAN_MODEL, SPAN_FEATURES, Span, SpanModel
-from qa.timeline import developments, on_topic
-from qa.types import NOT_FOUND, Citation, ScoredSentence, TimelineEntry, bold
+from qa.types import NOT_FOUND, Citation, Extracted, ScoredSentence, bold
 from qa.words import (
     content_words,
     fold_words,
@@ -519,38 +517,6 @@ class ExtractiveAnswerer:
         found = self.features(question, passages, reference_date)
         return self.answer(question, passages, found, reference_date)
 
-    def timeline(
-        self,
-        question: str,
-        passages: Sequence[Passage],
-        reference_date: dt.date | None = None,
-    ) -> Extracted:
-        """How a story developed (``qa.timeline``): one cited sentence per dated development,
-        oldest first, each line its day and the quote. It abstains when the sentences are
-        not about the question's topic (``qa.timeline.on_topic``)."""
-        longer = copy.copy(self)
-        longer.weights = dataclasses.replace(self.weights, shortlist=TIMELINE_SHORTLIST)
-        scored = self.rank(longer.features(question, passages, reference_date))
-        entries = developments(scored)
-        if not on_topic(question, entries):
-            return Extracted(NOT_FOUND, (), True)
-        citations, timeline, lines = [], [], []
-        for n, d in enumerate(entries, start=1):
-            s = d.sentence
-            citation = Citation.of(
-                n, s.passage, s.start - s.passage.start, s.end - s.passage.start, s.score
-            )
-            citations.append(citation)
-            timeline.append(
-                TimelineEntry(n, d.date, d.until, d.precision, d.dated_by, d.label, d.copies)
-            )
-            if d.date is None and not any(t.date is None for t in timeline[:-1]):
-                lines.append("Undated (their articles have no publication date):")
-            lines.append(
-                f"{d.label}: {citation.quote} [{n}]" if d.date else f"{citation.quote} [{n}]"
-            )
-        return Extracted("\n".join(lines), tuple(citations), False, timeline=tuple(timeline))
-
     def answer(
         self,
         question: str,
@@ -591,9 +557,6 @@ class ExtractiveAnswerer:
         return Extracted(text, tuple(citations), False, note)
 
 
-# A timeline reads more sentences than an answer: several articles' developments.
-TIMELINE_SHORTLIST = 80
-
 # The short answer is looked for in the best sentences, and its support counted in the best
 # passages.
 SPAN_SENTENCES = 3
@@ -605,17 +568,6 @@ def _find_folded(sentence: str, phrase: str) -> tuple[int, int] | None:
     """Offsets of ``phrase`` in ``sentence``, ignoring case; ``None`` when it is not there."""
     found = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", sentence, re.IGNORECASE)
     return found.span() if found else None
-
-
-@dataclass(frozen=True)
-class Extracted:
-    """What the extractive answerer made of a question."""
-
-    text: str
-    citations: tuple[Citation, ...]
-    abstained: bool
-    disagreement: str = ""
-    timeline: tuple[TimelineEntry, ...] = ()
 
 
 def _near_duplicate(a: str, b: str) -> bool:

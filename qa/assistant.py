@@ -32,7 +32,7 @@ from qa.generate import (
 from qa.phrases import find_phrase
 from qa.rerank import make_reranker
 from qa.retrieve import Filters, HybridRetriever, HybridWeights, Passage
-from qa.timeline import asks_for_timeline
+from qa.timeline import asks_for_timeline, timeline_answer
 from qa.types import NOT_FOUND, Answer
 from qa.verify import CitationChecker
 
@@ -223,7 +223,7 @@ class Assistant:
             result = self._generate(text, passages, shown, on_token, _as_date(reference_date))
         else:
             found = (
-                self.answerer.timeline(text, passages)
+                timeline_answer(self.answerer, text, passages)
                 if as_timeline
                 else self.answerer.run(text, passages, _as_date(reference_date))
             )

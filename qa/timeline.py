@@ -16,19 +16,30 @@ sentence; then one entry a day, the best of that day, up to ``MAX_ENTRIES``.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from qa.types import ScoredSentence
+from qa.answer import ExtractiveAnswerer
+from qa.retrieve import Passage
+from qa.types import NOT_FOUND, Citation, Extracted, ScoredSentence, TimelineEntry
 from qa.when import DateMention, days_label, resolve_dates
 from qa.words import content_words
 
-__all__ = ["MAX_ENTRIES", "Development", "asks_for_timeline", "developments", "on_topic"]
+__all__ = [
+    "MAX_ENTRIES",
+    "Development",
+    "asks_for_timeline",
+    "developments",
+    "on_topic",
+    "timeline_answer",
+]
 
 MAX_ENTRIES = 12
+SHORTLIST = 80  # sentences read (an answer reads 40): several articles' developments
 ARTICLE_BEHIND = 2.0  # an article is on the story when its best sentence is this near the best
 SENTENCE_BEHIND = 2.5  # a sentence of such an article makes an entry this near the best
 SAME_TELLING = 0.4  # content words shared by two sentences of one day telling the same thing
@@ -174,3 +185,33 @@ def developments(
     chosen = sorted(kept.values(), key=lambda d: -d.sentence.undated)[:max_entries]
     chosen.sort(key=lambda d: (d.date or dt.date.min, d.dated_by != "quote"))
     return chosen + undated[: max(0, max_entries - len(chosen))]
+
+
+def timeline_answer(
+    answerer: ExtractiveAnswerer, question: str, passages: Sequence[Passage]
+) -> Extracted:
+    """How a story developed, as an answer: one cited sentence per dated development,
+    oldest first, each line its day and the quote; the not-found answer when the sentences
+    are not about the question's topic (``on_topic``). ``answerer`` ranks the sentences
+    (over a longer shortlist than an answer reads)."""
+    longer = copy.copy(answerer)
+    longer.weights = dataclasses.replace(answerer.weights, shortlist=SHORTLIST)
+    entries = developments(answerer.rank(longer.features(question, passages)))
+    if not on_topic(question, entries):
+        return Extracted(NOT_FOUND, (), True)
+    citations: list[Citation] = []
+    timeline: list[TimelineEntry] = []
+    lines: list[str] = []
+    for n, d in enumerate(entries, start=1):
+        s = d.sentence
+        citation = Citation.of(
+            n, s.passage, s.start - s.passage.start, s.end - s.passage.start, s.score
+        )
+        citations.append(citation)
+        timeline.append(
+            TimelineEntry(n, d.date, d.until, d.precision, d.dated_by, d.label, d.copies)
+        )
+        if d.date is None and not any(t.date is None for t in timeline[:-1]):
+            lines.append("Undated (their articles have no publication date):")
+        lines.append(f"{d.label}: {citation.quote} [{n}]" if d.date else f"{citation.quote} [{n}]")
+    return Extracted("\n".join(lines), tuple(citations), False, timeline=tuple(timeline))

@@ -108,6 +108,17 @@ class TimelineEntry:
 
 
 @dataclass(frozen=True)
+class Extracted:
+    """What the extractive answerer made of a question (an answer or a timeline)."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    disagreement: str = ""
+    timeline: tuple[TimelineEntry, ...] = ()
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str

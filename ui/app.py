@@ -31,6 +31,8 @@ from ui.session import (
     Choices,
     answer_modes,
     example_questions,
+    outlets_of,
+    settings_line,
     stream_answer,
 )
 
@@ -75,28 +77,6 @@ def _header(count: int) -> str:
     else:
         status = f"{count} article{'s' if count != 1 else ''} indexed."
     return f"# {TITLE}\n{DESCRIPTION} {status}"
-
-
-def _outlets(qa: Assistant) -> list[str]:
-    try:
-        return qa.store.sources() if qa.store.exists() else []
-    except ArticleQAError as exc:
-        logger.warning("no outlets for the filter: %s", exc)
-        return []
-
-
-def _settings_note(choices: Choices, key_set: bool) -> str:
-    """The session's settings in one line (markdown; what the user typed is escaped)."""
-    mode = f"Answers: {choices.answer_mode}"
-    if choices.answer_mode == "openai":
-        server = choices.llm_base_url or "no server URL yet"
-        model = choices.llm_model or "no model yet"
-        mode += f" ({render.escape_markdown(server)}, {render.escape_markdown(model)})"
-    parts = [mode, f"{choices.k} passages"]
-    parts.append("reranking on" if choices.reranker != "none" else "reranking off")
-    if key_set:
-        parts.append("an API key is set for this session (not shown)")
-    return " · ".join(parts)
 
 
 def _history(turns: list[render.Turn]) -> list[dict[str, str]]:
@@ -271,7 +251,7 @@ def build_app(
             k=int(k),
             reranker="sentence" if rerank else "none",
         )
-        note = _settings_note(choices, bool(key))
+        note = settings_line(choices, bool(key))
         return choices.changes(), note, gr.update(visible=mode == "openai")
 
     def save_key(
@@ -280,10 +260,10 @@ def build_app(
         """Keep the typed key in this session's state; the field is emptied, never refilled
         (leaving the field empty keeps the key set before; "Forget the key" drops it)."""
         key = (typed or "").strip() or (current or "")
-        return key, "", _settings_note(Choices.from_dict(choices), bool(key))
+        return key, "", settings_line(Choices.from_dict(choices), bool(key))
 
     def forget_key(choices: dict[str, Any] | None) -> tuple[str, str, str]:
-        return "", "", _settings_note(Choices.from_dict(choices), False)
+        return "", "", settings_line(Choices.from_dict(choices), False)
 
     def filter_chips(outlets: list[str] | None, since: str, until: str, recent: bool) -> str:
         return render.filters_html(
@@ -296,7 +276,7 @@ def build_app(
         return (
             _header(qa.store.count()),
             gr.update(examples=[{"text": q} for q in questions] or None),
-            gr.update(choices=_outlets(qa)),
+            gr.update(choices=outlets_of(qa)),
         )
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
@@ -350,7 +330,7 @@ def build_app(
                     with gr.Accordion("Filters", open=False, elem_id="aqa-filters"):
                         with gr.Row():
                             outlets = gr.Dropdown(
-                                choices=_outlets(qa),
+                                choices=outlets_of(qa),
                                 multiselect=True,
                                 label="Outlets",
                                 elem_id="aqa-outlets",
@@ -419,7 +399,7 @@ def build_app(
                                 elem_id="aqa-rerank",
                             )
                         settings_note = gr.Markdown(
-                            _settings_note(defaults, False), elem_id="aqa-settings-note"
+                            settings_line(defaults, False), elem_id="aqa-settings-note"
                         )
                 with gr.Column(scale=2, min_width=320):
                     gr.Markdown("### Sources")

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from index.errors import ArticleQAError
+from ui.render import escape_markdown
 
 if TYPE_CHECKING:
     from qa.assistant import Assistant
@@ -335,3 +336,26 @@ def _follow(events: queue.Queue[tuple[str, Any]]) -> Iterator[tuple[str, Any]]:
                 return
             written += value
         yield "partial", written
+
+
+def outlets_of(qa: Assistant) -> list[str]:
+    """The store's outlets, for the filter ([] when it cannot be read)."""
+    try:
+        return qa.store.sources() if qa.store.exists() else []
+    except ArticleQAError as exc:
+        logger.warning("no outlets for the filter: %s", exc)
+        return []
+
+
+def settings_line(choices: Choices, key_set: bool) -> str:
+    """The session's settings in one line (markdown; what the user typed is escaped)."""
+    mode = f"Answers: {choices.answer_mode}"
+    if choices.answer_mode == "openai":
+        server = choices.llm_base_url or "no server URL yet"
+        model = choices.llm_model or "no model yet"
+        mode += f" ({escape_markdown(server)}, {escape_markdown(model)})"
+    parts = [mode, f"{choices.k} passages"]
+    parts.append("reranking on" if choices.reranker != "none" else "reranking off")
+    if key_set:
+        parts.append("an API key is set for this session (not shown)")
+    return " · ".join(parts)
