@@ -169,8 +169,8 @@ def main() -> None:
             rows.append(
                 f"| {collection}: {story['story']} ({story['split']}) | {cells[0]} | {cells[1]} |"
             )
-    for mode, tally in totals.items():
-        log.info("%s: %s", mode, tally)
+    for key, total in totals.items():
+        log.info("%s: %s", key, total)
     all_rows = [
         f"| {split}, {mode} | {t.entries} | {_share(t.on_story, t.entries)} | "
         f"{_share(t.right_date, t.telling)} | {_share(t.ordered, t.pairs)} | "
