@@ -9,9 +9,11 @@ articles listed as copies. Articles without a publication date are never placed 
 their sentences are listed apart, undated (unless the sentence names a full calendar date).
 
 Which sentences: the answerer's ranking of the retrieved passages' sentences (the same
-features as any answer, over a longer shortlist), kept from articles that are about the
-story (their best sentence scores near the best of all) and close enough to the best
-sentence; then one entry a day, the best of that day, up to ``MAX_ENTRIES``.
+features as any answer, over a longer shortlist, without the recency term: a timeline reads
+every date alike), kept from articles that are about the story (their best sentence scores
+near the best of all) and close enough to the best sentence, direct speech left out; then
+one entry a day, the best of that day, up to ``MAX_ENTRIES``. Chosen on hand-written stories
+(``python -m benchmarks.timelines``, docs/benchmarks.md).
 """
 
 from __future__ import annotations
