@@ -15,7 +15,9 @@ story is asked as users ask (no reference date) and as of the day after its last
 
 - on the story: the entry's article (or one of its copies) is one of the story's articles;
 - right date: of the entries that tell a gold development (all its keywords in the quote),
-  those dated that development's day;
+  those dated that development's day (a sentence that tells several, "contained on Sunday,
+  twelve days after it broke out", is right when dated as one of them, and is counted as
+  telling that one);
 - in order: of consecutive pairs of such entries, those whose gold days do not go back;
 - found: developments told by an entry (its keywords), or dated that day by an entry from
   one of the articles that tell it.
@@ -82,20 +84,28 @@ def score(story: dict[str, Any], answer: Any) -> Tally:
     articles = set(story["articles"])
     told: list[dt.date] = []  # the gold day of each entry that tells a development, in order
     found: set[int] = set()
+    days = [dt.date.fromisoformat(d["date"]) for d in story["developments"]]
     for entry in answer.timeline:
         c = cited[entry.n]
+        sources = {c.article_id, *entry.copies}
         tally.entries += 1
-        tally.on_story += bool({c.article_id, *entry.copies} & articles)
-        for i, development in enumerate(story["developments"]):
-            day = dt.date.fromisoformat(development["date"])
-            if _tells(c.quote, development):
-                tally.telling += 1
-                tally.right_date += entry.date is not None and entry.date <= day <= entry.until
-                told.append(day)
-                found.add(i)
-                break
-            if entry.date == day and {c.article_id, *entry.copies} & set(development["articles"]):
-                found.add(i)
+        tally.on_story += bool(sources & articles)
+
+        def dated(day: dt.date, entry: Any = entry) -> bool:
+            return entry.date is not None and entry.date <= day <= (entry.until or entry.date)
+
+        telling = [i for i, d in enumerate(story["developments"]) if _tells(c.quote, d)]
+        if telling:  # a sentence may tell several: it is right when dated as one of them
+            i = next((i for i in telling if dated(days[i])), telling[0])
+            tally.telling += 1
+            tally.right_date += dated(days[i])
+            told.append(days[i])
+            found.add(i)
+        found.update(
+            i
+            for i, d in enumerate(story["developments"])
+            if entry.date == days[i] and sources & set(d["articles"])
+        )
     tally.pairs = max(0, len(told) - 1)
     tally.ordered = sum(a <= b for a, b in itertools.pairwise(told))
     tally.found = len(found)

@@ -107,3 +107,11 @@ def test_the_timeline_gold_is_well_formed() -> None:
         assert days == sorted(days) and len(days) >= 4, s["story"]
         for d in s["developments"]:
             assert d["keywords"] and set(d["articles"]) <= set(s["articles"]), d
+
+
+def test_a_sentence_telling_two_developments_is_right_dated_as_either() -> None:
+    answer = timeline(
+        ("b", "Members ratified the deal, 16 days after they walked out.", dt.date(2026, 1, 28))
+    )
+    tally = score(STORY, answer)
+    assert (tally.telling, tally.right_date, tally.found) == (1, 1, 1)  # credited: ratified
