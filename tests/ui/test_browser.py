@@ -507,6 +507,12 @@ def test_chat_and_ask_endpoints_answer_through_gradio_client(
     assert {c["source"] for c in follow["citations"]} == {"Meridian Daily"}
     assert len(follow["passages"]) <= 2
 
+    # ... and timeline=True: the rail strike in time order, each entry a citation
+    story = client.predict("Valley rail strike", [], [], "", "", 0, True, api_name="/ask")
+    days = [e["date"] for e in story["timeline"]]
+    assert len(days) >= 3 and days == sorted(days), story["timeline"]
+    assert {e["n"] for e in story["timeline"]} == {c["n"] for c in story["citations"]}
+
     # Each client is its own session: its history holds only its own turns.
     other = Client(served_samples.url, verbose=False)
     other_history, *_ = other.predict("When did the rail strike end?", api_name="/chat")
