@@ -303,6 +303,9 @@ def _period(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.da
     return _by_dateparser(f"{rel} {unit}", base, tense)
 
 
+_LOWER_BOUND = re.compile(r"\b(?:more\s+than|over|at\s+least)\s+$", re.IGNORECASE)
+
+
 def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
     word = " ".join(m["n"].lower().split())
     number = int(word.replace(",", "")) if word[0].isdigit() else _NUMBER_VALUES.get(word)
@@ -311,6 +314,8 @@ def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date,
     unit = m["unit"].lower()
     if unit.startswith("year") and number >= 1000:
         return None  # "4,500 years ago": an age, not a calendar year
+    if _LOWER_BOUND.search(m.string, 0, m.start()):
+        return None  # "more than a year ago": no day is named, only a bound
     return _by_dateparser(f"{number} {unit} ago", base, "past")
 
 

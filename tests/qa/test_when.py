@@ -158,3 +158,9 @@ def test_labels_say_the_precision() -> None:
 def test_impossible_days_are_left_unresolved() -> None:
     found = resolve_dates("The vote was moved to Feb. 30 by mistake.", THURSDAY)
     assert all(not m.resolved for m in found)
+
+
+def test_a_lower_bound_names_no_day() -> None:
+    found = resolve_dates("The war began more than a year ago.", THURSDAY)
+    assert [m.resolved for m in found] == [False]
+    assert days("The war began about a year ago.") == ("2025-01-01", "2025-12-31", "year")
