@@ -107,16 +107,21 @@ class Development:
         return days_label(self.date, self.until or self.date, self.precision)
 
 
-def _when(sentence: ScoredSentence) -> tuple[dt.date | None, dt.date | None, str, str]:
+def _when(sentence: ScoredSentence) -> tuple[dt.date | None, dt.date | None, str, str] | None:
     """The days a sentence's development happened: the first past day it names (else the
-    first past week), else its article's publication date; undated without one."""
+    first past week), else its article's publication date; undated without one. ``None``
+    for a plan: a sentence whose days are all still to come ("will vote on Monday")."""
     published = sentence.passage.published
     mentions: Sequence[DateMention] = resolve_dates(sentence.text, published)
+    named = [m for m in mentions if m.date is not None]
+    if named and all(m.coming for m in named):
+        return None
     past = [
         m
         for m in mentions
         if m.date is not None
         and (published is not None or not m.relative)
+        and not m.coming
         and (published is None or m.date <= published)  # a day to come is no development yet
     ]
     for precision in ("day", "week"):
@@ -154,11 +159,12 @@ def developments(
         article_best.setdefault(s.passage.article_id, s.undated)
     on_story = {a for a, score in article_best.items() if score >= best - ARTICLE_BEHIND}
     candidates = [
-        Development(s, *_when(s))
+        Development(s, *when)
         for s in ranked
         if s.undated >= best - SENTENCE_BEHIND
         and s.passage.article_id in on_story
         and not s.text.startswith(_SPEECH)  # someone's words, not what happened
+        and (when := _when(s)) is not None
     ]
     # an article whose sentences name their days is not also dated by its publication
     named = {d.sentence.passage.article_id for d in candidates if d.dated_by == "quote"}

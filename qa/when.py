@@ -59,6 +59,7 @@ class DateMention:
     until: dt.date | None  # the last day meant
     precision: str  # "day", "week", "month", "year", "range"; "" when unresolved
     relative: bool = True  # False: a full calendar date, written out
+    coming: bool = False  # the sentence speaks of it as still to come ("will vote Monday")
 
     @property
     def resolved(self) -> bool:
@@ -80,6 +81,7 @@ class DateMention:
             "precision": self.precision,
             "resolved": self.resolved,
             "relative": self.relative,
+            "coming": self.coming,
             "label": self.label(),
         }
 
@@ -146,13 +148,17 @@ def _mention(
     sentence: str, m: re.Match[str], rule: _Rule, published: dt.date | None
 ) -> DateMention:
     days: tuple[dt.date, dt.date, str] | None = None
+    tense = _tense(sentence, m.start(), m.end())
     if published is not None or not rule.relative:
         try:
-            days = rule.resolve(m, published or dt.date.min, _tense(sentence, m.start(), m.end()))
+            days = rule.resolve(m, published or dt.date.min, tense)
         except (ValueError, OverflowError):  # "February 30", "9999 years ago"
             days = None
     date, until, precision = days if days else (None, None, "")
-    return DateMention(m.start(), m.end(), m.group(0), date, until, precision, rule.relative)
+    coming = tense == "future"
+    return DateMention(
+        m.start(), m.end(), m.group(0), date, until, precision, rule.relative, coming
+    )
 
 
 # --- tense: a past event or a coming one --------------------------------------------------

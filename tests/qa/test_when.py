@@ -144,6 +144,7 @@ def test_offsets_point_at_the_phrase_and_the_quote_is_untouched() -> None:
         "precision": "day",
         "resolved": True,
         "relative": True,
+        "coming": False,
         "label": "Sun 8 Mar 2026",
     }
 
@@ -164,3 +165,8 @@ def test_a_lower_bound_names_no_day() -> None:
     found = resolve_dates("The war began more than a year ago.", THURSDAY)
     assert [m.resolved for m in found] == [False]
     assert days("The war began about a year ago.") == ("2025-01-01", "2025-12-31", "year")
+
+
+def test_a_day_still_to_come_is_marked_so() -> None:
+    assert one("The council will vote on Monday on the budget.").coming
+    assert not one("The council voted on Monday on the budget.").coming
