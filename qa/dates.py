@@ -156,7 +156,7 @@ _DAY = dt.timedelta(days=1)
 _MONTH_NAMES = (
     "january february march april may june july august september october november december"
 ).split()
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()  # as .weekday()
+WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()  # as .weekday()
 _MONTH_NUMBERS = {name: i for i, name in enumerate(_MONTH_NAMES, 1)}
 _MONTH_NUMBERS |= {name[:3]: i for i, name in enumerate(_MONTH_NAMES, 1)} | {"sept": 9}
 _FULL_MONTH = "|".join(_MONTH_NAMES)
@@ -167,7 +167,7 @@ _MONTH = rf"(?P<month>{_ANY_MONTH})\b\.?"
 _MONTH_NAME = rf"(?P<month>{_FULL_MONTH})\b"
 _DAY_OF_MONTH = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
 _YEAR = r"(?P<year>\d{4})(?![\d%]|[.,]\d)"
-_ANY_WEEKDAY = "|".join(_WEEKDAYS)
+_ANY_WEEKDAY = "|".join(WEEKDAYS)
 _WEEKDAY = rf"(?P<weekday>{_ANY_WEEKDAY})\b"
 _ON_WEEKDAY = rf"(?:on\s+)?(?:(?:{_ANY_WEEKDAY}),?\s+)?"
 # Without a year a date needs "on" or a weekday before it: "the Jan. 6 committee" is a name.
@@ -332,7 +332,7 @@ def _since_month(m: re.Match[str], ref: dt.date) -> _Dates | None:
 
 
 def _weekday(m: re.Match[str], ref: dt.date) -> _Dates | None:
-    wanted = _WEEKDAYS.index(m["weekday"].lower())
+    wanted = WEEKDAYS.index(m["weekday"].lower())
     day = ref - ((ref.weekday() - wanted) % 7) * _DAY
     if day == ref and m["rel"].lower() != "on":  # "last Tuesday" said on a Tuesday
         day -= 7 * _DAY

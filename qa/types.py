@@ -6,12 +6,11 @@ Shared by the extractive and the generative answerers, the app, the command line
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from qa.retrieve import Passage
-from qa.when import DateMention, report_date, resolve_dates
+from qa.when import DateMention, latest_day, resolve_dates
 
 NOT_FOUND = "I couldn't find this in the indexed articles."
 
@@ -65,7 +64,7 @@ class Citation:
         """The short answer phrase ("52.7 percent"), or "" when none was found."""
         return "" if self.phrase is None else self.quote[self.phrase[0] : self.phrase[1]]
 
-    @functools.cached_property
+    @property
     def dates(self) -> tuple[DateMention, ...]:
         """The time phrases of the quote ("on Thursday", "last week"), each resolved against
         the article's publication date (``qa.when``); the quote itself stays as written."""
@@ -73,9 +72,10 @@ class Citation:
 
     @property
     def as_of(self) -> dt.date | None:
-        """The day the quote reports as of (``qa.when.report_date``): its publication date,
-        or for an undated article the latest calendar date it names."""
-        return report_date(self.dates, self.published)
+        """The day the quote reports as of: its article's publication date (a figure in
+        Friday's paper is Friday's figure, whatever day the event it counts began); for an
+        undated article, the latest calendar date the quote names, if any."""
+        return self.published if self.published is not None else latest_day(self.dates)
 
     @property
     def quote_in_passage(self) -> tuple[int, int]:

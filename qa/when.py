@@ -32,20 +32,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from qa.dates import add_months, month_number, written_as_name
+from qa.dates import WEEKDAYS, add_months, month_number, written_as_name
 
-__all__ = ["DateMention", "day_label", "days_label", "report_date", "resolve_dates"]
-
-log = logging.getLogger(__name__)
+__all__ = ["DateMention", "day_label", "days_label", "latest_day", "resolve_dates"]
 
 _DAY = dt.timedelta(days=1)
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 
 
 @dataclass(frozen=True)
@@ -100,14 +96,9 @@ def days_label(date: dt.date, until: dt.date, precision: str) -> str:
     return f"{day_label(date)} to {day_label(until)}"
 
 
-def report_date(mentions: tuple[DateMention, ...], published: dt.date | None) -> dt.date | None:
-    """The day a sentence reports as of: its article's publication date (a figure in Friday's
-    paper is Friday's figure, whatever day the event it counts began); for an undated article,
-    the latest full calendar date the sentence names, if any."""
-    if published is not None:
-        return published
-    days = [m.date for m in mentions if m.date is not None and m.precision == "day"]
-    return max(days, default=None)
+def latest_day(mentions: tuple[DateMention, ...]) -> dt.date | None:
+    """The latest single day ``mentions`` name, if any."""
+    return max((m.date for m in mentions if m.date and m.precision == "day"), default=None)
 
 
 # English names whatever the process locale (strftime's %a and %b follow it)
@@ -121,13 +112,15 @@ def day_label(day: dt.date, weekday: bool = False) -> str:
     return f"{_DAY_NAMES[day.weekday()]} {text}" if weekday else text
 
 
+@functools.lru_cache(maxsize=4096)
 def resolve_dates(sentence: str, published: dt.date | None) -> tuple[DateMention, ...]:
     """Every time phrase of ``sentence``, in order, resolved against ``published`` (the
-    article's publication date; ``None`` leaves the relative ones unresolved)."""
+    article's publication date; ``None`` leaves the relative ones unresolved). Remembered:
+    a timeline and the citations it makes read the same sentences."""
     found: list[tuple[re.Match[str], _Rule]] = []
     for rule in _RULES:
         for m in rule.pattern.finditer(sentence):
-            if rule.title_guard and written_as_name(sentence, m.start(rule.group)):
+            if rule.title_guard and written_as_name(sentence, m.start()):
                 continue
             if not _is_name(sentence, m.start(), m.end(), rule.resolve is _weekday):
                 found.append((m, rule))
@@ -191,6 +184,13 @@ _ARRANGED = re.compile(r"\b(?:is|are|'s|'re)\s+\w+ing\s+(?:on\s+)?$", re.IGNOREC
 _CLAUSE = re.compile(r"[;—–()\"“”]|:\s|,\s+(?:and|but|while|as|after|when)\b")
 
 
+def _clause(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Where the clause holding ``sentence[start:end]`` begins and ends (``_CLAUSE``)."""
+    cuts = [m.end() for m in _CLAUSE.finditer(sentence, 0, start)]
+    after = _CLAUSE.search(sentence, end)
+    return (cuts[-1] if cuts else 0), (after.start() if after else len(sentence))
+
+
 def _tense(sentence: str, start: int, end: int) -> str:
     """``"future"`` when the clause around a phrase speaks of a coming event, ``"past"`` when
     it has a verb in the past tense, else ``"present"`` (read as past by most rules: news
@@ -202,12 +202,8 @@ def _tense(sentence: str, start: int, end: int) -> str:
         return "past"
     if _ARRANGED.search(sentence[max(0, start - 40) : start]):
         return "future"
-    left = sentence[:start]
-    cuts = [m.end() for m in _CLAUSE.finditer(left)]
-    begin = max(cuts[-1] if cuts else 0, start - 90)
-    after = _CLAUSE.search(sentence, end)
-    stop = min(after.start() if after else len(sentence), end + 40)
-    clause = sentence[begin:start] + " " + sentence[end:stop]
+    begin, stop = _clause(sentence, start, end)
+    clause = sentence[max(begin, start - 90) : start] + " " + sentence[end : min(stop, end + 40)]
     if _FUTURE.search(clause):
         return "future"
     return "past" if _PAST.search(clause) else "present"
@@ -224,7 +220,7 @@ def _parsed(phrase: str, base: dt.date, prefer: str) -> tuple[dt.date, str] | No
         languages=["en"],
         settings={
             "RELATIVE_BASE": dt.datetime.combine(base, dt.time(12)),
-            "PREFER_DATES_FROM": "future" if prefer == "future" else "past",
+            "PREFER_DATES_FROM": prefer,
             "RETURN_TIME_AS_PERIOD": False,
         },
     )
@@ -248,7 +244,7 @@ def _span(day: dt.date, precision: str) -> tuple[dt.date, dt.date, str]:
 
 
 def _by_dateparser(phrase: str, base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
-    parsed = _parsed(phrase, base, tense)
+    parsed = _parsed(phrase, base, "future" if tense == "future" else "past")
     return _span(*parsed) if parsed else None
 
 
@@ -263,11 +259,10 @@ class _Rule:
     resolve: _Resolver
     relative: bool = True
     title_guard: bool = False  # capitalised in mid-sentence: a name ("USA TODAY")
-    group: int = 0  # which group the title guard reads
 
 
 def _weekday(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
-    wanted = _WEEKDAYS.index(m["weekday"].lower())
+    wanted = WEEKDAYS.index(m["weekday"].lower())
     modifier = (m["mod"] or "").lower().split()
     if modifier[:1] == ["next"] or modifier[-1:] == ["coming"]:
         tense = "future"
@@ -511,11 +506,8 @@ def _generic_today(sentence: str, start: int, end: int) -> bool:
         return True
     if sentence[end : end + 2] in ("'s", "’s"):
         return False  # "today's vote"
-    left = sentence[:start]
-    cuts = [m.end() for m in _CLAUSE.finditer(left)]
-    after = _CLAUSE.search(sentence, end)
-    clause = sentence[cuts[-1] if cuts else 0 : after.start() if after else len(sentence)]
-    return not _EVENT_VERB.search(clause)
+    begin, stop = _clause(sentence, start, end)
+    return not _EVENT_VERB.search(sentence, begin, stop)
 
 
 def _is_name(sentence: str, start: int, end: int, weekday: bool) -> bool:
