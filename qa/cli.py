@@ -359,10 +359,11 @@ def _show(result: Any, streamed: str = "") -> None:
     if result.citations:
         click.echo()
     if result.timeline:  # the quotes are the answer's lines: only where each comes from
-        for c in result.citations:
+        cited = {c.n: c for c in result.citations}
+        for entry in result.timeline:
+            c = cited[entry.n]
             meta = " · ".join(x for x in (c.source, c.published_at or "") if x)
             click.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
-            entry = next(e for e in result.timeline if e.n == c.n)
             if entry.copies:
                 click.echo(f"    also told by: {', '.join(entry.copies)}")
         return

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from qa.answer import ExtractiveAnswerer
 from qa.retrieve import Passage
 from qa.types import NOT_FOUND, Citation, Extracted, ScoredSentence, TimelineEntry
-from qa.when import DateMention, days_label, resolve_dates
+from qa.when import DateMention, resolve_dates
 from qa.words import content_words
 
 __all__ = [
@@ -100,12 +100,6 @@ class Development:
     dated_by: str  # "quote" (the sentence names the day), "published", or "" (undated)
     copies: tuple[str, ...] = ()  # other articles telling the same development that day
 
-    @property
-    def label(self) -> str:
-        if self.date is None:
-            return "undated"
-        return days_label(self.date, self.until or self.date, self.precision)
-
 
 def _when(sentence: ScoredSentence) -> tuple[dt.date | None, dt.date | None, str, str] | None:
     """The days a sentence's development happened: the first past day it names (else the
@@ -120,7 +114,6 @@ def _when(sentence: ScoredSentence) -> tuple[dt.date | None, dt.date | None, str
         m
         for m in mentions
         if m.date is not None
-        and (published is not None or not m.relative)
         and not m.coming
         and (published is None or m.date <= published)  # a day to come is no development yet
     ]
@@ -216,10 +209,11 @@ def timeline_answer(
             n, s.passage, s.start - s.passage.start, s.end - s.passage.start, s.score
         )
         citations.append(citation)
-        timeline.append(
-            TimelineEntry(n, d.date, d.until, d.precision, d.dated_by, d.label, d.copies)
-        )
-        if d.date is None and not any(t.date is None for t in timeline[:-1]):
+        entry = TimelineEntry(n, d.date, d.until, d.precision, d.dated_by, d.copies)
+        if entry.date is None and not any(t.date is None for t in timeline):
             lines.append("Undated (their articles have no publication date):")
-        lines.append(f"{d.label}: {citation.quote} [{n}]" if d.date else f"{citation.quote} [{n}]")
+        timeline.append(entry)
+        lines.append(
+            f"{entry.label}: {citation.quote} [{n}]" if entry.date else f"{citation.quote} [{n}]"
+        )
     return Extracted("\n".join(lines), tuple(citations), False, timeline=tuple(timeline))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qa.retrieve import Passage
-from qa.when import DateMention, latest_day, resolve_dates
+from qa.when import DateMention, days_label, latest_day, resolve_dates
 
 NOT_FOUND = "I couldn't find this in the indexed articles."
 
@@ -92,8 +92,14 @@ class TimelineEntry:
     until: dt.date | None
     precision: str  # "day", "week", ... ("" when undated)
     dated_by: str  # "quote": the sentence names the day; "published": its article's date
-    label: str  # "Mon 12 Jan 2026", "undated"
     copies: tuple[str, ...] = ()  # other articles telling the same development
+
+    @property
+    def label(self) -> str:
+        """ "Mon 12 Jan 2026", "week of 12 Jan 2026", ..., or "undated"."""
+        if self.date is None:
+            return "undated"
+        return days_label(self.date, self.until or self.date, self.precision)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -69,7 +69,7 @@ STORY = {
 
 def timeline(*entries: tuple[str, str, dt.date]) -> Answer:
     cites = tuple(citation(n, a, q, d) for n, (a, q, d) in enumerate(entries, start=1))
-    lines = tuple(TimelineEntry(c.n, c.published, c.published, "day", "quote", "") for c in cites)
+    lines = tuple(TimelineEntry(c.n, c.published, c.published, "day", "quote") for c in cites)
     return Answer("How did it unfold?", "", cites, (), False, timeline=lines)
 
 

@@ -600,7 +600,6 @@ def timeline_answer(*quotes: tuple[str, dt.date | None]) -> Answer:
             c.published,
             "day" if c.published else "",
             "published" if c.published else "",
-            render.format_date(c.published) if c.published else "undated",
         )
         for c in cites
     )
