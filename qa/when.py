@@ -122,7 +122,13 @@ def resolve_dates(sentence: str, published: dt.date | None) -> tuple[DateMention
         for m in rule.pattern.finditer(sentence):
             if rule.title_guard and written_as_name(sentence, m.start()):
                 continue
-            if not _is_name(sentence, m.start(), m.end(), rule.resolve is _weekday):
+            if not _is_name(
+                sentence,
+                m.start(),
+                m.end(),
+                rule.resolve is _weekday,
+                rule.resolve is _yearless_day,
+            ):
                 found.append((m, rule))
     # the longest phrase wins where phrases overlap ("Thursday, Aug. 4, 2022" over "Thursday")
     found.sort(key=lambda item: (-(item[0].end() - item[0].start()), item[0].start()))
@@ -174,13 +180,21 @@ _PAST_VERB = re.compile(
 )
 # a verb in the past tense ("-ed" catches adjectives too: "printed books")
 _PAST_WORDS = (
-    r"\b(?:\w{2,}ed|said|told|woke|took|made|came|went|met|won|lost|held|began|ran|rose|fell|"
+    r"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bmore\s)(?<!\bmost\s)(?<!\bvery\s)"  # adjectives
+    r"\b(?:(?!(?:exce|proce|succe|ne|fe|spe|se|ble|bre|gre|cre|inde|hundr|sacr|wick|nak|"
+    r"belov|kindr|hatr)ed\b)\w{2,}ed|said|told|woke|took|made|came|went|met|won|lost|held|began|ran|rose|fell|"
     r"struck|left|paid|sent|spoke|wrote|broke|chose|flew|found|got|hit|kept|led|sold|stood|"
     r"threw|were|was|weren't|wasn't|did|had)\b"
 )
 _PAST = re.compile(_PAST_WORDS, re.IGNORECASE)
 _SAID_AFTER = re.compile(r"\s+(?:said|told|announced|confirmed|wrote)\b", re.IGNORECASE)
 _ARRANGED = re.compile(r"\b(?:is|are|'s|'re)\s+\w+ing\s+(?:on\s+)?$", re.IGNORECASE)
+# ", officials said" after a phrase dates the saying, not the event
+_ATTRIBUTION = re.compile(
+    r",\s+(?:[\w.'’-]+\s+){0,4}?(?:said|says|told|announced|confirmed|wrote|reported)\b",
+    re.IGNORECASE,
+)
+_IF = re.compile(r"\bif\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;—–()\"“”]|:\s|,\s+(?:and|but|while|as|after|when)\b")
 
 
@@ -203,10 +217,14 @@ def _tense(sentence: str, start: int, end: int) -> str:
     if _ARRANGED.search(sentence[max(0, start - 40) : start]):
         return "future"
     begin, stop = _clause(sentence, start, end)
-    clause = sentence[max(begin, start - 90) : start] + " " + sentence[end : min(stop, end + 40)]
+    after = _ATTRIBUTION.split(sentence[end : min(stop, end + 40)], maxsplit=1)[0]
+    clause = sentence[max(begin, start - 90) : start] + " " + after
     if _FUTURE.search(clause):
         return "future"
-    return "past" if _PAST.search(clause) else "present"
+    if _PAST.search(clause):
+        return "past"
+    # "If you're up early Tuesday morning, look up": a condition on what is still to come
+    return "future" if _IF.search(sentence, 0, start) else "present"
 
 
 # --- dateparser, with the publication date as "now" ----------------------------------------
@@ -322,6 +340,9 @@ def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date,
 
 def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
     month, day = month_number(m["month"]), int(m["day"])
+    for event, context in _KNOWN_DAYS:
+        if (event.month, event.day) == (month, day) and base > event and context.search(m.string):
+            return event, event, "day"  # "the Jan. 6 attack" in 2022 is 6 Jan 2021
     candidates = []
     for year in (base.year - 1, base.year, base.year + 1):
         try:
@@ -333,10 +354,12 @@ def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date,
     past = [d for d in candidates if d <= base]
     coming = [d for d in candidates if d >= base]
     nearest = min(candidates, key=lambda d: abs((d - base).days))
-    # the tense decides within about seven months; further off, the nearest occurrence
-    if tense == "future" and coming and (coming[0] - base).days <= 210:
+    # the tense decides unless the other occurrence is much nearer (tense is read from a
+    # few words: "the trial that began June 6" may sit in a clause about a coming verdict)
+    far = 2 * abs((nearest - base).days)
+    if tense == "future" and coming and (coming[0] - base).days <= far:
         chosen = coming[0]
-    elif tense == "past" and past and (base - past[-1]).days <= 210:
+    elif tense == "past" and past and (base - past[-1]).days <= far:
         chosen = past[-1]
     else:
         chosen = nearest
@@ -381,6 +404,17 @@ def _back(base: dt.date, n: int, unit: str) -> dt.date:
         return base - 7 * n * _DAY
     return add_months(base, -n if unit == "month" else -12 * n)
 
+
+# days that news names without a year long after ("the Capitol riot on Jan. 6"): world
+# knowledge no publication date gives, read only when the sentence speaks of the event
+_KNOWN_DAYS = tuple(
+    (day, re.compile(context, re.IGNORECASE))
+    for day, context in (
+        (dt.date(2001, 9, 11), r"\b(?:attacks?|terror\w*|hijack\w*|twin\s+towers|world\s+trade)\b"),
+        (dt.date(2021, 1, 6), r"\b(?:capitol|insurrection\w*|riot\w*|attack|storm\w*)\b"),
+        (dt.date(2023, 10, 7), r"\b(?:hamas|massacre|attacks?|hostages?)\b"),
+    )
+)
 
 _MONTH = (
     r"(?P<month>(?:january|february|march|april|may|june|july|august|september|october|"
@@ -490,13 +524,35 @@ _GENERIC_TODAY = re.compile(
     r"standards|politics|technology)\b|\s+than\b)",
     re.IGNORECASE,
 )
+# a body or inquiry named after a day: "the January 6 committee", "the Jan. 6 hearings"
+_BODY_AFTER = re.compile(
+    r"^\s+(?:select\s+)?(?:committee|commission|panel|hearings?|investigation|inquiry|probe)\b",
+    re.IGNORECASE,
+)
+# a weekday before a plural of what recurs: "Saturday night games", "Sunday broadcasts"
+_HABIT_AFTER = re.compile(
+    r"^\s+(?:[A-Z][\w-]*\s+){0,3}(?:games|matchups|broadcasts|telecasts|newscasts|episodes|"
+    r"editions|services|classes)\b"
+)
+_MODIFIED = re.compile(r"^(?:last|next|this|on)\b", re.IGNORECASE)
 _ANY_ONE = re.compile(r"\b(?:a|the|every|each|one|a\s+recent)\s+$", re.IGNORECASE)
 # "a Thursday press conference" is a day; "falls on a Tuesday", "the Monday after" are not
 _AS_MODIFIER = re.compile(
     r"^\s+(?!(?:after|before|of|when|that|in|on|at|and|or|to|is|was|the|a)\b)[a-z]{3,}",
 )
 # a verb that dates an event: "announced today", "woke up today", "today marks"
-_EVENT_VERB = re.compile(rf"{_PAST_WORDS}|\b(?:marks|will|is\s+set|are\s+set)\b", re.IGNORECASE)
+_EVENT_VERB = re.compile(
+    rf"{_PAST_WORDS}|\b(?:marks|will|is\s+set|are\s+set|arrival|funeral|launch|vote|election|"
+    r"hearing|meeting|trial|ceremony|debate|rally|eclipse|deadline|anniversary|summit|verdict|"
+    r"sentencing|parade|premiere)\b",
+    re.IGNORECASE,
+)
+# "the criticism you are hearing today was leveled back then": today set against the past
+_THEN = re.compile(
+    r"\b(?:back\s+then|in\s+the\s+past|used\s+to|these\s+days|nowadays|decades\s+ago|"
+    r"years\s+ago(?!\s+today))\b",
+    re.IGNORECASE,
+)
 
 
 def _generic_today(sentence: str, start: int, end: int) -> bool:
@@ -506,13 +562,19 @@ def _generic_today(sentence: str, start: int, end: int) -> bool:
         return True
     if sentence[end : end + 2] in ("'s", "’s"):
         return False  # "today's vote"
+    if _THEN.search(sentence) and not _PAST.search(sentence, max(0, start - 30), start):
+        return True
     begin, stop = _clause(sentence, start, end)
     return not _EVENT_VERB.search(sentence, begin, stop)
 
 
-def _is_name(sentence: str, start: int, end: int, weekday: bool) -> bool:
+def _is_name(sentence: str, start: int, end: int, weekday: bool, day: bool = False) -> bool:
     before = sentence[max(0, start - 30) : start]
-    after = sentence[end : end + 30]
+    after = sentence[end : end + 40]
+    if day and _BODY_AFTER.search(after):  # "the January 6 committee"
+        return True
+    if weekday and _HABIT_AFTER.search(after) and not _MODIFIED.search(sentence[start:end]):
+        return True  # "will stream Saturday night Big Ten games"
     if weekday and _ANY_ONE.search(before):  # "on a Tuesday", "one Sunday", "the Monday after"
         return not (before.rstrip().lower().endswith(("a", "the")) and _AS_MODIFIER.search(after))
     if sentence[start:end].lower() == "today" and _generic_today(sentence, start, end):

@@ -83,6 +83,32 @@ def test_a_day_without_its_year_is_the_nearest_that_fits_the_tense() -> None:
     assert days("The tolls end as of Aug. 1, officials said.")[0] == "2026-08-01"
 
 
+def test_the_tense_is_read_from_the_event_not_its_telling() -> None:
+    # "officials said" dates the saying; "end" is the event, so the nearest Aug. 1 wins
+    assert days("The tolls end as of Aug. 1, officials said.")[0] == "2026-08-01"
+    # a clear past far back still wins over a nearer coming day
+    assert days("The band cancelled its tour on Aug. 30 after the fire.")[0] == "2025-08-30"
+    # a condition speaks of what is still to come
+    assert days("If you are up early Saturday morning, look east for the comet.")[0] == (
+        "2026-03-14"
+    )
+    # "exceed" and "the sceptered isle" hold no past tense: today is the present age
+    assert not resolve_dates("Such heat would exceed the grid's limits today.", THURSDAY)
+    assert days("Such heat exceeded the grid's limits today.")[0] == "2026-03-12"
+    assert not resolve_dates("But today the sceptered isle is a quieter place.", THURSDAY)
+
+
+def test_an_event_named_by_its_day_is_that_day_not_this_year() -> None:
+    published = dt.date(2022, 11, 15)
+    m = one("Pence refused to leave the Capitol on January 6, he wrote.", published)
+    assert m.date == dt.date(2021, 1, 6)
+    m = one("The panel investigating the Jan. 6 attack met again.", published)
+    assert m.date == dt.date(2021, 1, 6)
+    # the same day without the event is read as any other
+    m = one("The new rules take effect on Jan. 6.", published)
+    assert m.date == dt.date(2023, 1, 6)
+
+
 def test_full_dates_are_listed_but_not_relative() -> None:
     m = one("The treaty was signed on July 25, 2022, in Geneva.")
     assert (m.date, m.relative, m.text) == (dt.date(2022, 7, 25), False, "July 25, 2022")
@@ -102,6 +128,10 @@ def test_full_dates_are_listed_but_not_relative() -> None:
         "Children today read fewer books than ever.",
         "Today's world moves faster than ever.",
         "Black Friday sales started early.",
+        "The January 6 committee met behind closed doors.",
+        "Lawyers followed the Jan. 6 hearings closely.",
+        "The service will stream Saturday night Valley League games this winter.",
+        "The fares people are paying today were unthinkable back then.",
     ],
 )
 def test_names_and_habits_are_not_dates(sentence: str) -> None:
