@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.dates import WEEKDAYS, add_months, month_number, written_as_name
+from qa.tense import PAST, PAST_WORDS, clause_span, tense_of
 
 __all__ = ["DateMention", "day_label", "days_label", "latest_day", "resolve_dates"]
 
@@ -147,7 +148,7 @@ def _mention(
     sentence: str, m: re.Match[str], rule: _Rule, published: dt.date | None
 ) -> DateMention:
     days: tuple[dt.date, dt.date, str] | None = None
-    tense = _tense(sentence, m.start(), m.end())
+    tense = tense_of(sentence, m.start(), m.end())
     if published is not None or not rule.relative:
         try:
             days = rule.resolve(m, published or dt.date.min, tense)
@@ -158,73 +159,6 @@ def _mention(
     return DateMention(
         m.start(), m.end(), m.group(0), date, until, precision, rule.relative, coming
     )
-
-
-# --- tense: a past event or a coming one --------------------------------------------------
-
-_FUTURE = re.compile(
-    r"\b(?:will|won't|shall|would|'ll|is\s+to|are\s+to|(?:is|are|be|was|were)\s+(?:set|scheduled|"
-    r"slated|expected|due|poised|planning|going)\s+to|plans?\s+to|scheduled\s+(?:for|to)|"
-    r"set\s+for|slated\s+for|ahead\s+of|before|until|begins?|starts?|opens?|"
-    r"comes?|takes?\s+effect|deadline|next|continues|resumes|kicks\s+off|tips\s+off|"
-    r"returns|will\s+be|is\s+scheduled|are\s+scheduled)\b",
-    re.IGNORECASE,
-)
-# "said Friday", "told reporters Monday", "said in a statement on Tuesday"
-_PAST_VERB = re.compile(
-    r"\b(?:said|says|told|announced|reported|confirmed|wrote|tweeted|posted|added|stated|"
-    r"revealed|disclosed|testified|argued|noted)\b"
-    r"(?:\s+(?!(?:will|would|could|may|might|shall|to|plans?|expects?)\b)[\w'’.-]+){0,4}?"
-    r"\s*(?:on\s+)?$",
-    re.IGNORECASE,
-)
-# a verb in the past tense ("-ed" catches adjectives too: "printed books")
-_PAST_WORDS = (
-    r"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bmore\s)(?<!\bmost\s)(?<!\bvery\s)"  # adjectives
-    r"\b(?:(?!(?:exce|proce|succe|ne|fe|spe|se|ble|bre|gre|cre|inde|hundr|sacr|wick|nak|"
-    r"belov|kindr|hatr)ed\b)\w{2,}ed|said|told|woke|took|made|came|went|met|won|lost|held|began|ran|rose|fell|"
-    r"struck|left|paid|sent|spoke|wrote|broke|chose|flew|found|got|hit|kept|led|sold|stood|"
-    r"threw|were|was|weren't|wasn't|did|had)\b"
-)
-_PAST = re.compile(_PAST_WORDS, re.IGNORECASE)
-_SAID_AFTER = re.compile(r"\s+(?:said|told|announced|confirmed|wrote)\b", re.IGNORECASE)
-_ARRANGED = re.compile(r"\b(?:is|are|'s|'re)\s+\w+ing\s+(?:on\s+)?$", re.IGNORECASE)
-# ", officials said" after a phrase dates the saying, not the event
-_ATTRIBUTION = re.compile(
-    r",\s+(?:[\w.'’-]+\s+){0,4}?(?:said|says|told|announced|confirmed|wrote|reported)\b",
-    re.IGNORECASE,
-)
-_IF = re.compile(r"\bif\b", re.IGNORECASE)
-_CLAUSE = re.compile(r"[;—–()\"“”]|:\s|,\s+(?:and|but|while|as|after|when)\b")
-
-
-def _clause(sentence: str, start: int, end: int) -> tuple[int, int]:
-    """Where the clause holding ``sentence[start:end]`` begins and ends (``_CLAUSE``)."""
-    cuts = [m.end() for m in _CLAUSE.finditer(sentence, 0, start)]
-    after = _CLAUSE.search(sentence, end)
-    return (cuts[-1] if cuts else 0), (after.start() if after else len(sentence))
-
-
-def _tense(sentence: str, start: int, end: int) -> str:
-    """``"future"`` when the clause around a phrase speaks of a coming event, ``"past"`` when
-    it has a verb in the past tense, else ``"present"`` (read as past by most rules: news
-    reports what happened).
-
-    An attribution just before the phrase ("said Friday", "told reporters on Monday") is
-    past whatever follows."""
-    if _PAST_VERB.search(sentence[max(0, start - 50) : start]) or _SAID_AFTER.match(sentence, end):
-        return "past"
-    if _ARRANGED.search(sentence[max(0, start - 40) : start]):
-        return "future"
-    begin, stop = _clause(sentence, start, end)
-    after = _ATTRIBUTION.split(sentence[end : min(stop, end + 40)], maxsplit=1)[0]
-    clause = sentence[max(begin, start - 90) : start] + " " + after
-    if _FUTURE.search(clause):
-        return "future"
-    if _PAST.search(clause):
-        return "past"
-    # "If you're up early Tuesday morning, look up": a condition on what is still to come
-    return "future" if _IF.search(sentence, 0, start) else "present"
 
 
 # --- dateparser, with the publication date as "now" ----------------------------------------
@@ -326,9 +260,9 @@ _LOWER_BOUND = re.compile(r"\b(?:more\s+than|over|at\s+least)\s+$", re.IGNORECAS
 
 
 def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
-    word = " ".join(m["n"].lower().split())
-    number = int(word.replace(",", "")) if word[0].isdigit() else _NUMBER_VALUES.get(word)
-    if number is None:
+    try:
+        number = _number(m["n"])
+    except ValueError:
         return None  # "a few days ago": no day can be named
     unit = m["unit"].lower()
     if unit.startswith("year") and number >= 1000:
@@ -336,6 +270,33 @@ def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date,
     if _LOWER_BOUND.search(m.string, 0, m.start()):
         return None  # "more than a year ago": no day is named, only a bound
     return _by_dateparser(f"{number} {unit} ago", base, "past")
+
+
+def _ago_today(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+    """ "One year ago today": the same day, years back."""
+    day = add_months(base, -12 * _number(m["n"]))
+    return day, day, "day"
+
+
+def _ago_either(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+    """ "three or four years ago": from the further one's first day to the nearer one's last."""
+    near, far = (_number(m[g]) for g in ("n", "n2"))
+    unit = m["unit"].lower()
+    first = _by_dateparser(f"{max(near, far)} {unit} ago", base, "past")
+    last = _by_dateparser(f"{min(near, far)} {unit} ago", base, "past")
+    if first is None or last is None:
+        raise ValueError(m.group(0))
+    return first[0], last[1], "range"
+
+
+def _number(word: str) -> int:
+    """ "3", "1,400", "three", "a dozen"; ValueError for "a few" and the like."""
+    word = " ".join(word.lower().split())
+    if word[0].isdigit():
+        return int(word.replace(",", ""))
+    if word not in _NUMBER_VALUES:
+        raise ValueError(f"no number: {word}")
+    return _NUMBER_VALUES[word]
 
 
 def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
@@ -363,8 +324,12 @@ def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date,
         chosen = past[-1]
     else:
         chosen = nearest
-    if m["to"]:  # "June 10-20"
-        return chosen, chosen.replace(day=int(m["to"])), "range"
+    groups = m.groupdict()
+    if groups.get("to"):  # "June 10-20"
+        return chosen, chosen.replace(day=int(groups["to"])), "range"
+    if groups.get("month2"):  # "from Feb. 28 to March 2"
+        until = dt.date(chosen.year, month_number(groups["month2"]), int(groups["day2"]))
+        return chosen, until if until >= chosen else until.replace(year=until.year + 1), "range"
     return chosen, chosen, "day"
 
 
@@ -424,12 +389,13 @@ _DATE_DAY = r"(?P<day>[12]?\d|3[01])(?:st|nd|rd|th)?\b"
 _YEAR = r"(?P<year>(?:19|20)\d\d)\b"
 _NO_YEAR = r"(?!,?\s*(?:19|20)\d\d\b)"
 _WEEKDAY = r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
-_PART = r"(?:\s+(?:morning|afternoon|evening|night))?"
+_PART = r"(?:\s+(?:morning|afternoon|evening|night)\b)?"
 _UNITS = "one two three four five six seven eight nine".split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 _WORDS = [*_UNITS, "ten", "eleven", "twelve", *(f"{u}teen" for u in ("thir", "four", "fif"))]
 _WORDS += [*(f"{u}teen" for u in ("six", "seven", "eigh", "nine"))]
 _NUMBER_VALUES = {w: i for i, w in enumerate(_WORDS, 1)} | {"a": 1, "an": 1}
+_NUMBER_VALUES |= {"dozen": 12, "a dozen": 12, "half a dozen": 6}
 for _t, _tens in enumerate(_TENS, 2):
     _NUMBER_VALUES[_tens] = 10 * _t
     _NUMBER_VALUES |= {f"{_tens}-{u}": 10 * _t + i for i, u in enumerate(_UNITS, 1)}
@@ -438,6 +404,8 @@ _NUMBER = (
     + "|".join(sorted(_NUMBER_VALUES, key=len, reverse=True))
     + r"|a\s+few|few|several|a\s+couple(?:\s+of)?)"
 )
+_NUMBER2 = _NUMBER.replace("?P<n>", "?P<n2>")
+_AGO_UNIT = r"(?P<unit>days?|weeks?|months?|years?)\s+ago\b"
 
 
 def _rule(pattern: str, resolve: _Resolver, **kwargs: Any) -> _Rule:
@@ -457,6 +425,12 @@ _RULES = (
     _rule(
         rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DATE_DAY}(?:\s*[-–]\s*(?P<to>[12]?\d|3[01])\b)?"
         rf"{_NO_YEAR}(?!\s*[:/.]\s*\d)",
+        _yearless_day,
+    ),
+    # "from Feb. 28 to March 2"
+    _rule(
+        rf"(?:from\s+)?{_MONTH}\s+{_DATE_DAY}\s*(?:to|through|until|-|–)\s*"
+        rf"{_MONTH.replace('?P<month>', '?P<month2>')}\s+(?P<day2>[12]?\d|3[01])\b{_NO_YEAR}",
         _yearless_day,
     ),
     # "May last year", "in October of last year"
@@ -491,14 +465,17 @@ _RULES = (
         _period,
         title_guard=True,
     ),
-    # three days ago, two weeks ago, a year ago
-    _rule(rf"{_NUMBER}\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b", _ago),
+    # three days ago, two weeks ago, a year ago; three or four years ago; a year ago today
+    _rule(rf"{_NUMBER}\s+{_AGO_UNIT}", _ago),
+    _rule(rf"{_NUMBER}\s+or\s+{_NUMBER2}\s+{_AGO_UNIT}", _ago_either),
+    _rule(rf"{_NUMBER}\s+years?\s+ago\s+today\b", _ago_today),
     # counted from another date, not from the publication date
     _rule(
         r"(?:the\s+(?:previous|next|following)\s+(?:day|week|month|year|morning|night)|"
         r"the\s+day\s+(?:before|after)|(?:a|one|two|three|four|five|six|\d+)\s+"
         r"(?:days?|weeks?|months?|years?)\s+(?:later|earlier|before|after)\b|"
-        r"that\s+(?:day|week|morning|night|weekend))\b",
+        r"that\s+(?:day|week|morning|night|weekend)|"
+        rf"(?:on|by|until|since)\s+that\s+{_WEEKDAY})\b",
         _unresolvable,
     ),
 )
@@ -513,7 +490,9 @@ _NAME_BEFORE = re.compile(
 )
 _NAME_AFTER = re.compile(
     r"^(?:s\b|'s\s+(?:show|edition|paper)\b|\s+(?:through|thru|to|-|–)\s+(?:mon|tues|wednes|"
-    r"thurs|fri|satur|sun)day|\s+night\s+football|\s+show\b|\s+programme\b)",
+    r"thurs|fri|satur|sun)day|\s+night\s+football|\s+programme\b|"
+    # "the Today show", not "figures released Wednesday show a record"
+    r"\s+show\b(?!\s+(?:a|an|the|that|how|what|no|some|more|[\d$])))",
     re.IGNORECASE,
 )
 
@@ -521,7 +500,8 @@ _NAME_AFTER = re.compile(
 # "today's world", "less respect today than": the present age, not a day
 _GENERIC_TODAY = re.compile(
     r"^(?:['’]s\s+(?:world|society|culture|woke|economy|youth|kids|children|generation|"
-    r"standards|politics|technology)\b|\s+than\b)",
+    r"standards|politics|technology|lifestyle|life|age|era|landscape|times|digital|modern|"
+    r"media|workplace|workforce|young|teens|parents|families)\b|\s+than\b)",
     re.IGNORECASE,
 )
 # a body or inquiry named after a day: "the January 6 committee", "the Jan. 6 hearings"
@@ -531,10 +511,11 @@ _BODY_AFTER = re.compile(
 )
 # a weekday before a plural of what recurs: "Saturday night games", "Sunday broadcasts"
 _HABIT_AFTER = re.compile(
+    r"^(?:\s+(?:and|or)\s+\w+day)?\s+(?:mornings|afternoons|evenings|nights)\b|"
     r"^\s+(?:[A-Z][\w-]*\s+){0,3}(?:games|matchups|broadcasts|telecasts|newscasts|episodes|"
     r"editions|services|classes)\b"
 )
-_MODIFIED = re.compile(r"^(?:last|next|this|on)\b", re.IGNORECASE)
+_MODIFIED = re.compile(r"^(?:last|next|this)\b", re.IGNORECASE)
 _ANY_ONE = re.compile(r"\b(?:a|the|every|each|one|a\s+recent)\s+$", re.IGNORECASE)
 # "a Thursday press conference" is a day; "falls on a Tuesday", "the Monday after" are not
 _AS_MODIFIER = re.compile(
@@ -542,7 +523,7 @@ _AS_MODIFIER = re.compile(
 )
 # a verb that dates an event: "announced today", "woke up today", "today marks"
 _EVENT_VERB = re.compile(
-    rf"{_PAST_WORDS}|\b(?:marks|will|is\s+set|are\s+set|arrival|funeral|launch|vote|election|"
+    rf"{PAST_WORDS}|\b(?:marks|will|is\s+set|are\s+set|arrival|funeral|launch|vote|election|"
     r"hearing|meeting|trial|ceremony|debate|rally|eclipse|deadline|anniversary|summit|verdict|"
     r"sentencing|parade|premiere)\b",
     re.IGNORECASE,
@@ -550,7 +531,7 @@ _EVENT_VERB = re.compile(
 # "the criticism you are hearing today was leveled back then": today set against the past
 _THEN = re.compile(
     r"\b(?:back\s+then|in\s+the\s+past|used\s+to|these\s+days|nowadays|decades\s+ago|"
-    r"years\s+ago(?!\s+today))\b",
+    r"than\s+ever|years\s+ago(?!\s+today))\b",
     re.IGNORECASE,
 )
 
@@ -562,9 +543,9 @@ def _generic_today(sentence: str, start: int, end: int) -> bool:
         return True
     if sentence[end : end + 2] in ("'s", "’s"):
         return False  # "today's vote"
-    if _THEN.search(sentence) and not _PAST.search(sentence, max(0, start - 30), start):
+    if _THEN.search(sentence) and not PAST.search(sentence, max(0, start - 30), start):
         return True
-    begin, stop = _clause(sentence, start, end)
+    begin, stop = clause_span(sentence, start, end)
     return not _EVENT_VERB.search(sentence, begin, stop)
 
 

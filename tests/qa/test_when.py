@@ -98,6 +98,45 @@ def test_the_tense_is_read_from_the_event_not_its_telling() -> None:
     assert not resolve_dates("But today the sceptered isle is a quieter place.", THURSDAY)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The vote is on 6 September in the town hall.", ("2026-09-06", "2026-09-06", "day")),
+        ("The shop closed about a dozen years ago.", ("2014-01-01", "2014-12-31", "year")),
+        ("One year ago today, the bridge reopened.", ("2025-03-12", "2025-03-12", "day")),
+        ("Fares were lower three or four years ago.", ("2022-01-01", "2023-12-31", "range")),
+        (
+            "A poll taken from Feb. 28 to March 2 found most opposed it.",
+            ("2026-02-28", "2026-03-02", "range"),
+        ),
+        ("Friday night: Clear skies, with a low around 40.", ("2026-03-13",) * 2 + ("day",)),
+        ("The series returns (Monday, 9 EDT) on the east coast.", ("2026-03-16",) * 2 + ("day",)),
+        ("Figures released Wednesday show a rise in fares.", ("2026-03-11",) * 2 + ("day",)),
+        ("The crew arrived Friday and will stay for two weeks.", ("2026-03-06",) * 2 + ("day",)),
+    ],
+)
+def test_news_wording_of_counts_ranges_forecasts_and_listings(
+    sentence: str, expected: tuple[str, str, str]
+) -> None:
+    assert days(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The van sells coffee on Friday and Saturday evenings.",
+        "She gives advice on today's digital lifestyle.",
+        "The region today has a louder voice than ever before.",
+    ],
+)
+def test_more_habits_and_present_ages_are_not_dates(sentence: str) -> None:
+    assert resolve_dates(sentence, THURSDAY) == ()
+
+
+def test_a_weekday_told_from_another_day_stays_unresolved() -> None:
+    assert not one("On that Sunday in 2023 alone, crowds filled the pier.").resolved
+
+
 def test_an_event_named_by_its_day_is_that_day_not_this_year() -> None:
     published = dt.date(2022, 11, 15)
     m = one("Pence refused to leave the Capitol on January 6, he wrote.", published)
