@@ -1,21 +1,22 @@
 """Relative dates resolved in real news sentences (issue 19): ``qa.when`` against the
 hand-checked set ``benchmarks/data/dates.jsonl`` (made with ``benchmarks.date_gold``).
 
-Usage: python -m benchmarks.dates [--doc FILE] [--failures dev|blind|all] [--cache FILE]
+Usage: python -m benchmarks.dates [--doc FILE] [--failures PART|all] [--cache FILE]
 
 Each item is a sentence of an rtqa article, read from the shared corpus by its offsets, with
 one time phrase and what it means, judged by hand against the article's publication date:
 the days meant (``date`` to ``until``), ``not_a_date`` (a name such as "USA TODAY", a habit
 such as "every Monday") or ``unresolved`` (the publication date cannot pin it). An item is
 right when the resolver gives exactly those days for a phrase overlapping the marked one;
-nothing there (or an unresolved mention) for ``not_a_date``; nothing resolved for
-``unresolved``. Three parts, each of other articles than the parts before:
+nothing there for ``not_a_date``; nothing resolved for ``unresolved``. The items come in
+parts, each of other articles than the parts before, each labelled by readers who never saw
+the resolver, and each scored once, blind, before its failures were studied (``PARTS``):
 
-- ``dev`` (``n`` < 400): the rules were written looking at these;
-- ``held-out`` (400-519): labelled after the first rules were written and scored blind
-  once (0.908); its failures were then studied, so it is no longer blind;
-- ``blind`` (520-759): sampled (seed 2026) and labelled by helpers who never saw the
-  resolver, after the last rules were written; scored, not studied.
+- ``dev`` (``n`` < 400): the first rules were written looking at these;
+- ``held-out`` (400-519): first scored 0.908;
+- ``blind-2`` (520-759, ``sample --seed 2026``): first scored 0.896;
+- ``blind-3`` (760-999, ``sample --seed 2027``): first scored 0.925;
+- ``blind-4`` (1000-1239, ``sample --seed 2028``): scored after the rules were frozen.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from qa.when import DateMention, resolve_dates
 
 log = logging.getLogger("dates")
 
-PARTS = ((0, "dev"), (400, "held-out"), (520, "blind"))  # first n of each part
+PARTS = ((0, "dev"), (400, "held-out"), (520, "blind-2"), (760, "blind-3"), (1000, "blind-4"))
 
 
 def part(n: int) -> str:
@@ -110,9 +111,8 @@ def main() -> None:
         f"- {len(items)} sentences of {len(bodies)} articles, one time phrase each; "
         f"resolving them all took {seconds:.2f} s",
         "",
-        "| items | dev (rules written on these) | held out (studied after one blind score) "
-        "| blind (scored only) | all |",
-        "|---|---|---|---|---|",
+        "| items | " + " | ".join(name for _, name in PARTS) + " | all |",
+        "|---|" + "---|" * (len(PARTS) + 1),
         *rows,
         "",
     ]

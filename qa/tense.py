@@ -15,8 +15,8 @@ __all__ = ["FUTURE", "PAST", "PAST_WORDS", "clause_span", "tense_of"]
 FUTURE = re.compile(
     r"\b(?:will|won't|shall|would|'ll|is\s+to|are\s+to|(?:is|are|be|was|were)\s+(?:set|scheduled|"
     r"slated|expected|due|poised|planning|going)\s+to|plans?\s+to|scheduled\s+(?:for|to)|"
-    r"set\s+for|slated\s+for|ahead\s+of|before|until|begins?|starts?|opens?|"
-    r"comes?|takes?\s+effect|deadline|next|continues|resumes|kicks\s+off|tips\s+off|"
+    r"set\s+for|slated\s+for|ahead\s+of|until|begins?|starts?|opens?|"
+    r"comes?|takes?\s+effect|deadline|next(?!\s+to\b)|continues|resumes|kicks\s+off|tips\s+off|"
     r"returns|will\s+be|is\s+scheduled|are\s+scheduled)\b",
     re.IGNORECASE,
 )
@@ -32,13 +32,23 @@ _PAST_VERB = re.compile(
 PAST_WORDS = (
     r"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bmore\s)(?<!\bmost\s)(?<!\bvery\s)"  # adjectives
     r"\b(?:(?!(?:exce|proce|succe|ne|fe|spe|se|ble|bre|gre|cre|inde|hundr|sacr|wick|nak|"
-    r"belov|kindr|hatr)ed\b)\w{2,}ed|said|told|woke|took|made|came|went|met|won|lost|held|began|ran|rose|fell|"
-    r"struck|left|paid|sent|spoke|wrote|broke|chose|flew|found|got|hit|kept|led|sold|stood|"
+    r"belov|kindr|hatr)ed\b)\w{2,}ed|said|told|woke|took|made|came|went|met|won|lost|held|"
+    r"began|ran|rose|fell|struck|left|paid|sent|spoke|wrote|broke|chose|flew|found|got|hit|kept|led|sold|stood|"
     r"threw|were|was|weren't|wasn't|did|had)\b"
 )
 PAST = re.compile(PAST_WORDS, re.IGNORECASE)
 _SAID_AFTER = re.compile(r"\s+(?:said|told|announced|confirmed|wrote)\b", re.IGNORECASE)
-_ARRANGED = re.compile(r"\b(?:is|are|'s|'re)\s+\w+ing\s+(?:on\s+)?$", re.IGNORECASE)
+# "is closing Sunday", "is coming to Delaware on Thursday": an arrangement
+_ARRANGED = re.compile(
+    r"\b(?:is|are|'s|'re)\s+(?:\w+ing|(?:coming|heading|going|travell?ing|returning|playing|"
+    r"hosting|visiting|performing|flying|moving)(?:\s+[\w'-]+){1,4})\s+(?:on\s+)?$",
+    re.IGNORECASE,
+)
+# a promotion or an invitation: "Turn to CNN for live coverage on Saturday"
+_INVITATION = re.compile(
+    r"^\W*(?:turn\s+to|tune\s+in|watch|join\s+us|follow\s+(?:along|us)|stay\s+tuned|don't\s+miss)\b",
+    re.IGNORECASE,
+)
 # ", officials said" after a phrase dates the saying, not the event
 _ATTRIBUTION = re.compile(
     r",\s+(?:[\w.'’-]+\s+){0,4}?(?:said|says|told|announced|confirmed|wrote|reported)\b",
@@ -77,12 +87,18 @@ def tense_of(sentence: str, start: int, end: int) -> str:
 
     An attribution just before the phrase ("said Friday", "told reporters on Monday") is
     past whatever follows."""
+    sentence = sentence.replace("’", "'")  # "won’t", "it’ll": same offsets
     if _PAST_VERB.search(sentence[max(0, start - 50) : start]) or _SAID_AFTER.match(sentence, end):
         return "past"
-    if _ARRANGED.search(sentence[max(0, start - 40) : start]) or _scheduled(sentence, start, end):
+    if (
+        _ARRANGED.search(sentence[max(0, start - 60) : start])
+        or _scheduled(sentence, start, end)
+        or _INVITATION.search(sentence)
+    ):
         return "future"
     just_before = _PAST_JUST_BEFORE.search(sentence, max(0, start - 40), start)
-    if just_before and not FUTURE.search(just_before.group(0)):
+    # ... unless a modal stands before it ("will hit the coast from Friday")
+    if just_before and not FUTURE.search(sentence, max(0, just_before.start() - 12), start):
         return "past"  # "arrived Friday and will work", "spoke with reporters on Aug. 9"
     begin, stop = clause_span(sentence, start, end)
     after = _ATTRIBUTION.split(sentence[end : min(stop, end + 40)], maxsplit=1)[0]

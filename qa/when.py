@@ -215,7 +215,8 @@ class _Rule:
 
 def _weekday(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
     wanted = WEEKDAYS.index(m["weekday"].lower())
-    modifier = (m["mod"] or "").lower().split()
+    groups = m.groupdict()
+    modifier = (groups.get("mod") or "").lower().split()
     if modifier[:1] == ["next"] or modifier[-1:] == ["coming"]:
         tense = "future"
     elif modifier[:1] == ["last"] or modifier[-1:] == ["past"]:
@@ -229,6 +230,12 @@ def _weekday(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.d
         day = base - back * _DAY
         if modifier[:1] == ["last"] and day == base:  # "last Tuesday" said on a Tuesday
             day -= 7 * _DAY
+    if groups.get("weekday2"):  # "from Thursday to Friday"
+        return (
+            day,
+            day + ((WEEKDAYS.index(groups["weekday2"].lower()) - wanted) % 7) * _DAY,
+            "range",
+        )
     return day, day, "day"
 
 
@@ -443,7 +450,12 @@ _RULES = (
         rf"(?!may\b){_MONTH}{_NO_YEAR}(?!\.?\s*\d)",
         _yearless_month,
     ),
-    # weekdays
+    # weekdays; "from Thursday to Friday"
+    _rule(
+        rf"from\s+{_WEEKDAY}{_PART}\s+(?:to|through|until|into)\s+"
+        rf"{_WEEKDAY.replace('?P<weekday>', '?P<weekday2>')}{_PART}",
+        _weekday,
+    ),
     _rule(
         rf"(?:(?P<mod>last|next|this\s+past|this\s+coming|this|on|early|late)\s+)?"
         rf"{_WEEKDAY}{_PART}",
@@ -467,7 +479,7 @@ _RULES = (
     ),
     # three days ago, two weeks ago, a year ago; three or four years ago; a year ago today
     _rule(rf"{_NUMBER}\s+{_AGO_UNIT}", _ago),
-    _rule(rf"{_NUMBER}\s+or\s+{_NUMBER2}\s+{_AGO_UNIT}", _ago_either),
+    _rule(rf"{_NUMBER}\s+(?:or|to)\s+{_NUMBER2}\s+{_AGO_UNIT}", _ago_either),
     _rule(rf"{_NUMBER}\s+years?\s+ago\s+today\b", _ago_today),
     # counted from another date, not from the publication date
     _rule(
@@ -525,7 +537,7 @@ _AS_MODIFIER = re.compile(
 _EVENT_VERB = re.compile(
     rf"{PAST_WORDS}|\b(?:marks|will|is\s+set|are\s+set|arrival|funeral|launch|vote|election|"
     r"hearing|meeting|trial|ceremony|debate|rally|eclipse|deadline|anniversary|summit|verdict|"
-    r"sentencing|parade|premiere)\b",
+    r"sentencing|parade|premiere|begins|starts|opens|launches|kicks\s+off|tips\s+off)\b",
     re.IGNORECASE,
 )
 # "the criticism you are hearing today was leveled back then": today set against the past
@@ -549,9 +561,31 @@ def _generic_today(sentence: str, start: int, end: int) -> bool:
     return not _EVENT_VERB.search(sentence, begin, stop)
 
 
+_PLAINLY_COMING = re.compile(
+    r"\b(?:will|won't|won’t|'ll|’ll|going\s+to|expected\s+to|set\s+to|scheduled|forecast)\b",
+    re.IGNORECASE,
+)
+
+
+def _habitual(sentence: str, start: int, end: int) -> bool:
+    """A span of weekdays said of what recurs: neither plainly coming nor past."""
+    begin, stop = clause_span(sentence, start, end)
+    if _PLAINLY_COMING.search(sentence, begin, stop):
+        return False
+    return tense_of(sentence, start, end) != "past"
+
+
 def _is_name(sentence: str, start: int, end: int, weekday: bool, day: bool = False) -> bool:
     before = sentence[max(0, start - 30) : start]
     after = sentence[end : end + 40]
+    if (
+        weekday
+        and sentence[start:end].lower().startswith("from ")
+        and _habitual(sentence, start, end)
+    ):
+        return True  # "open from Monday to Friday"
+    if weekday and re.search(r"[\"“]$", before) and re.match(r"[,.]?[\"”]", after):
+        return True  # a title: "Wednesday," on Netflix
     if day and _BODY_AFTER.search(after):  # "the January 6 committee"
         return True
     if weekday and _HABIT_AFTER.search(after) and not _MODIFIED.search(sentence[start:end]):

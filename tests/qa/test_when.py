@@ -113,6 +113,17 @@ def test_the_tense_is_read_from_the_event_not_its_telling() -> None:
         ("The series returns (Monday, 9 EDT) on the east coast.", ("2026-03-16",) * 2 + ("day",)),
         ("Figures released Wednesday show a rise in fares.", ("2026-03-11",) * 2 + ("day",)),
         ("The crew arrived Friday and will stay for two weeks.", ("2026-03-06",) * 2 + ("day",)),
+        ("The launch won’t go ahead Tuesday as planned.", ("2026-03-17",) * 2 + ("day",)),
+        ("She sat next to the mayor on Tuesday at the dinner.", ("2026-03-10",) * 2 + ("day",)),
+        ("The comedian is coming to Harbor Town on Saturday.", ("2026-03-14",) * 2 + ("day",)),
+        ("Turn to Channel 4 for live coverage on Saturday.", ("2026-03-14",) * 2 + ("day",)),
+        (
+            "Storms will hit the coast from Friday to Sunday, forecasters said.",
+            ("2026-03-13", "2026-03-15", "range"),
+        ),
+        ("Before the win on Tuesday night, the fans celebrated.", ("2026-03-10",) * 2 + ("day",)),
+        ("Gulls first nested there six to seven years ago.", ("2019-01-01", "2020-12-31", "range")),
+        ("The team begins its title run today.", ("2026-03-12",) * 2 + ("day",)),
     ],
 )
 def test_news_wording_of_counts_ranges_forecasts_and_listings(
@@ -127,6 +138,8 @@ def test_news_wording_of_counts_ranges_forecasts_and_listings(
         "The van sells coffee on Friday and Saturday evenings.",
         "She gives advice on today's digital lifestyle.",
         "The region today has a louder voice than ever before.",
+        "The clinic is open from Monday to Friday.",
+        'Fans dressed up as characters from "Wednesday," the streaming hit.',
     ],
 )
 def test_more_habits_and_present_ages_are_not_dates(sentence: str) -> None:
