@@ -17,7 +17,7 @@ FUTURE = re.compile(
     r"slated|expected|due|poised|planning|going)\s+to|plans?\s+to|scheduled\s+(?:for|to)|"
     r"set\s+for|slated\s+for|ahead\s+of|until|begins?|starts?|opens?|"
     r"comes?|takes?\s+effect|deadline|next(?!\s+to\b)|continues|resumes|kicks\s+off|tips\s+off|"
-    r"returns|will\s+be|is\s+scheduled|are\s+scheduled)\b",
+    r"returns|will\s+be|is\s+scheduled|are\s+scheduled|chance\s+of|forecast|heads?\s+into)\b",
     re.IGNORECASE,
 )
 # "said Friday", "told reporters Monday", "said in a statement on Tuesday"

@@ -430,7 +430,8 @@ _RULES = (
     _rule(rf"{_MONTH},?\s+(?:of\s+)?{_YEAR}", _full_month, relative=False),
     # a day of a month without its year ("Sept. 6", "on Thursday, Aug. 4", "6 September")
     _rule(
-        rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DATE_DAY}(?:\s*[-–]\s*(?P<to>[12]?\d|3[01])\b)?"
+        rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DATE_DAY}"
+        r"(?:\s*(?:[-–]|and|through|to)\s*(?P<to>[12]?\d|3[01])\b(?![:.]\d))?"
         rf"{_NO_YEAR}(?!\s*[:/.]\s*\d)",
         _yearless_day,
     ),
@@ -501,7 +502,7 @@ _NAME_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NAME_AFTER = re.compile(
-    r"^(?:s\b|'s\s+(?:show|edition|paper)\b|\s+(?:through|thru|to|-|–)\s+(?:mon|tues|wednes|"
+    r"^(?:s\b|\s+(?:through|thru|to|-|–)\s+(?:mon|tues|wednes|"
     r"thurs|fri|satur|sun)day|\s+night\s+football|\s+programme\b|"
     # "the Today show", not "figures released Wednesday show a record"
     r"\s+show\b(?!\s+(?:a|an|the|that|how|what|no|some|more|[\d$])))",
@@ -528,7 +529,20 @@ _HABIT_AFTER = re.compile(
     r"editions|services|classes)\b"
 )
 _MODIFIED = re.compile(r"^(?:last|next|this)\b", re.IGNORECASE)
-_ANY_ONE = re.compile(r"\b(?:a|the|every|each|one|a\s+recent)\s+$", re.IGNORECASE)
+_ANY_ONE = re.compile(r"(?<![\w&'’.-])(?:a|the|every|each|one|a\s+recent)\s+$", re.IGNORECASE)
+# "Today's show", "the Today's edition": a programme (one word: not "last year's show")
+_SHOW_AFTER = re.compile(r"^['’]s\s+(?:show|edition|paper)\b", re.IGNORECASE)
+# a weekday inside a capitalised name: "CBS Sunday Morning", "the Uniform Monday Holiday Act"
+_CAPITAL_BEFORE = re.compile(
+    r"(?<![.!?:;]\s)\b(?!(?:On|By|Since|Until|Last|Next|This|Early|Late|From|And|Or|But|For)\b)"
+    r"[A-Z][\w&.-]*\s+$"
+)
+_CAPITAL_AFTER = re.compile(
+    r"^\s+(?!(?:And|Or|January|February|March|April|May|June|July|August|September|October|"
+    r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b)[A-Z][a-z]+"
+)
+# a day that comes round every year: "Juneteenth is celebrated on June 19 annually"
+_YEARLY_AFTER = re.compile(r"^,?\s+(?:annually|every\s+year|each\s+year)\b", re.IGNORECASE)
 # "a Thursday press conference" is a day; "falls on a Tuesday", "the Monday after" are not
 _AS_MODIFIER = re.compile(
     r"^\s+(?!(?:after|before|of|when|that|in|on|at|and|or|to|is|was|the|a)\b)[a-z]{3,}",
@@ -543,7 +557,7 @@ _EVENT_VERB = re.compile(
 # "the criticism you are hearing today was leveled back then": today set against the past
 _THEN = re.compile(
     r"\b(?:back\s+then|in\s+the\s+past|used\s+to|these\s+days|nowadays|decades\s+ago|"
-    r"than\s+ever|years\s+ago(?!\s+today))\b",
+    r"than\s+ever|as\s+we\s+know\s+it|still\s+\w+s\s+(?=today)|years\s+ago(?!\s+today))\b",
     re.IGNORECASE,
 )
 
@@ -586,12 +600,21 @@ def _is_name(sentence: str, start: int, end: int, weekday: bool, day: bool = Fal
         return True  # "open from Monday to Friday"
     if weekday and re.search(r"[\"“]$", before) and re.match(r"[,.]?[\"”]", after):
         return True  # a title: "Wednesday," on Netflix
-    if day and _BODY_AFTER.search(after):  # "the January 6 committee"
+    if day and (_BODY_AFTER.search(after) or _YEARLY_AFTER.search(after)):
+        return True  # "the January 6 committee", "on June 19 annually"
+    if (
+        weekday
+        and " " not in sentence[start:end]
+        and _CAPITAL_BEFORE.search(before)
+        and _CAPITAL_AFTER.search(after)
+    ):
         return True
     if weekday and _HABIT_AFTER.search(after) and not _MODIFIED.search(sentence[start:end]):
         return True  # "will stream Saturday night Big Ten games"
     if weekday and _ANY_ONE.search(before):  # "on a Tuesday", "one Sunday", "the Monday after"
         return not (before.rstrip().lower().endswith(("a", "the")) and _AS_MODIFIER.search(after))
     if sentence[start:end].lower() == "today" and _generic_today(sentence, start, end):
+        return True
+    if " " not in sentence[start:end].strip() and _SHOW_AFTER.search(after):
         return True
     return bool(_NAME_BEFORE.search(before) or _NAME_AFTER.search(after))

@@ -124,6 +124,13 @@ def test_the_tense_is_read_from_the_event_not_its_telling() -> None:
         ("Before the win on Tuesday night, the fans celebrated.", ("2026-03-10",) * 2 + ("day",)),
         ("Gulls first nested there six to seven years ago.", ("2019-01-01", "2020-12-31", "range")),
         ("The team begins its title run today.", ("2026-03-12",) * 2 + ("day",)),
+        ("Ms. Reyes spoke during the Q&A on Monday.", ("2026-03-09",) * 2 + ("day",)),
+        ("See the winners of last year's show online.", ("2025-01-01", "2025-12-31", "year")),
+        (
+            "The hearing is set for Oct. 5 and 6 in Harbor Town.",
+            ("2026-10-05", "2026-10-06", "range"),
+        ),
+        ("There is a 60 percent chance of rain Monday afternoon.", ("2026-03-16",) * 2 + ("day",)),
     ],
 )
 def test_news_wording_of_counts_ranges_forecasts_and_listings(
@@ -140,6 +147,9 @@ def test_news_wording_of_counts_ranges_forecasts_and_listings(
         "The region today has a louder voice than ever before.",
         "The clinic is open from Monday to Friday.",
         'Fans dressed up as characters from "Wednesday," the streaming hit.',
+        "He told the Harbor Sunday Review about the song.",
+        "The holiday is marked on June 19 annually.",
+        "The firm he founded in 1995 still operates today.",
     ],
 )
 def test_more_habits_and_present_ages_are_not_dates(sentence: str) -> None:
