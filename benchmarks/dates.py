@@ -67,6 +67,16 @@ def verdict(item: dict[str, Any], sentence: str) -> tuple[bool, list[DateMention
     return any((m.date, m.until) == want for m in resolved), found
 
 
+def agreement(items: list[dict[str, Any]]) -> float:
+    """The share of ``items`` whose ``second`` reader's label is the first's."""
+
+    def read(label: dict[str, Any]) -> tuple[Any, ...]:
+        days = (label["date"], label["until"]) if label["label"] == "date" else ()
+        return (label["label"], *days)
+
+    return sum(read(item) == read(item["second"]) for item in items) / max(len(items), 1)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -98,6 +108,7 @@ def main() -> None:
                 f"    {sentence[:a]}[[{sentence[a:b]}]]{sentence[b:]}\n"
             )
     seconds = time.perf_counter() - started
+    twice = [item for item in items if "second" in item]
     keys = sorted({key for _, key in score}, key=lambda k: (k != "all", k))
     rows = [
         f"| {key} | "
@@ -118,6 +129,8 @@ def main() -> None:
         f"- machine: {machine()}",
         f"- {len(items)} sentences of {len(bodies)} articles, one time phrase each; "
         f"resolving them all took {seconds:.2f} s",
+        f"- two readers, labelling apart, agree on {agreement(twice):.3f} of the "
+        f"{len(twice)} items both labelled (the same verdict: days, name or unresolved)",
         "",
         "| items | " + " | ".join(name for _, name in PARTS) + " | all |",
         "|---|" + "---|" * (len(PARTS) + 1),

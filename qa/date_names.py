@@ -134,6 +134,6 @@ def is_name(sentence: str, start: int, end: int, weekday: bool, day: bool = Fals
         return not (before.rstrip().lower().endswith(("a", "the")) and _AS_MODIFIER.search(after))
     if sentence[start:end].lower() == "today" and _generic_today(sentence, start, end):
         return True
-    if " " not in sentence[start:end].strip() and _SHOW_AFTER.search(after):
+    if sentence[start:end].lower() in ("today", "tonight") and _SHOW_AFTER.search(after):
         return True
     return bool(_NAME_BEFORE.search(before) or _NAME_AFTER.search(after))

@@ -15,7 +15,7 @@ __all__ = ["FUTURE", "PAST", "PAST_WORDS", "clause_span", "tense_of"]
 FUTURE = re.compile(
     r"\b(?:will|won't|shall|would|'ll|is\s+to|are\s+to|(?:is|are|be|was|were)\s+(?:set|scheduled|"
     r"slated|expected|due|poised|planning|going)\s+to|plans?\s+to|scheduled\s+(?:for|to)|"
-    r"set\s+for|slated\s+for|ahead\s+of|until|begins?|starts?|opens?|"
+    r"set\s+for|slated\s+for|ahead\s+of|begins?|starts?|opens?|"
     r"comes?|takes?\s+effect|deadline|next(?!\s+to\b)|continues|resumes|kicks\s+off|tips\s+off|"
     r"returns|will\s+be|is\s+scheduled|are\s+scheduled|chance\s+of|forecast|heads?\s+into)\b",
     re.IGNORECASE,

@@ -120,7 +120,7 @@ def resolve_dates(sentence: str, published: dt.date | None) -> tuple[DateMention
     article's publication date; ``None`` leaves the relative ones unresolved). Remembered:
     a timeline and the citations it makes read the same sentences."""
     found: list[tuple[re.Match[str], _Rule]] = []
-    for rule in _RULES:
+    for rule in _RULES:  # in order of preference where two phrases of a length overlap
         for m in rule.pattern.finditer(sentence):
             if rule.title_guard and written_as_name(sentence, m.start()):
                 continue
@@ -133,7 +133,11 @@ def resolve_dates(sentence: str, published: dt.date | None) -> tuple[DateMention
             ):
                 found.append((m, rule))
     # the longest phrase wins where phrases overlap ("Thursday, Aug. 4, 2022" over "Thursday")
-    found.sort(key=lambda item: (-(item[0].end() - item[0].start()), item[0].start()))
+    # ("Oct. 15" over "10 Oct." in "Indiana 10 Oct. 15", as American news writes days)
+    rank = {rule: n for n, rule in enumerate(_RULES)}
+    found.sort(
+        key=lambda item: (-(item[0].end() - item[0].start()), rank[item[1]], item[0].start())
+    )
     taken: list[tuple[int, int]] = []
     mentions = []
     for m, rule in found:

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from benchmarks.date_gold import GOLD as DATE_GOLD
-from benchmarks.dates import verdict
+from benchmarks.dates import PARTS, agreement, part, verdict
 from benchmarks.timelines import GOLD as TIMELINE_GOLD
 from benchmarks.timelines import score
 from qa.types import Answer, Citation, TimelineEntry
@@ -51,6 +51,25 @@ def test_the_date_gold_is_well_formed() -> None:
         assert "body" not in r and "sentence" not in r  # offsets only: no corpus text
         if r["label"] == "date":
             assert dt.date.fromisoformat(r["date"]) <= dt.date.fromisoformat(r["until"]), r
+
+
+def test_two_readers_agree_only_on_the_same_verdict() -> None:
+    day = {"label": "date", "date": "2026-03-10", "until": "2026-03-10"}
+    same = {**day, "second": dict(day)}
+    other_day = {**day, "second": {**day, "date": "2026-03-03", "until": "2026-03-03"}}
+    name = {"label": "not_a_date", "second": {"label": "unresolved"}}
+    assert agreement([same]) == 1.0
+    assert agreement([same, other_day, name]) == 1 / 3
+
+
+def test_every_item_falls_in_one_part_in_order() -> None:
+    rows = [json.loads(line) for line in DATE_GOLD.read_text("utf-8").splitlines() if line]
+    names = [part(r["n"]) for r in rows]
+    assert names[0] == "dev" and names[-1] == PARTS[-1][1]
+    assert names == sorted(names, key=[name for _, name in PARTS].index)
+    assert all(
+        r["second"]["label"] in ("date", "not_a_date", "unresolved") for r in rows if "second" in r
+    )
 
 
 def citation(n: int, article: str, quote: str, day: dt.date) -> Citation:

@@ -131,6 +131,8 @@ def test_the_tense_is_read_from_the_event_not_its_telling() -> None:
             ("2026-10-05", "2026-10-06", "range"),
         ),
         ("There is a 60 percent chance of rain Monday afternoon.", ("2026-03-16",) * 2 + ("day",)),
+        ("The farewell will air on Friday's show.", ("2026-03-13",) * 2 + ("day",)),
+        ("Nobody knew she was ill until late Saturday night.", ("2026-03-07",) * 2 + ("day",)),
     ],
 )
 def test_news_wording_of_counts_ranges_forecasts_and_listings(
@@ -154,6 +156,11 @@ def test_news_wording_of_counts_ranges_forecasts_and_listings(
 )
 def test_more_habits_and_present_ages_are_not_dates(sentence: str) -> None:
     assert resolve_dates(sentence, THURSDAY) == ()
+
+
+def test_a_month_day_wins_over_a_day_month_of_the_same_length() -> None:
+    found = resolve_dates("Harbor 31, Valley 10 Oct. 15: Harbor 41, Ridge 17", THURSDAY)
+    assert [(m.text, m.precision) for m in found] == [("Oct. 15", "day")]
 
 
 def test_a_weekday_told_from_another_day_stays_unresolved() -> None:
