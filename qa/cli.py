@@ -375,7 +375,7 @@ def _show(result: Any, streamed: str = "") -> None:
         click.echo(f'    "{c.quote}"')
         dated = [m for m in c.dates if m.relative]
         if dated:
-            click.echo("    when: " + "; ".join(f'"{m.text}" = {m.label()}' for m in dated))
+            click.echo("    when: " + "; ".join(f'"{m.text}" = {m.described()}' for m in dated))
         if c.copies:
             click.echo(f"    also published as: {', '.join(c.copies)}")
 

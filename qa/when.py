@@ -58,6 +58,9 @@ class DateMention:
     precision: str  # "day", "week", "month", "year", "range"; "" when unresolved
     relative: bool = True  # False: a full calendar date, written out
     coming: bool = False  # the sentence speaks of it as still to come ("will vote Monday")
+    # a bare weekday whose tense the sentence does not give ("has the day off Monday"): read
+    # as past like most news, but the coming one may be meant; this is that other day
+    alternative: dt.date | None = None
 
     @property
     def resolved(self) -> bool:
@@ -68,6 +71,15 @@ class DateMention:
         if self.date is None or self.until is None:
             return "unresolved"
         return days_label(self.date, self.until, self.precision)
+
+    def described(self) -> str:
+        """``label()``, with the other reading where the sentence's tense does not decide:
+        "Mon 15 Aug 2022 (or Mon 22 Aug 2022, if still to come)"."""
+        if self.alternative is None or self.date is None:
+            return self.label()
+        other = day_label(self.alternative, weekday=True)
+        when = "if still to come" if self.alternative > self.date else "if already past"
+        return f"{self.label()} (or {other}, {when})"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -80,6 +92,7 @@ class DateMention:
             "resolved": self.resolved,
             "relative": self.relative,
             "coming": self.coming,
+            "alternative": self.alternative.isoformat() if self.alternative else None,
             "label": self.label(),
         }
 
@@ -161,8 +174,14 @@ def _mention(
             days = None
     date, until, precision = days if days else (None, None, "")
     coming = tense == "future"
+    alternative = None
+    groups = m.groupdict()
+    bare = (groups.get("mod") or "on").lower() in ("on", "early", "late")
+    bare = bare and not groups.get("weekday2")
+    if rule.resolve is _weekday and bare and tense == "present" and date and date != published:
+        alternative = date + 7 * _DAY  # read as the last such day; it may be the next
     return DateMention(
-        m.start(), m.end(), m.group(0), date, until, precision, rule.relative, coming
+        m.start(), m.end(), m.group(0), date, until, precision, rule.relative, coming, alternative
     )
 
 

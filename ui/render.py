@@ -188,7 +188,7 @@ def _date_html(mention: DateMention) -> str:
         return f'<span class="aqa-date aqa-unresolved">{said} = unresolved</span>'
     return (
         f'<span class="aqa-date">{said} = '
-        f'<span class="aqa-date-value">{_e(mention.label())}</span></span>'
+        f'<span class="aqa-date-value">{_e(mention.described())}</span></span>'
     )
 
 

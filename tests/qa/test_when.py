@@ -244,6 +244,7 @@ def test_offsets_point_at_the_phrase_and_the_quote_is_untouched() -> None:
         "resolved": True,
         "relative": True,
         "coming": False,
+        "alternative": None,
         "label": "Sun 8 Mar 2026",
     }
 
@@ -269,3 +270,19 @@ def test_a_lower_bound_names_no_day() -> None:
 def test_a_day_still_to_come_is_marked_so() -> None:
     assert one("The council will vote on Monday on the budget.").coming
     assert not one("The council voted on Monday on the budget.").coming
+
+
+def test_a_weekday_without_a_tense_also_offers_the_other_reading() -> None:
+    m = one("The team has the day off Monday.")
+    assert (m.date, m.alternative) == (dt.date(2026, 3, 9), dt.date(2026, 3, 16))
+    assert m.described() == "Mon 9 Mar 2026 (or Mon 16 Mar 2026, if still to come)"
+    assert m.as_dict()["alternative"] == "2026-03-16" and m.label() == "Mon 9 Mar 2026"
+    # a tense, a modifier or the publication day itself leaves no doubt to show
+    for sentence in (
+        "The mayor resigned on Monday.",
+        "The council will vote on Monday.",
+        "The board meets next Monday.",
+        "The team plays Thursday.",
+    ):
+        m = one(sentence)
+        assert m.alternative is None and m.described() == m.label(), sentence
