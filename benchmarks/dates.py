@@ -16,8 +16,9 @@ the resolver, and each scored once, blind, before its failures were studied (``P
 - ``held-out`` (400-519): first scored 0.908;
 - ``blind-2`` (520-759, ``sample --seed 2026``): first scored 0.896;
 - ``blind-3`` (760-999, ``sample --seed 2027``): first scored 0.925;
-- ``blind-4`` (1000-1239, ``sample --seed 2028``): first scored 0.917;
-- ``blind-5`` (1240-1479, ``sample --seed 2029``): scored after the rules were frozen.
+- ``blind-4`` (1000-1239, ``sample --seed 2028``): first scored 0.917; its items also
+  carry a ``second`` reader's label, for the readers' agreement;
+- ``blind-5`` (1240-1479, ``sample --seed 2029``): first scored 0.883.
 """
 
 from __future__ import annotations

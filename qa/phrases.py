@@ -172,7 +172,7 @@ def find_phrase(question: str, sentence: str, context: str = "") -> tuple[int, i
         if kind == "date" and _year_as_adjective(text, sentence[end:]):
             continue  # "the 1994 constitution" says nothing of when
         if kind == "number":
-            if not _measures(question, text, sentence[end : end + 25]):
+            if not measures(question, text, sentence[end : end + 25]):
                 continue  # asked how many people, this counts days
             end += _counted_noun(question, sentence[end:])
         found.append(((any(w in asked for w in words), distance, start), (start, end)))
@@ -192,6 +192,10 @@ _MEASURES = (
     ),
     (re.compile(r"\bhow (?:hot|cold)\b|\btemperature\b"), "degrees °c °f c f celsius fahrenheit"),
     (re.compile(r"\bhow (?:much|many) (?:money|dollars)|\bcost\b|\bprice\b"), "$ € £"),
+    (
+        re.compile(r"\bhow many (?:seconds|minutes|hours|days|weeks|months|years)\b"),
+        "second seconds minute minutes hour hours day days week weeks month months year years",
+    ),
 )
 
 
@@ -205,11 +209,13 @@ def _counted_noun(question: str, after: str) -> int:
     return 0
 
 
-def _measures(question: str, phrase: str, after: str) -> bool:
+def measures(question: str, phrase: str, after: str) -> bool:
     """Whether a number phrase counts what the question asks for (true when the question
     asks for nothing in particular)."""
     for pattern, units in _MEASURES:
         if pattern.search(question.lower()):
+            if "$" not in units and _MONEY.search(phrase.lower()):
+                return False  # "£115,000 a year" counts no days, nor people
             said = f"{phrase} {after}".lower()
             return any(u in said.split() or (len(u) == 1 and u in said) for u in units.split())
     return True
@@ -359,13 +365,23 @@ def _same_article(a: ScoredSentence, b: ScoredSentence) -> bool:
     return bool(copies_a & {b.passage.article_id, *b.passage.copies})
 
 
+_MONEY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|yuan|rupees?)\b")
+_DURATION = re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b")
+
+
 def _comparable(a: str, b: str) -> bool:
     """Whether two phrases are the same kind of answer: figures with figures ("52.7
-    percent" and "two" are not), shares with shares."""
+    percent" and "two" are not), shares with shares, sums with sums, spans of time with
+    spans of time ("45 days" and "up to £115,000" are not)."""
 
-    def kind(text: str) -> tuple[bool, bool]:
+    def kind(text: str) -> tuple[bool, bool, bool, bool]:
         folded = normalise_phrase(text)
-        return any(ch.isdigit() for ch in folded), "percent" in folded
+        return (
+            any(ch.isdigit() for ch in folded),
+            "percent" in folded,
+            bool(_MONEY.search(folded)),  # "£115,000" is no number of days
+            bool(_DURATION.search(folded)),
+        )
 
     if not any(ch.isdigit() for ch in a + b) and (" " not in a or " " not in b):
         return False  # names: only full names ("Lena Marovic"), one word is too often not one

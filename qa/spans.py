@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.phrases import DATE_PHRASE, NAME_PHRASE, NUMBER_PHRASE, find_phrase, phrase_kind
+from qa.phrases import DATE_PHRASE, NAME_PHRASE, NUMBER_PHRASE, find_phrase, measures, phrase_kind
 from qa.types import ScoredSentence
 from qa.words import STOPWORDS, content_words, fold_words, question_names
 
@@ -221,6 +221,8 @@ def candidates(
                 continue  # asked how many or when: only a number or a date answers
             if typ == "number" and not asks_change and _told_as_change(text, start, end):
                 continue  # "$102 million more than budgeted" does not tell how much in all
+            if typ == "number" and not measures(question, text[start:end], text[end : end + 25]):
+                continue  # asked how many days, "£115,000 a year" is no answer
             piece = text[start:end]
             words = content_words(piece)
             if not words:

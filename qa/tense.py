@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FUTURE", "PAST", "PAST_WORDS", "clause_span", "tense_of"]
+__all__ = ["PAST", "PAST_WORDS", "clause_span", "tense_of"]
 
 FUTURE = re.compile(
     r"\b(?:will|won't|shall|would|'ll|is\s+to|are\s+to|(?:is|are|be|was|were)\s+(?:set|scheduled|"
     r"slated|expected|due|poised|planning|going)\s+to|plans?\s+to|scheduled\s+(?:for|to)|"
     r"set\s+for|slated\s+for|ahead\s+of|begins?|starts?|opens?|"
     r"comes?|takes?\s+effect|deadline|next(?!\s+to\b)|continues|resumes|kicks\s+off|tips\s+off|"
-    r"returns|will\s+be|is\s+scheduled|are\s+scheduled|chance\s+of|forecast|heads?\s+into)\b",
+    r"returns|will\s+be|is\s+scheduled|are\s+scheduled|chance\s+of|forecast\s+(?:to|for)|"
+    r"(?:is|are)\s+forecast|heads?\s+into)\b",
     re.IGNORECASE,
 )
 # "said Friday", "told reporters Monday", "said in a statement on Tuesday"
@@ -30,23 +31,25 @@ _PAST_VERB = re.compile(
 )
 # a verb in the past tense ("-ed" catches adjectives too: "printed books")
 PAST_WORDS = (
-    r"(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bmore\s)(?<!\bmost\s)(?<!\bvery\s)"  # adjectives
-    r"\b(?:(?!(?:exce|proce|succe|ne|fe|spe|se|ble|bre|gre|cre|inde|hundr|sacr|wick|nak|"
+    r"\b(?<!\bthe\s)(?<!\ba\s)(?<!\ban\s)(?<!\bmore\s)(?<!\bmost\s)(?<!\bvery\s)"  # adjectives
+    r"(?:(?!(?:exce|proce|succe|ne|fe|spe|se|ble|bre|gre|cre|inde|hundr|sacr|wick|nak|"
     r"belov|kindr|hatr)ed\b)\w{2,}ed|said|told|woke|took|made|came|went|met|won|lost|held|"
-    r"began|ran|rose|fell|struck|left|paid|sent|spoke|wrote|broke|chose|flew|found|got|hit|kept|led|sold|stood|"
-    r"threw|were|was|weren't|wasn't|did|had)\b"
+    r"began|ran|rose|fell|struck|left|paid|sent|spoke|wrote|broke|chose|flew|found|got|hit|"
+    r"kept|led|sold|stood|threw|saw|knew|heard|thought|gave|brought|bought|caught|fought|felt|"
+    r"built|drove|grew|drew|shot|sat|sang|swore|wore|ate|were|was|weren't|wasn't|did|had)\b"
 )
 PAST = re.compile(PAST_WORDS, re.IGNORECASE)
 _SAID_AFTER = re.compile(r"\s+(?:said|told|announced|confirmed|wrote)\b", re.IGNORECASE)
-# "is closing Sunday", "is coming to Delaware on Thursday": an arrangement
+# "is closing Sunday", "is coming to Delaware on Thursday": an arrangement (no "since" or
+# "after" between: "is moving ahead after the vote on Tuesday" tells of the vote)
 _ARRANGED = re.compile(
-    r"\b(?:is|are|'s|'re)\s+(?:\w+ing|(?:coming|heading|going|travell?ing|returning|playing|"
-    r"hosting|visiting|performing|flying|moving)(?:\s+[\w'-]+){1,4})\s+(?:on\s+)?$",
+    r"\b(?:is|are|'s|'re)\s+(?:\w+ing|(?:coming|heading|travell?ing|returning|hosting|visiting|"
+    r"performing|flying)(?:\s+(?!(?:since|after|before|ago|from)\b)[\w'-]+){1,4})\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
-# a promotion or an invitation: "Turn to CNN for live coverage on Saturday"
+# a promotion or an invitation opening the sentence: "Turn to CNN for coverage on Saturday"
 _INVITATION = re.compile(
-    r"^\W*(?:turn\s+to|tune\s+in|watch|join\s+us|follow\s+(?:along|us)|stay\s+tuned|don't\s+miss)\b",
+    r"^\W*(?:turn\s+to|tune\s+in|join\s+us|stay\s+tuned|don't\s+miss)\b(?![^:]*:)",
     re.IGNORECASE,
 )
 # ", officials said" after a phrase dates the saying, not the event
@@ -62,7 +65,8 @@ _PAST_JUST_BEFORE = re.compile(
     rf"{PAST_WORDS}(?:\s+(?!to\b)[\w'’-]+){{0,3}}\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
-_IF = re.compile(r"\bif\b", re.IGNORECASE)
+# a condition opening the sentence or a clause ("If you're up early ..."), not "checking if"
+_IF = re.compile(r"(?:^|[,;:]\s*|\s[—–]\s*)[\"“]?if\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;—–()\"“”]|:\s|,\s+(?:and|but|while|as|after|when)\b")
 
 

@@ -44,6 +44,7 @@ from qa.tense import tense_of
 __all__ = ["DateMention", "day_label", "days_label", "latest_day", "resolve_dates"]
 
 _DAY = dt.timedelta(days=1)
+MAX_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class DateMention:
     relative: bool = True  # False: a full calendar date, written out
     coming: bool = False  # the sentence speaks of it as still to come ("will vote Monday")
     # a bare weekday whose tense the sentence does not give ("has the day off Monday"): read
-    # as past like most news, but the coming one may be meant; this is that other day
+    # as past like most news, but the coming one may be meant; this is that later day
     alternative: dt.date | None = None
 
     @property
@@ -77,9 +78,7 @@ class DateMention:
         "Mon 15 Aug 2022 (or Mon 22 Aug 2022, if still to come)"."""
         if self.alternative is None or self.date is None:
             return self.label()
-        other = day_label(self.alternative, weekday=True)
-        when = "if still to come" if self.alternative > self.date else "if already past"
-        return f"{self.label()} (or {other}, {when})"
+        return f"{self.label()} (or {day_label(self.alternative, weekday=True)}, if still to come)"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -131,25 +130,21 @@ def day_label(day: dt.date, weekday: bool = False) -> str:
 def resolve_dates(sentence: str, published: dt.date | None) -> tuple[DateMention, ...]:
     """Every time phrase of ``sentence``, in order, resolved against ``published`` (the
     article's publication date; ``None`` leaves the relative ones unresolved). Remembered:
-    a timeline and the citations it makes read the same sentences."""
+    a timeline and the citations it makes read the same sentences. Only the first
+    ``MAX_CHARS`` are read (a "sentence" longer than that is no sentence)."""
     found: list[tuple[re.Match[str], _Rule]] = []
     for rule in _RULES:  # in order of preference where two phrases of a length overlap
-        for m in rule.pattern.finditer(sentence):
+        for m in rule.pattern.finditer(sentence, 0, MAX_CHARS):
             if rule.title_guard and written_as_name(sentence, m.start()):
                 continue
-            if not is_name(
-                sentence,
-                m.start(),
-                m.end(),
-                rule.resolve is _weekday,
-                rule.resolve is _yearless_day,
-            ):
+            weekday, day = rule.resolve is _weekday, rule.resolve is _yearless_day
+            span = weekday and bool(m.groupdict().get("weekday2"))
+            if not is_name(sentence, m.start(), m.end(), weekday, day, span):
                 found.append((m, rule))
     # the longest phrase wins where phrases overlap ("Thursday, Aug. 4, 2022" over "Thursday")
     # ("Oct. 15" over "10 Oct." in "Indiana 10 Oct. 15", as American news writes days)
-    rank = {rule: n for n, rule in enumerate(_RULES)}
     found.sort(
-        key=lambda item: (-(item[0].end() - item[0].start()), rank[item[1]], item[0].start())
+        key=lambda item: (-(item[0].end() - item[0].start()), _RANK[item[1]], item[0].start())
     )
     taken: list[tuple[int, int]] = []
     mentions = []
@@ -178,7 +173,15 @@ def _mention(
     groups = m.groupdict()
     bare = (groups.get("mod") or "on").lower() in ("on", "early", "late")
     bare = bare and not groups.get("weekday2")
-    if rule.resolve is _weekday and bare and tense == "present" and date and date != published:
+    # (not past 9999-12-31, a placeholder some archives use)
+    if (
+        rule.resolve is _weekday
+        and bare
+        and tense == "present"
+        and date is not None
+        and date != published
+        and date < dt.date.max - 7 * _DAY
+    ):
         alternative = date + 7 * _DAY  # read as the last such day; it may be the next
     return DateMention(
         m.start(), m.end(), m.group(0), date, until, precision, rule.relative, coming, alternative
@@ -255,11 +258,10 @@ def _weekday(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.d
         if modifier[:1] == ["last"] and day == base:  # "last Tuesday" said on a Tuesday
             day -= 7 * _DAY
     if groups.get("weekday2"):  # "from Thursday to Friday"
-        return (
-            day,
-            day + ((WEEKDAYS.index(groups["weekday2"].lower()) - wanted) % 7) * _DAY,
-            "range",
-        )
+        until = day + ((WEEKDAYS.index(groups["weekday2"].lower()) - wanted) % 7) * _DAY
+        if tense == "past" and until > base:  # "battered the coast from Wednesday to Friday"
+            day, until = day - 7 * _DAY, until - 7 * _DAY
+        return day, until, "range"
     return day, day, "day"
 
 
@@ -290,33 +292,46 @@ def _period(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.da
 _LOWER_BOUND = re.compile(r"\b(?:more\s+than|over|at\s+least)\s+$", re.IGNORECASE)
 
 
-def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
+def _counted(m: re.Match[str], group: str, unit: str) -> int | None:
+    """The number of units ago that names a day, or ``None``: "a few days ago", "4,500 years
+    ago" (an age, not a calendar year) and "more than a year ago" (a bound) name none."""
     try:
-        number = _number(m["n"])
+        number = _number(m[group])
     except ValueError:
-        return None  # "a few days ago": no day can be named
-    unit = m["unit"].lower()
+        return None
     if unit.startswith("year") and number >= 1000:
-        return None  # "4,500 years ago": an age, not a calendar year
+        return None
     if _LOWER_BOUND.search(m.string, 0, m.start()):
-        return None  # "more than a year ago": no day is named, only a bound
-    return _by_dateparser(f"{number} {unit} ago", base, "past")
+        return None
+    return number
 
 
-def _ago_today(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
+    unit = m["unit"].lower()
+    number = _counted(m, "n", unit)
+    return None if number is None else _by_dateparser(f"{number} {unit} ago", base, "past")
+
+
+def _ago_today(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
     """ "One year ago today": the same day, years back."""
-    day = add_months(base, -12 * _number(m["n"]))
+    years = _counted(m, "n", "years")
+    if years is None:
+        return None
+    day = add_months(base, -12 * years)
     return day, day, "day"
 
 
-def _ago_either(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+def _ago_either(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
     """ "three or four years ago": from the further one's first day to the nearer one's last."""
-    near, far = (_number(m[g]) for g in ("n", "n2"))
     unit = m["unit"].lower()
-    first = _by_dateparser(f"{max(near, far)} {unit} ago", base, "past")
-    last = _by_dateparser(f"{min(near, far)} {unit} ago", base, "past")
+    counts = [_counted(m, group, unit) for group in ("n", "n2")]
+    if None in counts:
+        return None
+    longer, shorter = max(counts), min(counts)  # type: ignore[type-var]
+    first = _by_dateparser(f"{longer} {unit} ago", base, "past")
+    last = _by_dateparser(f"{shorter} {unit} ago", base, "past")
     if first is None or last is None:
-        raise ValueError(m.group(0))
+        return None
     return first[0], last[1], "range"
 
 
@@ -333,7 +348,8 @@ def _number(word: str) -> int:
 def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
     month, day = month_number(m["month"]), int(m["day"])
     for event, context in _KNOWN_DAYS:
-        if (event.month, event.day) == (month, day) and base > event and context.search(m.string):
+        said = context.search(m.string) or _EVENT_AFTER.match(m.string, m.end())
+        if (event.month, event.day) == (month, day) and base > event and said:
             return event, event, "day"  # "the Jan. 6 attack" in 2022 is 6 Jan 2021
     candidates = []
     for year in (base.year - 1, base.year, base.year + 1):
@@ -348,15 +364,15 @@ def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date,
     nearest = min(candidates, key=lambda d: abs((d - base).days))
     # the tense decides unless the other occurrence is much nearer (tense is read from a
     # few words: "the trial that began June 6" may sit in a clause about a coming verdict)
-    far = 2 * abs((nearest - base).days)
-    if tense == "future" and coming and (coming[0] - base).days <= far:
+    within = 2 * abs((nearest - base).days)  # twice as far as the nearest, at most
+    if tense == "future" and coming and (coming[0] - base).days <= within:
         chosen = coming[0]
-    elif tense == "past" and past and (base - past[-1]).days <= far:
+    elif tense == "past" and past and (base - past[-1]).days <= within:
         chosen = past[-1]
     else:
         chosen = nearest
     groups = m.groupdict()
-    if groups.get("to"):  # "June 10-20"
+    if groups.get("to") and int(groups["to"]) > chosen.day:  # "June 10-20"
         return chosen, chosen.replace(day=int(groups["to"])), "range"
     if groups.get("month2"):  # "from Feb. 28 to March 2"
         until = dt.date(chosen.year, month_number(groups["month2"]), int(groups["day2"]))
@@ -384,6 +400,14 @@ def _full_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.
     return day, day, "day"
 
 
+def _full_range(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+    until = dt.date(int(m["year"]), month_number(m["month2"] or m["month"]), int(m["to"]))
+    first = dt.date(until.year, month_number(m["month"]), int(m["day"]))
+    if first > until:  # "Dec. 30 to Jan. 2, 2025"
+        first = first.replace(year=first.year - 1)
+    return first, until, "range"
+
+
 def _full_month(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
     return _span(dt.date(int(m["year"]), month_number(m["month"]), 1), "month")
 
@@ -406,10 +430,20 @@ def _back(base: dt.date, n: int, unit: str) -> dt.date:
 _KNOWN_DAYS = tuple(
     (day, re.compile(context, re.IGNORECASE))
     for day, context in (
-        (dt.date(2001, 9, 11), r"\b(?:attacks?|terror\w*|hijack\w*|twin\s+towers|world\s+trade)\b"),
-        (dt.date(2021, 1, 6), r"\b(?:capitol|insurrection\w*|riot\w*|attack|storm\w*)\b"),
-        (dt.date(2023, 10, 7), r"\b(?:hamas|massacre|attacks?|hostages?)\b"),
+        (
+            dt.date(2001, 9, 11),
+            r"\b(?:terroris\w*|hijack\w*|twin\s+towers|world\s+trade|al[- ]qaeda)\b",
+        ),
+        (dt.date(2021, 1, 6), r"\b(?:capitol|insurrection\w*|rioters)\b"),
+        (dt.date(2023, 10, 7), r"\b(?:hamas|hostages?)\b"),
     )
+)
+
+# "the Jan. 6 attack", "the September 11 attacks": the day names the event
+_EVENT_AFTER = re.compile(r"\s+(?:attacks?|riots?|insurrection|massacre)\b", re.IGNORECASE)
+# what may follow the last day of "Oct. 5 and 6": not "to 20 years", "to 8 p.m.", "4 other"
+_RANGE_END = (
+    r"(?=\s*(?:[,;:)!?\"”—–]|\.(?!\d)|$|(?:in|at|during|on|for|from|with|when|while|as|and)\b))"
 )
 
 _MONTH = (
@@ -455,9 +489,16 @@ _RULES = (
     # a day of a month without its year ("Sept. 6", "on Thursday, Aug. 4", "6 September")
     _rule(
         rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DATE_DAY}"
-        r"(?:\s*(?:[-–]|and|through|to)\s*(?P<to>[12]?\d|3[01])\b(?![:.]\d))?"
+        rf"(?:\s*(?:[-–]|and|through|to)\s*(?P<to>[12]?\d|3[01])\b{_RANGE_END})?"
         rf"{_NO_YEAR}(?!\s*[:/.]\s*\d)",
         _yearless_day,
+    ),
+    # "Oct. 5 and 6, 2024", "from Feb. 28 to March 2, 2025": written out, with the year
+    _rule(
+        rf"(?:from\s+)?{_MONTH}\s+{_DATE_DAY}\s*(?:[-–]|and|through|to|until)\s*"
+        rf"(?:{_MONTH.replace('?P<month>', '?P<month2>')}\s+)?(?P<to>[12]?\d|3[01])\b,?\s+{_YEAR}",
+        _full_range,
+        relative=False,
     ),
     # "from Feb. 28 to March 2"
     _rule(
@@ -475,9 +516,9 @@ _RULES = (
         rf"(?!may\b){_MONTH}{_NO_YEAR}(?!\.?\s*\d)",
         _yearless_month,
     ),
-    # weekdays; "from Thursday to Friday"
+    # weekdays; "from Thursday to Friday", "Friday through Sunday"
     _rule(
-        rf"from\s+{_WEEKDAY}{_PART}\s+(?:to|through|until|into)\s+"
+        rf"(?:from\s+)?{_WEEKDAY}{_PART}\s+(?:to|through|until|into)\s+"
         rf"{_WEEKDAY.replace('?P<weekday>', '?P<weekday2>')}{_PART}",
         _weekday,
     ),
@@ -516,3 +557,5 @@ _RULES = (
         _unresolvable,
     ),
 )
+
+_RANK = {rule: n for n, rule in enumerate(_RULES)}  # the first of two rules wins a tie

@@ -200,3 +200,35 @@ def test_the_note_names_the_latest_report_only_when_the_days_differ() -> None:
     undated = _citation(2, "Valley Courier", None, "Around 1,500 people have left.")
     note = Disagreement(0, 1, "About 1,200", "Around 1,500").sentence([older, undated])
     assert note.startswith("The sources differ on this: ")
+
+
+TERM = [
+    {
+        "id": "voss-wire",
+        "title": "Voss resigns",
+        "source": "Coastal Wire",
+        "published_at": "2026-03-10",
+        "body": "Prime Minister Ada Voss of Estravia resigned on Tuesday after just 45 days in "
+        "office, the shortest term in the country's history. Her budget had collapsed.",
+    },
+    {
+        "id": "voss-herald",
+        "title": "What Voss keeps",
+        "source": "Harbor Herald",
+        "published_at": "2026-03-11",
+        "body": "Prime Minister Ada Voss of Estravia, who resigned after just 45 days in office, "
+        "is entitled to up to £115,000 a year for the rest of her life. Critics called it unfair.",
+    },
+]
+
+
+def test_a_sum_of_money_neither_answers_how_many_days_nor_disagrees_with_them(
+    tmp_path: Path,
+) -> None:
+    store = store_of(TERM, tmp_path)
+    result = Assistant(Settings.load(store=store)).ask(
+        "Ada Voss resigned as prime minister of Estravia after how many days in office?"
+    )
+    assert result.short_answer.startswith("45")
+    assert result.disagreement == ""  # "45 days" and "up to £115,000" are not one figure
+    assert "£115,000" not in result.text.split("[1]")[0]
