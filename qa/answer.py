@@ -23,7 +23,7 @@ from index.sentences import sentence_spans
 from index.store.hits import SentenceVectors
 from qa.config import DEFAULT_MIN_SCORE
 from qa.injection import is_instruction
-from qa.phrases import counterpart, disagreement, find_phrase
+from qa.phrases import counterpart, disagreement, find_folded, find_phrase, latest_first
 from qa.retrieve import Passage
 from qa.spans import DEFAULT_SPAN_MODEL, SPAN_FEATURES, Span, SpanModel
 from qa.types import NOT_FOUND, Citation, Extracted, ScoredSentence, bold
@@ -536,6 +536,12 @@ class ExtractiveAnswerer:
             if other is not None:
                 chosen = [*chosen[: max(1, self.max_sentences - 1)], other]
                 conflict = disagreement(question, chosen)
+        if conflict is not None:  # the latest report leads
+            chosen, conflict, at = latest_first(chosen, conflict, short.text if short else None)
+            if short is not None and at is not None:
+                short = dataclasses.replace(
+                    short, start=at[0], end=at[1], text=chosen[0].text[at[0] : at[1]]
+                )
         citations = []
         for n, s in enumerate(chosen, start=1):
             citation = Citation.of(
@@ -544,7 +550,7 @@ class ExtractiveAnswerer:
             if short is not None and n == 1:
                 phrase: tuple[int, int] | None = (short.start, short.end)
             else:
-                phrase = _find_folded(s.text, short.text) if short is not None else None
+                phrase = find_folded(s.text, short.text) if short is not None else None
                 phrase = phrase or find_phrase(question, s.text, s.passage.text)
             citations.append(dataclasses.replace(citation, phrase=phrase))
         text = " ".join(f"{c.quote} [{c.n}]" for c in citations)
@@ -562,12 +568,6 @@ class ExtractiveAnswerer:
 SPAN_SENTENCES = 3
 SPAN_BEHIND = 2.0
 SUPPORT_PASSAGES = 10
-
-
-def _find_folded(sentence: str, phrase: str) -> tuple[int, int] | None:
-    """Offsets of ``phrase`` in ``sentence``, ignoring case; ``None`` when it is not there."""
-    found = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", sentence, re.IGNORECASE)
-    return found.span() if found else None
 
 
 def _near_duplicate(a: str, b: str) -> bool:

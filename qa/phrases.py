@@ -324,6 +324,31 @@ def disagreement(question: str, chosen: Sequence[ScoredSentence]) -> Disagreemen
     return None
 
 
+def latest_first(
+    chosen: Sequence[ScoredSentence], conflict: Disagreement, lead: str | None
+) -> tuple[list[ScoredSentence], Disagreement, tuple[int, int] | None]:
+    """``chosen`` with the later report of ``conflict`` first, when the answer would lead
+    with the earlier one (a death toll that rose: the answer leads with the latest figure,
+    and its note names the earlier one), and where the short answer sits in it; unchanged
+    (and ``None``) when the two share a day, either is undated, or the short answer ``lead``
+    is not the earlier report's figure."""
+    old, new = chosen[conflict.first], chosen[conflict.second]
+    day_old, day_new = old.passage.published, new.passage.published
+    if conflict.first != 0 or day_old is None or day_new is None or day_new <= day_old:
+        return list(chosen), conflict, None
+    if lead is not None and not _same_value(lead, conflict.first_phrase):
+        return list(chosen), conflict, None
+    order = [new, *(s for s in chosen if s is not new)]
+    swapped = Disagreement(0, order.index(old), conflict.second_phrase, conflict.first_phrase)
+    return order, swapped, find_folded(new.text, conflict.second_phrase)
+
+
+def find_folded(sentence: str, phrase: str) -> tuple[int, int] | None:
+    """Offsets of ``phrase`` in ``sentence``, ignoring case; ``None`` when it is not there."""
+    found = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", sentence, re.IGNORECASE)
+    return found.span() if found else None
+
+
 def counterpart(
     question: str,
     chosen: Sequence[ScoredSentence],

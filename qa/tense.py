@@ -15,7 +15,7 @@ __all__ = ["PAST", "PAST_WORDS", "clause_span", "tense_of"]
 FUTURE = re.compile(
     r"\b(?:will|won't|shall|would|'ll|is\s+to|are\s+to|(?:is|are|be|was|were)\s+(?:set|scheduled|"
     r"slated|expected|due|poised|planning|going)\s+to|plans?\s+to|scheduled\s+(?:for|to)|"
-    r"set\s+for|slated\s+for|ahead\s+of|begins?|starts?|opens?|"
+    r"set\s+for|slated\s+for|ahead\s+of|begins?|starts?|starting|opens?|"
     r"comes?|takes?\s+effect|deadline|next(?!\s+to\b)|continues|resumes|kicks\s+off|tips\s+off|"
     r"returns|will\s+be|is\s+scheduled|are\s+scheduled|chance\s+of|forecast\s+(?:to|for)|"
     r"(?:is|are)\s+forecast|heads?\s+into)\b",
@@ -49,7 +49,7 @@ _ARRANGED = re.compile(
 )
 # a promotion or an invitation opening the sentence: "Turn to CNN for coverage on Saturday"
 _INVITATION = re.compile(
-    r"^\W*(?:turn\s+to|tune\s+in|join\s+us|stay\s+tuned|don't\s+miss)\b(?![^:]*:)",
+    r"^\W*(?:turn\s+to|tune\s+in|join\s+us|stay\s+tuned|don't\s+miss|find\s+out)\b(?![^:]*:)",
     re.IGNORECASE,
 )
 # ", officials said" after a phrase dates the saying, not the event
@@ -66,6 +66,7 @@ _PAST_JUST_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # a condition opening the sentence or a clause ("If you're up early ..."), not "checking if"
+_MAY = re.compile(r"\b(?:could|may|might|should|can)\b", re.IGNORECASE)
 _IF = re.compile(r"(?:^|[,;:]\s*|\s[—–]\s*)[\"“]?if\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;—–()\"“”]|:\s|,\s+(?:and|but|while|as|after|when)\b")
 
@@ -111,5 +112,7 @@ def tense_of(sentence: str, start: int, end: int) -> str:
         return "future"
     if PAST.search(clause):
         return "past"
+    if _MAY.search(clause):  # "could be cloudy on Tuesday", "fans can watch it Sunday"
+        return "future"
     # "If you're up early Tuesday morning, look up": a condition on what is still to come
     return "future" if _IF.search(sentence, 0, start) else "present"

@@ -135,13 +135,14 @@ def test_an_answer_says_when_sources_give_different_figures_and_cites_both(
     assert "an earlier report said 14 passengers (Coastal Wire, 10 Mar 2026)" in result.disagreement
     assert result.text.endswith(result.disagreement)
     sides = {c.article_id: c.phrase_text for c in result.citations}
-    # (the short answer leads as "14" or "14 passengers"; the other side shows its phrase)
     assert sides.get("ferry-wire", "").startswith("14")
     assert sides.get("ferry-herald", "").startswith("17")
+    # the latest report leads: its figure is the short answer, its sentence [1]
+    assert result.short_answer.startswith("17") and result.text.startswith("**17")
+    assert result.citations[0].article_id == "ferry-herald"
     for c in result.citations:
         assert f"[{c.n}]" in result.disagreement or c.article_id == "bakery"
     assert result.to_dict()["disagreement"] == result.disagreement
-    assert result.short_answer.startswith(("14", "17"))
 
 
 def test_agreeing_sources_give_no_disagreement(sample_store: Path) -> None:
@@ -162,6 +163,7 @@ def test_the_sample_collection_s_evacuation_figures_are_shown_to_disagree(
         "How many people were evacuated because of the Redstone Ridge fire?"
     )
     assert "1,200" in result.disagreement and "1,500" in result.disagreement
+    assert result.short_answer == "Around 1,500 people"  # the later report leads
     lead = f"**{result.short_answer}** [1] "
     assert result.text.startswith(lead)
     assert (

@@ -133,6 +133,8 @@ def test_the_tense_is_read_from_the_event_not_its_telling() -> None:
         ("There is a 60 percent chance of rain Monday afternoon.", ("2026-03-16",) * 2 + ("day",)),
         ("The farewell will air on Friday's show.", ("2026-03-13",) * 2 + ("day",)),
         ("Nobody knew she was ill until late Saturday night.", ("2026-03-07",) * 2 + ("day",)),
+        ("The harbour could be foggy on Tuesday morning.", ("2026-03-17",) * 2 + ("day",)),
+        ("The cinema has no listings starting on Monday.", ("2026-03-16",) * 2 + ("day",)),
     ],
 )
 def test_news_wording_of_counts_ranges_forecasts_and_listings(
