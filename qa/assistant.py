@@ -13,6 +13,7 @@ import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from index.embed import Embedder
@@ -516,9 +517,17 @@ def default_assistant() -> Assistant:
     return Assistant()
 
 
-def answer(question: str, **kwargs: Any) -> Answer:
-    """Answer ``question`` from the default store (``$ARTICLE_QA_STORE`` or the per-user one).
+@functools.lru_cache(maxsize=4)
+def _assistant_for(store: str) -> Assistant:
+    return Assistant(store=store)
 
-    Keyword arguments are those of ``Assistant.ask`` (k, sources, since, until).
+
+def answer(question: str, *, store: str | Path | None = None, **kwargs: Any) -> Answer:
+    """Answer ``question`` from ``store`` (a directory, a Chroma server URL or
+    ``memory:NAME``), by default ``$ARTICLE_QA_STORE`` or the per-user one. The assistant
+    for a store is kept for the next question.
+
+    Keyword arguments are those of ``Assistant.ask`` (k, sources, since, until, ...).
     """
-    return default_assistant().ask(question, **kwargs)
+    assistant = default_assistant() if store is None else _assistant_for(str(store))
+    return assistant.ask(question, **kwargs)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from qa.types import Citation, ScoredSentence
-from qa.when import day_label
+from qa.when import day_label, reported_on
 from qa.words import (
     FUNCTION_WORDS,
     NUMBER_WORDS,
@@ -182,7 +182,10 @@ def find_phrase(question: str, sentence: str, context: str = "") -> tuple[int, i
 # What "how many people" / "how large an area" counts, and the words that count it.
 _MEASURES = (
     (
-        re.compile(r"\bhow many (?:people|residents|workers|employees|staff|members|migrants)"),
+        re.compile(
+            r"\bhow many (?:[a-z-]+\s+){0,2}(?:people|residents|workers|employees|staff|members|"
+            r"migrants|passengers|drivers|voters|students|children|families|households)\b"
+        ),
         "people residents workers employees staff members migrants passengers drivers "
         "households families persons children adults students voters jobs",
     ),
@@ -191,7 +194,10 @@ _MEASURES = (
         "hectares acres square km miles",
     ),
     (re.compile(r"\bhow (?:hot|cold)\b|\btemperature\b"), "degrees °c °f c f celsius fahrenheit"),
-    (re.compile(r"\bhow (?:much|many) (?:money|dollars)|\bcost\b|\bprice\b"), "$ € £"),
+    (
+        re.compile(r"\bhow (?:much|many) (?:money|dollars)|\bcost\b|\bprice\b"),
+        "$ € £ ¥ dollars dollar euros euro pounds pound yen yuan rupees",
+    ),
     (
         re.compile(r"\bhow many (?:seconds|minutes|hours|days|weeks|months|years)\b"),
         "second seconds minute minutes hour hours day days week weeks month months year years",
@@ -217,7 +223,8 @@ def measures(question: str, phrase: str, after: str) -> bool:
             if "$" not in units and _MONEY.search(phrase.lower()):
                 return False  # "£115,000 a year" counts no days, nor people
             said = f"{phrase} {after}".lower()
-            return any(u in said.split() or (len(u) == 1 and u in said) for u in units.split())
+            words = set(re.findall(r"[a-z°]+", said))  # "passengers," is "passengers"
+            return any(u in words or (len(u) == 1 and u in said) for u in units.split())
     return True
 
 
@@ -333,7 +340,8 @@ def latest_first(
     (and ``None``) when the two share a day, either is undated, or the short answer ``lead``
     is not the earlier report's figure."""
     old, new = chosen[conflict.first], chosen[conflict.second]
-    day_old, day_new = old.passage.published, new.passage.published
+    day_old = reported_on(old.text, old.passage.published)
+    day_new = reported_on(new.text, new.passage.published)
     if conflict.first != 0 or day_old is None or day_new is None or day_new <= day_old:
         return list(chosen), conflict, None
     if lead is not None and not _same_value(lead, conflict.first_phrase):

@@ -15,6 +15,11 @@ __all__ = ["PAST", "PAST_WORDS", "clause_span", "tense_of"]
 FUTURE = re.compile(
     r"\b(?:will|won't|shall|would|'ll|is\s+to|are\s+to|(?:is|are|be|was|were)\s+(?:set|scheduled|"
     r"slated|expected|due|poised|planning|going)\s+to|plans?\s+to|scheduled\s+(?:for|to)|"
+    # "is expected on Monday", "hoped to reconnect homes by Friday", "is planned for Thursday",
+    # "was adjourned until Thursday"
+    r"expects?|(?:is|are)\s+expected|(?:hope[sd]?|(?:aim|intend|want)(?:s|ed)?)\s+to|"
+    r"planned\s+for|(?:is|are)\s+planned|(?:adjourned|postponed|deferred|delayed|pushed\s+back|"
+    r"put\s+off)\s+(?:until|till|to)|"
     r"set\s+for|slated\s+for|ahead\s+of|begins?|starts?|starting|opens?|"
     r"comes?|takes?\s+effect|deadline|next(?!\s+to\b)|continues|resumes|kicks\s+off|tips\s+off|"
     r"returns|will\s+be|is\s+scheduled|are\s+scheduled|chance\s+of|forecast\s+(?:to|for)|"
@@ -61,7 +66,7 @@ _ATTRIBUTION = re.compile(
 # that arranges what is to come ("as planned Tuesday", "postponed to Friday")
 _PAST_JUST_BEFORE = re.compile(
     r"(?!(?:planned|scheduled|rescheduled|expected|slated|intended|proposed|postponed|delayed|"
-    r"moved|pushed|set)\b)"
+    r"moved|pushed|set|adjourned|deferred|hoped|aimed|wanted)\b)"
     rf"{PAST_WORDS}(?:\s+(?!to\b)[\w'’-]+){{0,3}}\s+(?:on\s+)?$",
     re.IGNORECASE,
 )

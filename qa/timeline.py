@@ -99,6 +99,7 @@ class Development:
     precision: str  # "day", "week", "month", ... ("" when undated)
     dated_by: str  # "quote" (the sentence names the day), "published", or "" (undated)
     copies: tuple[str, ...] = ()  # other articles telling the same development that day
+    told_by: tuple[str, ...] = ()  # their outlets (or titles), for people to read
 
 
 def _when(sentence: ScoredSentence) -> tuple[dt.date | None, dt.date | None, str, str] | None:
@@ -179,8 +180,11 @@ def developments(
             and s.passage.article_id not in same_day.copies
             and _tells_the_same(s.text, same_day.sentence.text)
         ):
-            copies = (*same_day.copies, s.passage.article_id)
-            kept[entry.date] = dataclasses.replace(same_day, copies=copies)
+            kept[entry.date] = dataclasses.replace(
+                same_day,
+                copies=(*same_day.copies, s.passage.article_id),
+                told_by=(*same_day.told_by, s.passage.source or s.passage.title),
+            )
     # the best entries, then in time order (a sentence that names its day before one dated
     # only by its article, on the same day)
     chosen = sorted(kept.values(), key=lambda d: -d.sentence.undated)[:max_entries]
@@ -209,7 +213,7 @@ def timeline_answer(
             n, s.passage, s.start - s.passage.start, s.end - s.passage.start, s.score
         )
         citations.append(citation)
-        entry = TimelineEntry(n, d.date, d.until, d.precision, d.dated_by, d.copies)
+        entry = TimelineEntry(n, d.date, d.until, d.precision, d.dated_by, d.copies, d.told_by)
         if entry.date is None and not any(t.date is None for t in timeline):
             lines.append("Undated (their articles have no publication date):")
         timeline.append(entry)

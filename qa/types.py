@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qa.retrieve import Passage
-from qa.when import DateMention, days_label, latest_day, resolve_dates
+from qa.when import DateMention, days_label, reported_on, resolve_dates
 
 NOT_FOUND = "I couldn't find this in the indexed articles."
 
@@ -72,10 +72,11 @@ class Citation:
 
     @property
     def as_of(self) -> dt.date | None:
-        """The day the quote reports as of: its article's publication date (a figure in
-        Friday's paper is Friday's figure, whatever day the event it counts began); for an
-        undated article, the latest calendar date the quote names, if any."""
-        return self.published if self.published is not None else latest_day(self.dates)
+        """The day the quote reports as of: the day it says so of ("about 1,000 as of last
+        Friday"), else its article's publication date (a figure in Friday's paper is
+        Friday's figure, whatever day the event it counts began); for an undated article,
+        the latest calendar date the quote names, if any."""
+        return reported_on(self.quote, self.published)
 
     @property
     def quote_in_passage(self) -> tuple[int, int]:
@@ -92,7 +93,8 @@ class TimelineEntry:
     until: dt.date | None
     precision: str  # "day", "week", ... ("" when undated)
     dated_by: str  # "quote": the sentence names the day; "published": its article's date
-    copies: tuple[str, ...] = ()  # other articles telling the same development
+    copies: tuple[str, ...] = ()  # other articles telling the same development (their ids)
+    told_by: tuple[str, ...] = ()  # the outlets (or titles) of those articles
 
     @property
     def label(self) -> str:
@@ -110,6 +112,7 @@ class TimelineEntry:
             "dated_by": self.dated_by,
             "label": self.label,
             "copies": list(self.copies),
+            "told_by": list(self.told_by),
         }
 
 

@@ -41,7 +41,7 @@ from qa.date_names import is_name
 from qa.dates import WEEKDAYS, add_months, month_number, written_as_name
 from qa.tense import tense_of
 
-__all__ = ["DateMention", "day_label", "days_label", "latest_day", "resolve_dates"]
+__all__ = ["DateMention", "day_label", "days_label", "reported_on", "resolve_dates"]
 
 _DAY = dt.timedelta(days=1)
 MAX_CHARS = 2000
@@ -110,9 +110,21 @@ def days_label(date: dt.date, until: dt.date, precision: str) -> str:
     return f"{day_label(date)} to {day_label(until)}"
 
 
-def latest_day(mentions: tuple[DateMention, ...]) -> dt.date | None:
+def _latest_day(mentions: tuple[DateMention, ...]) -> dt.date | None:
     """The latest single day ``mentions`` name, if any."""
     return max((m.date for m in mentions if m.date and m.precision == "day"), default=None)
+
+
+def reported_on(sentence: str, published: dt.date | None) -> dt.date | None:
+    """The day a sentence reports as of: the day it says so of ("about 1,000 as of last
+    Friday"), else its article's publication date (a figure in Friday's paper is Friday's
+    figure), else (undated) the latest day it names, if any."""
+    mentions = resolve_dates(sentence, published)
+    for m in mentions:
+        said = sentence[max(0, m.start - 6) : m.start].lower()
+        if m.until is not None and m.precision == "day" and said.endswith("as of "):
+            return m.until
+    return published if published is not None else _latest_day(mentions)
 
 
 # English names whatever the process locale (strftime's %a and %b follow it)
@@ -168,7 +180,7 @@ def _mention(
         except (ValueError, OverflowError):  # "February 30", "9999 years ago"
             days = None
     date, until, precision = days if days else (None, None, "")
-    coming = tense == "future"
+    coming = tense == "future" and date is not None
     alternative = None
     groups = m.groupdict()
     bare = (groups.get("mod") or "on").lower() in ("on", "early", "late")

@@ -83,8 +83,9 @@ class Filters:
             clauses.append({"source": {"$in": list(self.sources)}})
         if self.since is not None:
             clauses.append({"published_day": {"$gte": day_number(self.since)}})
-        if self.until is not None:
+        if self.until is not None:  # (an undated chunk, day 0, is in no date range)
             clauses.append({"published_day": {"$lte": day_number(self.until)}})
+            clauses.append({"published_day": {"$gt": 0}})
         if self.exclude:
             clauses.append({"article_id": {"$nin": sorted(self.exclude)}})
         if not clauses:
@@ -99,7 +100,7 @@ class Filters:
         day = day_number(published)
         if self.since is not None and day < day_number(self.since):
             return False
-        if self.until is not None and day > day_number(self.until):
+        if self.until is not None and not 0 < day <= day_number(self.until):
             return False
         return article_id not in self.exclude
 

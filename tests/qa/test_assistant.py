@@ -128,6 +128,13 @@ def test_answer_uses_the_default_store(sample_store: Path, monkeypatch: pytest.M
     assert "Marovic" in result.text and result.citations
 
 
+def test_answer_takes_a_store_of_its_own(sample_store: Path, tmp_path: Path) -> None:
+    result = answer("Who won the presidential runoff in Estravia?", store=sample_store)
+    assert "Marovic" in result.text and result.citations
+    with pytest.raises(StoreError, match="article-qa ingest"):
+        answer("Anything?", store=tmp_path / "empty")
+
+
 def test_empty_store_says_what_to_run() -> None:
     with pytest.raises(StoreError, match="article-qa ingest"):
         answer("Anything?")

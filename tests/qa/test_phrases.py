@@ -234,3 +234,13 @@ def test_a_sum_of_money_neither_answers_how_many_days_nor_disagrees_with_them(
     assert result.short_answer.startswith("45")
     assert result.disagreement == ""  # "45 days" and "up to £115,000" are not one figure
     assert "£115,000" not in result.text.split("[1]")[0]
+
+
+def test_a_figure_is_reported_as_of_the_day_its_sentence_says() -> None:
+    # published on the 12th, but the figure is "as of last Friday" (the 6th): older than a
+    # figure published on the 10th, so the note names the other as the latest
+    said = _citation(1, "Harbor Herald", "2026-03-12", "About 1,000 had left as of last Friday.")
+    other = _citation(2, "Coastal Wire", "2026-03-10", "About 850 had left by Tuesday.")
+    assert said.as_of == dt.date(2026, 3, 6) and other.as_of == dt.date(2026, 3, 10)
+    note = Disagreement(0, 1, "About 1,000", "About 850").sentence([said, other])
+    assert note.startswith("The latest report: about 850 as of 10 Mar 2026 (Coastal Wire) [2]")

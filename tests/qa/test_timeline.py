@@ -155,6 +155,9 @@ def test_copies_collapse_and_undated_articles_stand_apart(bridge_store: Path) ->
     closed = dated[0]
     both = {cited[closed.n].article_id, *closed.copies}
     assert both == {"bridge-closed", "bridge-closed-ledger"}  # one entry, the other a copy
+    # the copy is named for people by its outlet, for programs by its id
+    sources = {"bridge-closed": "Coastal Wire", "bridge-closed-ledger": "Harbor Ledger"}
+    assert closed.told_by == tuple(sources[a] for a in closed.copies)
     assert [cited[e.n].article_id for e in undated] == ["bridge-letters"]
     assert undated[0].label == "undated" and undated[0].dated_by == ""
     assert result.timeline[-1] == undated[0]  # listed after the dated ones

@@ -135,6 +135,18 @@ def test_the_tense_is_read_from_the_event_not_its_telling() -> None:
         ("Nobody knew she was ill until late Saturday night.", ("2026-03-07",) * 2 + ("day",)),
         ("The harbour could be foggy on Tuesday morning.", ("2026-03-17",) * 2 + ("day",)),
         ("The cinema has no listings starting on Monday.", ("2026-03-16",) * 2 + ("day",)),
+        # plans and forecasts, in the words news uses for them
+        (
+            "Forecasters warned that more rain is expected on Monday.",
+            ("2026-03-16",) * 2 + ("day",),
+        ),
+        (
+            "The operator said it hoped to reconnect homes by Friday.",
+            ("2026-03-13",) * 2 + ("day",),
+        ),
+        ("A further meeting is planned for Tuesday.", ("2026-03-17",) * 2 + ("day",)),
+        ("Forecasters expect some relief from Wednesday.", ("2026-03-18",) * 2 + ("day",)),
+        ("The hearing was adjourned until Tuesday.", ("2026-03-17",) * 2 + ("day",)),
     ],
 )
 def test_news_wording_of_counts_ranges_forecasts_and_listings(

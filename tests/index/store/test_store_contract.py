@@ -163,6 +163,8 @@ def test_dense_search_is_typed_ranked_and_filtered(store: Store) -> None:
     assert {h.article_id for h in since} == {"ferry"}
     until = store.dense(near, 5, Filters(until=dt.date(2026, 10, 31)))
     assert "ferry" not in {h.article_id for h in until} and "vote" in {h.article_id for h in until}
+    # an undated chunk never passes a date range, dense or lexical
+    assert "undated" not in {h.article_id for h in until}
     without = store.dense(near, 5, Filters(exclude=frozenset({"ferry"})))
     assert [h.article_id for h in without][:1] == ["vote"] and len(without) == 3
 
