@@ -110,7 +110,7 @@ def main() -> None:
             a, b = item["mention"]
             sys.stdout.write(
                 f"{item['n']} {item['published']} gold {item['label']} {item.get('date')}.."
-                f"{item.get('until')} got {[(m.text, m.label()) for m in found]}\n"
+                f"{item.get('until')} got {[(m.text, m.label) for m in found]}\n"
                 f"    {sentence[:a]}[[{sentence[a:b]}]]{sentence[b:]}\n"
             )
     seconds = time.perf_counter() - started

@@ -67,6 +67,7 @@ class DateMention:
     def resolved(self) -> bool:
         return self.date is not None
 
+    @property
     def label(self) -> str:
         """How the chat shows it: "Thu 4 Aug 2022", "week of 1 Aug 2022", "Aug 2022"."""
         if self.date is None or self.until is None:
@@ -77,8 +78,8 @@ class DateMention:
         """``label()``, with the other reading where the sentence's tense does not decide:
         "Mon 15 Aug 2022 (or Mon 22 Aug 2022, if still to come)"."""
         if self.alternative is None or self.date is None:
-            return self.label()
-        return f"{self.label()} (or {day_label(self.alternative, weekday=True)}, if still to come)"
+            return self.label
+        return f"{self.label} (or {day_label(self.alternative, weekday=True)}, if still to come)"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,7 +93,7 @@ class DateMention:
             "relative": self.relative,
             "coming": self.coming,
             "alternative": self.alternative.isoformat() if self.alternative else None,
-            "label": self.label(),
+            "label": self.label,
         }
 
 

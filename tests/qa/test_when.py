@@ -241,7 +241,7 @@ def test_no_publication_date_leaves_relative_phrases_unresolved() -> None:
         ("on Thursday", False),
         ("July 25, 2022", True),
     ]
-    assert found[0].label() == "unresolved"
+    assert found[0].label == "unresolved"
 
 
 def test_offsets_point_at_the_phrase_and_the_quote_is_untouched() -> None:
@@ -264,10 +264,10 @@ def test_offsets_point_at_the_phrase_and_the_quote_is_untouched() -> None:
 
 
 def test_labels_say_the_precision() -> None:
-    assert one("Prices rose 4% last week.").label() == "week of 2 Mar 2026"
-    assert one("The plant closed last month.").label() == "Feb 2026"
-    assert one("The law passed last year.").label() == "2025"
-    assert one("The fair runs this weekend.").label() == "14 Mar 2026 to 15 Mar 2026"
+    assert one("Prices rose 4% last week.").label == "week of 2 Mar 2026"
+    assert one("The plant closed last month.").label == "Feb 2026"
+    assert one("The law passed last year.").label == "2025"
+    assert one("The fair runs this weekend.").label == "14 Mar 2026 to 15 Mar 2026"
 
 
 def test_impossible_days_are_left_unresolved() -> None:
@@ -290,7 +290,7 @@ def test_a_weekday_without_a_tense_also_offers_the_other_reading() -> None:
     m = one("The team has the day off Monday.")
     assert (m.date, m.alternative) == (dt.date(2026, 3, 9), dt.date(2026, 3, 16))
     assert m.described() == "Mon 9 Mar 2026 (or Mon 16 Mar 2026, if still to come)"
-    assert m.as_dict()["alternative"] == "2026-03-16" and m.label() == "Mon 9 Mar 2026"
+    assert m.as_dict()["alternative"] == "2026-03-16" and m.label == "Mon 9 Mar 2026"
     # a tense, a modifier or the publication day itself leaves no doubt to show
     for sentence in (
         "The mayor resigned on Monday.",
@@ -299,7 +299,7 @@ def test_a_weekday_without_a_tense_also_offers_the_other_reading() -> None:
         "The team plays Thursday.",
     ):
         m = one(sentence)
-        assert m.alternative is None and m.described() == m.label(), sentence
+        assert m.alternative is None and m.described() == m.label, sentence
 
 
 @pytest.mark.parametrize(
