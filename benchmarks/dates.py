@@ -18,7 +18,9 @@ the resolver, and each scored once, blind, before its failures were studied (``P
 - ``blind-3`` (760-999, ``sample --seed 2027``): first scored 0.925;
 - ``blind-4`` (1000-1239, ``sample --seed 2028``): first scored 0.917; its items also
   carry a ``second`` reader's label, for the readers' agreement;
-- ``blind-5`` (1240-1479, ``sample --seed 2029``): first scored 0.883.
+- ``blind-5`` (1240-1479, ``sample --seed 2029``): first scored 0.883;
+- ``blind-6`` (1480-1719, ``sample --seed 2030``): labelled after the last rules of session 12
+  were frozen, scored once.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ PARTS = (
     (760, "blind-3"),
     (1000, "blind-4"),
     (1240, "blind-5"),
+    (1480, "blind-6"),
 )
 
 
