@@ -529,5 +529,9 @@ def answer(question: str, *, store: str | Path | None = None, **kwargs: Any) -> 
 
     Keyword arguments are those of ``Assistant.ask`` (k, sources, since, until, ...).
     """
-    assistant = default_assistant() if store is None else _assistant_for(str(store))
-    return assistant.ask(question, **kwargs)
+    if store is None:
+        return default_assistant().ask(question, **kwargs)
+    where = str(store)
+    if "://" not in where and not where.startswith("memory:"):
+        where = str(Path(where).expanduser().resolve())  # one assistant a directory
+    return _assistant_for(where).ask(question, **kwargs)

@@ -183,7 +183,9 @@ def find_phrase(question: str, sentence: str, context: str = "") -> tuple[int, i
 _MEASURES = (
     (
         re.compile(
-            r"\bhow many (?:[a-z-]+\s+){0,2}(?:people|residents|workers|employees|staff|members|"
+            r"\bhow many (?:(?!(?:seconds|minutes|hours|days|weeks|months|years|times|did|do|"
+            r"does|were|was|are|is|have|has|had)\b)[a-z-]+\s+){0,2}"
+            r"(?:people|residents|workers|employees|staff|members|"
             r"migrants|passengers|drivers|voters|students|children|families|households)\b"
         ),
         "people residents workers employees staff members migrants passengers drivers "
@@ -346,14 +348,21 @@ def latest_first(
         return list(chosen), conflict, None
     if lead is not None and not _same_value(lead, conflict.first_phrase):
         return list(chosen), conflict, None
+    at = find_folded(new.text, conflict.second_phrase)
+    if at is None and lead is not None:  # its figure cannot be placed: keep the order
+        return list(chosen), conflict, None
     order = [new, *(s for s in chosen if s is not new)]
     swapped = Disagreement(0, order.index(old), conflict.second_phrase, conflict.first_phrase)
-    return order, swapped, find_folded(new.text, conflict.second_phrase)
+    return order, swapped, at
 
 
 def find_folded(sentence: str, phrase: str) -> tuple[int, int] | None:
     """Offsets of ``phrase`` in ``sentence``, ignoring case; ``None`` when it is not there."""
-    found = re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", sentence, re.IGNORECASE)
+    # (whole words only where the phrase starts or ends with one: "$4.6 billion" is in
+    # "HK$4.6 billion")
+    before = r"(?<!\w)" if phrase[:1].isalnum() else ""
+    after = r"(?!\w)" if phrase[-1:].isalnum() else ""
+    found = re.search(rf"{before}{re.escape(phrase)}{after}", sentence, re.IGNORECASE)
     return found.span() if found else None
 
 

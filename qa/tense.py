@@ -17,10 +17,10 @@ FUTURE = re.compile(
     r"slated|expected|due|poised|planning|going)\s+to|plans?\s+to|scheduled\s+(?:for|to)|"
     # "is expected on Monday", "hoped to reconnect homes by Friday", "is planned for Thursday",
     # "was adjourned until Thursday"
-    r"expects?|(?:is|are)\s+expected|(?:hope[sd]?|(?:aim|intend|want)(?:s|ed)?)\s+to|"
+    r"expects?|(?:is|are)\s+expected|(?:hopes?|aims?|intends?|wants?)\s+to|"
     r"planned\s+for|(?:is|are)\s+planned|(?:adjourned|postponed|deferred|delayed|pushed\s+back|"
     r"put\s+off)\s+(?:until|till|to)|"
-    r"set\s+for|slated\s+for|ahead\s+of|begins?|starts?|starting|opens?|"
+    r"set\s+for|slated\s+for|ahead\s+of|begins?|starts?|opens?|"
     r"comes?|takes?\s+effect|deadline|next(?!\s+to\b)|continues|resumes|kicks\s+off|tips\s+off|"
     r"returns|will\s+be|is\s+scheduled|are\s+scheduled|chance\s+of|forecast\s+(?:to|for)|"
     r"(?:is|are)\s+forecast|heads?\s+into)\b",
@@ -71,7 +71,7 @@ _PAST_JUST_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # a condition opening the sentence or a clause ("If you're up early ..."), not "checking if"
-_MAY = re.compile(r"\b(?:could|may|might|should|can)\b", re.IGNORECASE)
+_MAY = re.compile(r"\b(?:could|may|might|should|can)\b(?!\s+(?:not\s+)?have\b)")
 _IF = re.compile(r"(?:^|[,;:]\s*|\s[—–]\s*)[\"“]?if\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;—–()\"“”]|:\s|,\s+(?:and|but|while|as|after|when)\b")
 
@@ -117,7 +117,10 @@ def tense_of(sentence: str, start: int, end: int) -> str:
         return "future"
     if PAST.search(clause):
         return "past"
-    if _MAY.search(clause):  # "could be cloudy on Tuesday", "fans can watch it Sunday"
+    # "could be cloudy on Tuesday", "fans can watch it Sunday": a modal before the phrase
+    # (not "could have been"; not "Monday's crash could cost": that names a past event)
+    possessive = sentence[end : end + 2] in ("'s", "’s")
+    if not possessive and _MAY.search(sentence, max(begin, start - 90), start):
         return "future"
     # "If you're up early Tuesday morning, look up": a condition on what is still to come
     return "future" if _IF.search(sentence, 0, start) else "present"

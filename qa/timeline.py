@@ -99,7 +99,7 @@ class Development:
     precision: str  # "day", "week", "month", ... ("" when undated)
     dated_by: str  # "quote" (the sentence names the day), "published", or "" (undated)
     copies: tuple[str, ...] = ()  # other articles telling the same development that day
-    told_by: tuple[str, ...] = ()  # their outlets (or titles), for people to read
+    told_by: tuple[str, ...] = ()  # their outlets (or titles), each once, for people to read
 
 
 def _when(sentence: ScoredSentence) -> tuple[dt.date | None, dt.date | None, str, str] | None:
@@ -183,13 +183,18 @@ def developments(
             kept[entry.date] = dataclasses.replace(
                 same_day,
                 copies=(*same_day.copies, s.passage.article_id),
-                told_by=(*same_day.told_by, s.passage.source or s.passage.title),
+                told_by=_named(same_day.told_by, s.passage.source or s.passage.title),
             )
     # the best entries, then in time order (a sentence that names its day before one dated
     # only by its article, on the same day)
     chosen = sorted(kept.values(), key=lambda d: -d.sentence.undated)[:max_entries]
     chosen.sort(key=lambda d: (d.date or dt.date.min, d.dated_by != "quote"))
     return chosen + undated[: max(0, max_entries - len(chosen))]
+
+
+def _named(told_by: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """``told_by`` with ``name`` added, each outlet once, no blank."""
+    return told_by if not name or name in told_by else (*told_by, name)
 
 
 def timeline_answer(

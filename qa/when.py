@@ -75,7 +75,7 @@ class DateMention:
         return days_label(self.date, self.until, self.precision)
 
     def described(self) -> str:
-        """``label()``, with the other reading where the sentence's tense does not decide:
+        """``label``, with the other reading where the sentence's tense does not decide:
         "Mon 15 Aug 2022 (or Mon 22 Aug 2022, if still to come)"."""
         if self.alternative is None or self.date is None:
             return self.label
@@ -123,7 +123,9 @@ def reported_on(sentence: str, published: dt.date | None) -> dt.date | None:
     mentions = resolve_dates(sentence, published)
     for m in mentions:
         said = sentence[max(0, m.start - 6) : m.start].lower()
-        if m.until is not None and m.precision == "day" and said.endswith("as of "):
+        if m.until is None or m.precision != "day" or m.coming or not said.endswith("as of "):
+            continue
+        if published is None or m.until <= published:  # not "fares will rise as of Monday"
             return m.until
     return published if published is not None else _latest_day(mentions)
 

@@ -11,7 +11,7 @@ from support import store_of
 
 from qa.assistant import Assistant
 from qa.config import Settings
-from qa.phrases import Disagreement, find_phrase, normalise_phrase
+from qa.phrases import Disagreement, find_folded, find_phrase, measures, normalise_phrase
 from qa.types import Citation
 
 
@@ -244,3 +244,30 @@ def test_a_figure_is_reported_as_of_the_day_its_sentence_says() -> None:
     assert said.as_of == dt.date(2026, 3, 6) and other.as_of == dt.date(2026, 3, 10)
     note = Disagreement(0, 1, "About 1,000", "About 850").sentence([said, other])
     assert note.startswith("The latest report: about 850 as of 10 Mar 2026 (Coastal Wire) [2]")
+
+
+def test_a_figure_is_found_inside_a_currency_prefix() -> None:
+    sentence = "The new harbour bridge cost HK$4.6 billion, the Herald reported."
+    assert find_folded(sentence, "$4.6 billion") == (30, 42)
+    assert find_folded("Rates rose in Mayfield.", "May") is None  # whole words still
+
+
+@pytest.mark.parametrize(
+    ("question", "phrase", "after", "counts"),
+    [
+        ("How many striking bus drivers were there?", "850", " drivers walked out", True),
+        ("How many striking bus drivers were there?", "8 percent", " pay rise", False),
+        ("How many days did people wait for power?", "45 days", " without power", True),
+        ("How many hours were workers trapped?", "36 hours", " underground", True),
+        ("How many times have voters rejected the levy?", "three times", " since 2010", True),
+    ],
+)
+def test_a_number_counts_what_the_question_asks_for(
+    question: str, phrase: str, after: str, counts: bool
+) -> None:
+    assert measures(question, phrase, after) is counts
+
+
+def test_a_figure_said_as_of_a_coming_day_is_reported_on_its_publication_day() -> None:
+    coming = _citation(1, "Coastal Wire", "2026-03-12", "Fares will rise to $3.75 as of Monday.")
+    assert coming.as_of == dt.date(2026, 3, 12)
