@@ -38,7 +38,7 @@ _GENERIC_TODAY = re.compile(
 )
 # a body or inquiry named after a day: "the January 6 committee", "the Jan. 6 hearings"
 _BODY_AFTER = re.compile(
-    r"^\s+(?:select\s+)?(?:committee|commission|panel)\b|^\s+(?:hearings|investigation|inquiry|probe)\b",
+    r"^\s+(?:select\s+)?(?:committee|commission|panel|hearings|investigation|inquiry|probe)\b",
     re.IGNORECASE,
 )
 _THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)

@@ -233,7 +233,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return day.replace(year=year, month=month0 + 1, day=min(day.day, last))
 
 
-def _back(ref: dt.date, n: int, unit: str) -> dt.date:
+def back(ref: dt.date, n: int, unit: str) -> dt.date:
+    """``n`` days, weeks, months or years before ``ref`` ("3 weeks" back)."""
     unit = unit.lower().rstrip("s")
     if unit == "day":
         return ref - n * _DAY
@@ -366,11 +367,11 @@ def _weekend(m: re.Match[str], ref: dt.date) -> _Dates | None:
 
 
 def _rolling(m: re.Match[str], ref: dt.date) -> _Dates | None:
-    return _Dates(_back(ref, _count(m), m["unit"]), ref, strict=False)
+    return _Dates(back(ref, _count(m), m["unit"]), ref, strict=False)
 
 
 def _ago(m: re.Match[str], ref: dt.date) -> _Dates | None:
-    point = _back(ref, _count(m), m["unit"])
+    point = back(ref, _count(m), m["unit"])
     half = max(1, ((ref - point).days + 3) // 4) * _DAY
     return _Dates(point - half, point + half, strict=False)
 

@@ -179,6 +179,14 @@ def find_phrase(question: str, sentence: str, context: str = "") -> tuple[int, i
     return min(found)[1] if found else None
 
 
+# Sums and spans of time: what "how much did it cost" and "how many days" count
+_MONEY_WORDS = "$ € £ ¥ dollars dollar euros euro pounds pound yen yuan rupees rupee"
+_TIME_WORDS = "second seconds minute minutes hour hours day days week weeks month months year years"
+_MONEY = re.compile(
+    r"[$£€¥]|\b(?:" + "|".join(w for w in _MONEY_WORDS.split() if w.isalpha()) + r")\b"
+)
+_DURATION = re.compile(r"\b(?:" + "|".join(_TIME_WORDS.split()) + r")\b")
+
 # What "how many people" / "how large an area" counts, and the words that count it.
 _MEASURES = (
     (
@@ -196,14 +204,8 @@ _MEASURES = (
         "hectares acres square km miles",
     ),
     (re.compile(r"\bhow (?:hot|cold)\b|\btemperature\b"), "degrees °c °f c f celsius fahrenheit"),
-    (
-        re.compile(r"\bhow (?:much|many) (?:money|dollars)|\bcost\b|\bprice\b"),
-        "$ € £ ¥ dollars dollar euros euro pounds pound yen yuan rupees",
-    ),
-    (
-        re.compile(r"\bhow many (?:seconds|minutes|hours|days|weeks|months|years)\b"),
-        "second seconds minute minutes hour hours day days week weeks month months year years",
-    ),
+    (re.compile(r"\bhow (?:much|many) (?:money|dollars)|\bcost\b|\bprice\b"), _MONEY_WORDS),
+    (re.compile(r"\bhow many (?:seconds|minutes|hours|days|weeks|months|years)\b"), _TIME_WORDS),
 )
 
 
@@ -405,10 +407,6 @@ def counterpart(
 def _same_article(a: ScoredSentence, b: ScoredSentence) -> bool:
     copies_a = {a.passage.article_id, *a.passage.copies}
     return bool(copies_a & {b.passage.article_id, *b.passage.copies})
-
-
-_MONEY = re.compile(r"[$£€¥]|\b(?:dollars?|pounds?|euros?|yen|yuan|rupees?)\b")
-_DURATION = re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b")
 
 
 def _comparable(a: str, b: str) -> bool:

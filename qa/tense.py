@@ -22,7 +22,7 @@ FUTURE = re.compile(
     r"put\s+off)\s+(?:until|till|to)|"
     r"set\s+for|slated\s+for|ahead\s+of|begins?|starts?|opens?|"
     r"comes?|takes?\s+effect|deadline|next(?!\s+to\b)|continues|resumes|kicks\s+off|tips\s+off|"
-    r"returns|will\s+be|is\s+scheduled|are\s+scheduled|chance\s+of|forecast\s+(?:to|for)|"
+    r"returns|is\s+scheduled|are\s+scheduled|chance\s+of|forecast\s+(?:to|for)|"
     r"(?:is|are)\s+forecast|heads?\s+into)\b",
     re.IGNORECASE,
 )
@@ -70,8 +70,9 @@ _PAST_JUST_BEFORE = re.compile(
     rf"{PAST_WORDS}(?:\s+(?!to\b)[\w'’-]+){{0,3}}\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
-# a condition opening the sentence or a clause ("If you're up early ..."), not "checking if"
+# a modal (lowercase: "Theresa May" is none), not "could have been"
 _MAY = re.compile(r"\b(?:could|may|might|should|can)\b(?!\s+(?:not\s+)?have\b)")
+# a condition opening the sentence or a clause ("If you're up early ..."), not "checking if"
 _IF = re.compile(r"(?:^|[,;:]\s*|\s[—–]\s*)[\"“]?if\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[;—–()\"“”]|:\s|,\s+(?:and|but|while|as|after|when)\b")
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.date_names import is_name
-from qa.dates import WEEKDAYS, add_months, month_number, written_as_name
+from qa.dates import WEEKDAYS, back, month_number, written_as_name
 from qa.tense import tense_of
 
 __all__ = ["DateMention", "day_label", "days_label", "reported_on", "resolve_dates"]
@@ -293,7 +293,7 @@ def _period(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.da
     unit = m["unit"].lower()
     rel = " ".join(m["rel"].lower().split())
     if rel in ("the past", "the last", "this past", "the previous", "over the past"):
-        return (_back(base, 1, unit), base, "range") if unit != "weekend" else None
+        return (back(base, 1, unit), base, "range") if unit != "weekend" else None
     if unit == "weekend":
         saturday = base + ((5 - base.weekday()) % 7) * _DAY  # this weekend: the coming one
         if rel == "last" or (rel == "this" and tense == "past" and base.weekday() < 3):
@@ -332,7 +332,7 @@ def _ago_today(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt
     years = _counted(m, "n", "years")
     if years is None:
         return None
-    day = add_months(base, -12 * years)
+    day = back(base, years, "years")
     return day, day, "day"
 
 
@@ -363,8 +363,9 @@ def _number(word: str) -> int:
 def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
     month, day = month_number(m["month"]), int(m["day"])
     for event, context in _KNOWN_DAYS:
-        said = context.search(m.string) or _EVENT_AFTER.match(m.string, m.end())
-        if (event.month, event.day) == (month, day) and base > event and said:
+        if (event.month, event.day) != (month, day) or base <= event:
+            continue
+        if context.search(m.string) or _EVENT_AFTER.match(m.string, m.end()):
             return event, event, "day"  # "the Jan. 6 attack" in 2022 is 6 Jan 2021
     candidates = []
     for year in (base.year - 1, base.year, base.year + 1):
@@ -429,15 +430,6 @@ def _full_month(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, d
 
 def _unresolvable(m: re.Match[str], base: dt.date, tense: str) -> None:
     return None
-
-
-def _back(base: dt.date, n: int, unit: str) -> dt.date:
-    unit = unit.rstrip("s")
-    if unit == "day":
-        return base - n * _DAY
-    if unit == "week":
-        return base - 7 * n * _DAY
-    return add_months(base, -n if unit == "month" else -12 * n)
 
 
 # days that news names without a year long after ("the Capitol riot on Jan. 6"): world
