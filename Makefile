@@ -53,12 +53,14 @@ bench-quick: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.baselines
 	$(BIN)/python -m benchmarks.run --set subset
+	$(BIN)/python -m benchmarks.backend_stores --set subset
 	$(BIN)/python -m benchmarks.baselines --set subset
 	$(BIN)/python -m benchmarks.abstention --set subset --store bench-out/store-subset
 	$(BIN)/python -m benchmarks.scale --store bench-out/store-subset
 	$(BIN)/python -m benchmarks.embed_batch
 	$(BIN)/python -m benchmarks.embed_backends
 	$(BIN)/python -m benchmarks.load --set small
+	$(BIN)/python -m benchmarks.versus_llama
 	$(BIN)/python -m benchmarks.dates
 	$(BIN)/python -m benchmarks.timelines
 

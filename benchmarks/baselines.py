@@ -37,9 +37,11 @@ log = logging.getLogger("baselines")
 BREAKDOWN_METRICS = ("hit@5", "mrr@10")
 
 
-def llama_defaults(
-    documents: list[Any], embedder: Embedder, folder: Path
-) -> Callable[[str], list[str]]:
+def llama_default_index(
+    documents: list[Any], embedder: Embedder, folder: Path, progress: bool = True
+) -> Any:
+    """LlamaIndex's default pipeline: a ``VectorStoreIndex`` over a Chroma collection in
+    ``folder``, the default ``SentenceSplitter``, ``embedder``'s model."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from llama_index.core import StorageContext, VectorStoreIndex
@@ -51,14 +53,19 @@ def llama_defaults(
     )
     collection = client.get_or_create_collection("baseline", embedding_function=None)
     storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(collection))
-    index = VectorStoreIndex.from_documents(
+    return VectorStoreIndex.from_documents(
         documents,
         storage_context=storage,
         embed_model=embedder.as_llama_index(),
         transformations=[SentenceSplitter()],
-        show_progress=True,
+        show_progress=progress,
     )
-    retriever = index.as_retriever(similarity_top_k=10)
+
+
+def llama_defaults(
+    documents: list[Any], embedder: Embedder, folder: Path
+) -> Callable[[str], list[str]]:
+    retriever = llama_default_index(documents, embedder, folder).as_retriever(similarity_top_k=10)
     return lambda q: [n.node.metadata["article_id"] for n in retriever.retrieve(q)]
 
 
