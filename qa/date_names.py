@@ -32,7 +32,9 @@ _NAME_AFTER = re.compile(
 # "today's world", "less respect today than": the present age, not a day
 _GENERIC_TODAY = re.compile(
     r"^(?:['’]s\s+(?:world|society|culture|woke|economy|kids|generation|standards|politics|"
-    r"technology|digital\s+lifestyle|lifestyle|age|era|landscape|times)\b(?!\s+[a-z]+(?:ing|ed)\b)"
+    r"technology|digital\s+lifestyle|lifestyle|age|era|landscape|times|workers|people|consumers|"
+    r"students|parents|children|teens|teenagers|families|employees|youth|young)\b"
+    r"(?!\s+[a-z]+(?:ing|ed)\b)"
     r"|\s+than\b)",
     re.IGNORECASE,
 )
@@ -42,6 +44,21 @@ _BODY_AFTER = re.compile(
     re.IGNORECASE,
 )
 _THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
+# a weekday counted within a month recurs: "the fourth Thursday in November"
+_ORDINAL_BEFORE = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+$", re.IGNORECASE
+)
+_OF_MONTH = re.compile(
+    r"^\s+(?:of|in)\s+(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December|each\s+month|the\s+month|every\s+month)\b"
+)
+# "to get to where she is today", "who I am today": the present age of a life
+_WHERE_ONE_IS = re.compile(
+    r"\b(?:where|who|what)\s+(?:I|you|he|she|we|they|it)\s+(?:am|is|are|'m|'s|'re|’m|’s|’re)\s+$",
+    re.IGNORECASE,
+)
+# "we are here today", "resign immediately today": a day, not the present age
+_HERE_NOW = re.compile(r"\b(?:here|immediately)\s+$", re.IGNORECASE)
 # a weekday before a plural of what recurs: "Saturday night games", "Sunday broadcasts"
 _HABIT_AFTER = re.compile(
     r"^(?:\s+(?:and|or)\s+\w+day)?\s+(?:mornings|afternoons|evenings|nights)\b|"
@@ -85,8 +102,12 @@ _THEN = re.compile(
 def _generic_today(sentence: str, start: int, end: int) -> bool:
     """ "Today" as the present age ("the world today", "kids today than ever"), not a day:
     a clause in the present tense that dates no event."""
-    if _GENERIC_TODAY.search(sentence[end : end + 30]):
+    if _GENERIC_TODAY.search(sentence[end : end + 30]) or _WHERE_ONE_IS.search(
+        sentence, max(0, start - 30), start
+    ):
         return True
+    if _HERE_NOW.search(sentence, max(0, start - 15), start):
+        return False
     if sentence[end : end + 2] in ("'s", "’s"):
         return False  # "today's vote"
     # "the criticism you are hearing today ... back then" dates nothing, but "in the past,
@@ -105,7 +126,9 @@ def _generic_today(sentence: str, start: int, end: int) -> bool:
 
 # what recurs: "open from Monday to Friday", "hours are Monday through Saturday"
 _HABIT_CUE = re.compile(
-    r"\b(?:open|opens|closed|hours|every|each|weekly|daily|weekdays|usually|normally)\b",
+    r"\b(?:open|opens|closed|hours|every|each|weekly|daily|weekdays|usually|normally)\b|"
+    # "from 9 a.m. to 5 p.m. ET Monday through Friday"
+    r"\d(?::\d\d)?\s*[ap]\.?m\.?\s*(?:to|until|-|–)\s*\d",
     re.IGNORECASE,
 )
 
@@ -136,6 +159,10 @@ def is_name(
         return _habitual(sentence, start, end)  # "open from Monday to Friday"
     if weekday and re.search(r"[\"“]$", before) and re.match(r"[,.]?[\"”]", after):
         return True  # a title: "Wednesday," on Netflix
+    if weekday and re.search(r"[\"“]$", before) and _CAPITAL_AFTER.search(after):
+        return True  # a title: "Monday Night Football"
+    if weekday and _ORDINAL_BEFORE.search(before) and _OF_MONTH.search(after):
+        return True  # "the third Monday of February"
     if day and _YEARLY_AFTER.search(after):
         return True  # "on June 19 annually"
     if day and _BODY_AFTER.search(after) and _THE_BEFORE.search(before):

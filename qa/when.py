@@ -321,9 +321,19 @@ def _counted(m: re.Match[str], group: str, unit: str) -> int | None:
     return number
 
 
+# "soared 60% in August from a year ago": the month named, a year back
+_COMPARED = re.compile(r"\b(?:from|compared\s+(?:with|to)|than|over|versus|vs\.?)\s+$", re.I)
+
+
 def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
     unit = m["unit"].lower()
     number = _counted(m, "n", unit)
+    if number == 1 and unit == "year" and _COMPARED.search(m.string, 0, m.start()):
+        named = _IN_MONTH.search(m.string)
+        if named is not None:
+            month = month_number(named["month"])
+            year = base.year - (1 if month > base.month else 0)  # the latest such month
+            return _span(dt.date(year - 1, month, 1), "month")
     return None if number is None else _by_dateparser(f"{number} {unit} ago", base, "past")
 
 
@@ -399,6 +409,15 @@ def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date,
 def _month_of_year(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
     year = base.year + {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
     return _span(dt.date(year, month_number(m["month"]), 1), "month")
+
+
+def _months_of_year(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
+    """ "between January and December of last year" """
+    year = base.year + {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
+    first, last = month_number(m["month"]), month_number(m["month2"])
+    if last < first:
+        return _month_of_year(m, base, tense)
+    return dt.date(year, first, 1), _span(dt.date(year, last, 1), "month")[1], "range"
 
 
 def _yearless_month(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
@@ -478,6 +497,7 @@ _NUMBER = (
 )
 _NUMBER2 = _NUMBER.replace("?P<n>", "?P<n2>")
 _AGO_UNIT = r"(?P<unit>days?|weeks?|months?|years?)\s+ago\b"
+_IN_MONTH = re.compile(rf"\bin\s+(?!may\b){_MONTH}\b(?!\.?\s*\d)", re.IGNORECASE)
 
 
 def _rule(pattern: str, resolve: _Resolver, **kwargs: Any) -> _Rule:
@@ -513,7 +533,12 @@ _RULES = (
         rf"{_MONTH.replace('?P<month>', '?P<month2>')}\s+(?P<day2>[12]?\d|3[01])\b{_NO_YEAR}",
         _yearless_day,
     ),
-    # "May last year", "in October of last year"
+    # "May last year", "in October of last year", "between January and March of this year"
+    _rule(
+        rf"between\s+{_MONTH}\s+and\s+{_MONTH.replace('?P<month>', '?P<month2>')}\s+"
+        r"(?:of\s+)?(?P<rel>last|this|next)\s+year\b",
+        _months_of_year,
+    ),
     _rule(rf"{_MONTH}\s+(?:of\s+)?(?P<rel>last|this|next)\s+year\b", _month_of_year),
     _rule(
         rf"(?:{_WEEKDAY},?\s+)?(?:the\s+)?{_DATE_DAY}\s+(?:of\s+)?{_MONTH}{_NO_YEAR}", _yearless_day

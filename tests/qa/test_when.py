@@ -144,6 +144,15 @@ def test_the_tense_is_read_from_the_event_not_its_telling() -> None:
             ("2026-03-13",) * 2 + ("day",),
         ),
         ("A further meeting is planned for Tuesday.", ("2026-03-17",) * 2 + ("day",)),
+        # "today" where someone is, or what must happen at once, is the day
+        ("We are here today to open the new bridge.", ("2026-03-12",) * 2 + ("day",)),
+        ("The board must resign immediately today.", ("2026-03-12",) * 2 + ("day",)),
+        # a year before, with no month to compare; a run of months of a named year
+        ("Prices are higher than a year ago.", ("2025-01-01", "2025-12-31", "year")),
+        (
+            "Donors gave $2 million between January and June of last year.",
+            ("2025-01-01", "2025-06-30", "range"),
+        ),
         ("Forecasters expect some relief from Wednesday.", ("2026-03-18",) * 2 + ("day",)),
         ("The hearing was adjourned until Tuesday.", ("2026-03-17",) * 2 + ("day",)),
     ],
@@ -165,10 +174,33 @@ def test_news_wording_of_counts_ranges_forecasts_and_listings(
         "He told the Harbor Sunday Review about the song.",
         "The holiday is marked on June 19 annually.",
         "The firm he founded in 1995 still operates today.",
+        # a weekday counted within a month recurs; opening hours; a title in quotes
+        "Thanksgiving is the fourth Thursday of November.",
+        "The holiday is kept on the third Monday of February.",
+        "Call the helpline from 9 a.m. to 5 p.m. Monday through Friday.",
+        'She called games on "Monday Night Football" for a decade.',
+        # the present age of a life or of a group of people
+        "It took years of work to get to where she is today.",
+        "Today's workers expect to retire later than their parents.",
     ],
 )
 def test_more_habits_and_present_ages_are_not_dates(sentence: str) -> None:
     assert resolve_dates(sentence, THURSDAY) == ()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Exports rose 4% in February from a year ago.", ("2025-02-01", "2025-02-28")),
+        # November is not yet past in March 2026: the latest November is 2025's
+        ("Exports fell in November compared with a year ago.", ("2024-11-01", "2024-11-30")),
+    ],
+)
+def test_a_month_compared_with_a_year_ago_is_that_month_a_year_back(
+    sentence: str, expected: tuple[str, str]
+) -> None:
+    [ago] = [m for m in resolve_dates(sentence, THURSDAY) if m.text == "a year ago"]
+    assert (str(ago.date), str(ago.until), ago.precision) == (*expected, "month")
 
 
 def test_a_month_day_wins_over_a_day_month_of_the_same_length() -> None:
@@ -355,6 +387,7 @@ def test_rules_do_not_misfire_on_ordinary_news(
         "Police are investigating today's workplace shooting in Ohio.",
         "Floods were common here in the past, but today the water rose three feet.",
         "Trump Signs Bill Tuesday Amid Protests",
+        '"Monday was the hardest day," the coach said.',
     ],
 )
 def test_a_day_is_still_read_where_a_name_rule_nearly_applies(sentence: str) -> None:
