@@ -59,6 +59,14 @@ _WHERE_ONE_IS = re.compile(
 )
 # "we are here today", "resign immediately today": a day, not the present age
 _HERE_NOW = re.compile(r"\b(?:here|immediately)\s+$", re.IGNORECASE)
+_DATE_AFTER = re.compile(
+    r",?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d", re.IGNORECASE
+)
+# a state that lasts, or the present set beside something: the present age
+_STILL = re.compile(
+    r"\bremains?\s+(?:\w+\s+){0,2}$|\b(?:as|than)\s+(?:\w+\s+){0,2}(?:do|does|are|is)\s+$",
+    re.IGNORECASE,
+)
 # a weekday before a plural of what recurs: "Saturday night games", "Sunday broadcasts"
 _HABIT_AFTER = re.compile(
     r"^(?:\s+(?:and|or)\s+\w+day)?\s+(?:mornings|afternoons|evenings|nights)\b|"
@@ -66,7 +74,11 @@ _HABIT_AFTER = re.compile(
     r"editions)\b"
 )
 _MODIFIED = re.compile(r"^(?:last|next|this)\b", re.IGNORECASE)
-_ANY_ONE = re.compile(r"(?<![\w&'’.-])(?:a|the|every|each|one|a\s+recent)\s+$", re.IGNORECASE)
+_ANY_ONE = re.compile(
+    r"(?<![\w&'’.-])(?:a|the|every|each|one|a\s+recent|"
+    r"(?:a|any)\s+(?:typical|normal|usual|regular|given|average))\s+$",
+    re.IGNORECASE,
+)
 # "Today's show", "the Today's edition": a programme (one word: not "last year's show")
 _SHOW_AFTER = re.compile(r"^['’]s\s+(?:show|edition|paper)\b", re.IGNORECASE)
 # a weekday inside a capitalised name: "CBS Sunday Morning", "the Uniform Monday Holiday Act"
@@ -106,8 +118,10 @@ def _generic_today(sentence: str, start: int, end: int) -> bool:
         sentence, max(0, start - 30), start
     ):
         return True
-    if _HERE_NOW.search(sentence, max(0, start - 15), start):
-        return False
+    if _HERE_NOW.search(sentence, max(0, start - 15), start) or _DATE_AFTER.match(sentence, end):
+        return False  # "here today", "today, Oct. 1"
+    if _STILL.search(sentence, max(0, start - 40), start):
+        return True  # "many remain traumatized today", "the rate they do today"
     if sentence[end : end + 2] in ("'s", "’s"):
         return False  # "today's vote"
     # "the criticism you are hearing today ... back then" dates nothing, but "in the past,

@@ -18,6 +18,8 @@ FUTURE = re.compile(
     # "is expected on Monday", "hoped to reconnect homes by Friday", "is planned for Thursday",
     # "was adjourned until Thursday"
     r"expects?|(?:is|are)\s+expected|(?:hopes?|aims?|intends?|wants?)\s+to|"
+    # "with snow expected in Columbus on Sunday" (not "as expected", "was expected")
+    r"(?<!as\s)(?<!was\s)(?<!were\s)(?<!had\s)(?<!been\s)expected\s+(?:in|on|at|by|from)|"
     r"planned\s+for|(?:is|are)\s+planned|(?:adjourned|postponed|deferred|delayed|pushed\s+back|"
     r"put\s+off)\s+(?:until|till|to)|"
     r"set\s+for|slated\s+for|ahead\s+of|begins?|starts?|opens?|"
@@ -108,8 +110,10 @@ def tense_of(sentence: str, start: int, end: int) -> str:
     ):
         return "future"
     just_before = _PAST_JUST_BEFORE.search(sentence, max(0, start - 40), start)
-    # ... unless a modal stands before it ("will hit the coast from Friday")
-    if just_before and not FUTURE.search(sentence, max(0, just_before.start() - 12), start):
+    # ... unless a future cue stands between ("will hit the coast from Friday", "was
+    # adjourned until Tuesday"), a verb's, not a noun's ("the deadline passed Friday")
+    cues = FUTURE.finditer(sentence, max(0, just_before.start() - 12), start) if just_before else ()
+    if just_before and all(c.group(0).lower() == "deadline" for c in cues):
         return "past"  # "arrived Friday and will work", "spoke with reporters on Aug. 9"
     begin, stop = clause_span(sentence, start, end)
     after = _ATTRIBUTION.split(sentence[end : min(stop, end + 40)], maxsplit=1)[0]

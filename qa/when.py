@@ -38,6 +38,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from qa.date_names import is_name
+from qa.date_words import (
+    AGO_UNIT,
+    COMPARED,
+    DATE_DAY,
+    IN_MONTH,
+    IN_YEAR_AFTER,
+    LOWER_BOUND,
+    MONTH,
+    NO_YEAR,
+    NUMBER,
+    NUMBER2,
+    PART,
+    RANGE_END,
+    WEEKDAY,
+    YEAR,
+    count_of,
+)
 from qa.dates import WEEKDAYS, back, month_number, written_as_name
 from qa.tense import tense_of
 
@@ -304,32 +321,31 @@ def _period(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.da
     return _by_dateparser(f"{rel} {unit}", base, tense)
 
 
-_LOWER_BOUND = re.compile(r"\b(?:more\s+than|over|at\s+least)\s+$", re.IGNORECASE)
-
-
 def _counted(m: re.Match[str], group: str, unit: str) -> int | None:
     """The number of units ago that names a day, or ``None``: "a few days ago", "4,500 years
     ago" (an age, not a calendar year) and "more than a year ago" (a bound) name none."""
     try:
-        number = _number(m[group])
+        number = count_of(m[group])
     except ValueError:
         return None
     if unit.startswith("year") and number >= 1000:
         return None
-    if _LOWER_BOUND.search(m.string, 0, m.start()):
+    if LOWER_BOUND.search(m.string, 0, m.start()):
         return None
     return number
 
 
-# "soared 60% in August from a year ago": the month named, a year back
-_COMPARED = re.compile(r"\b(?:from|compared\s+(?:with|to)|than|over|versus|vs\.?)\s+$", re.I)
-
-
 def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
+    told = IN_YEAR_AFTER.match(m.string, m.end())
+    if told is not None:  # "more than a year ago in June 2021": the sentence says when
+        year = int(told["year"])
+        if told["month"]:
+            return _span(dt.date(year, month_number(told["month"]), 1), "month")
+        return _span(dt.date(year, 1, 1), "year")
     unit = m["unit"].lower()
     number = _counted(m, "n", unit)
-    if number == 1 and unit == "year" and _COMPARED.search(m.string, 0, m.start()):
-        named = _IN_MONTH.search(m.string)
+    if number == 1 and unit == "year" and COMPARED.search(m.string, 0, m.start()):
+        named = IN_MONTH.search(m.string)
         if named is not None:
             month = month_number(named["month"])
             year = base.year - (1 if month > base.month else 0)  # the latest such month
@@ -360,16 +376,6 @@ def _ago_either(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, d
     return first[0], last[1], "range"
 
 
-def _number(word: str) -> int:
-    """ "3", "1,400", "three", "a dozen"; ValueError for "a few" and the like."""
-    word = " ".join(word.lower().split())
-    if word[0].isdigit():
-        return int(word.replace(",", ""))
-    if word not in _NUMBER_VALUES:
-        raise ValueError(f"no number: {word}")
-    return _NUMBER_VALUES[word]
-
-
 def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
     month, day = month_number(m["month"]), int(m["day"])
     for event, context in _KNOWN_DAYS:
@@ -385,6 +391,9 @@ def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date,
             continue
     if not candidates:
         raise ValueError(f"no such day: {m.group(0)}")
+    named = m.groupdict().get("weekday")
+    if named:  # "on Thursday, Aug. 4": the year in which it is that weekday
+        candidates = [d for d in candidates if WEEKDAYS[d.weekday()] == named.lower()] or candidates
     past = [d for d in candidates if d <= base]
     coming = [d for d in candidates if d >= base]
     nearest = min(candidates, key=lambda d: abs((d - base).days))
@@ -467,37 +476,6 @@ _KNOWN_DAYS = tuple(
 
 # "the Jan. 6 attack", "the September 11 attacks": the day names the event
 _EVENT_AFTER = re.compile(r"\s+(?:attacks?|riots?|insurrection|massacre)\b", re.IGNORECASE)
-# what may follow the last day of "Oct. 5 and 6": not "to 20 years", "to 8 p.m.", "4 other"
-_RANGE_END = (
-    r"(?=\s*(?:[,;:)!?\"”—–]|\.(?!\d)|$|(?:in|at|during|on|for|from|with|when|while|as|and)\b))"
-)
-
-_MONTH = (
-    r"(?P<month>(?:january|february|march|april|may|june|july|august|september|october|"
-    r"november|december)\b|(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?)"
-)
-_DATE_DAY = r"(?P<day>[12]?\d|3[01])(?:st|nd|rd|th)?\b"
-_YEAR = r"(?P<year>(?:19|20)\d\d)\b"
-_NO_YEAR = r"(?!,?\s*(?:19|20)\d\d\b)"
-_WEEKDAY = r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
-_PART = r"(?:\s+(?:morning|afternoon|evening|night)\b)?"
-_UNITS = "one two three four five six seven eight nine".split()
-_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-_WORDS = [*_UNITS, "ten", "eleven", "twelve", *(f"{u}teen" for u in ("thir", "four", "fif"))]
-_WORDS += [*(f"{u}teen" for u in ("six", "seven", "eigh", "nine"))]
-_NUMBER_VALUES = {w: i for i, w in enumerate(_WORDS, 1)} | {"a": 1, "an": 1}
-_NUMBER_VALUES |= {"dozen": 12, "a dozen": 12, "half a dozen": 6}
-for _t, _tens in enumerate(_TENS, 2):
-    _NUMBER_VALUES[_tens] = 10 * _t
-    _NUMBER_VALUES |= {f"{_tens}-{u}": 10 * _t + i for i, u in enumerate(_UNITS, 1)}
-_NUMBER = (
-    r"(?<![\w,.-])(?P<n>\d{1,3}(?:,\d{3})*|"
-    + "|".join(sorted(_NUMBER_VALUES, key=len, reverse=True))
-    + r"|a\s+few|few|several|a\s+couple(?:\s+of)?)"
-)
-_NUMBER2 = _NUMBER.replace("?P<n>", "?P<n2>")
-_AGO_UNIT = r"(?P<unit>days?|weeks?|months?|years?)\s+ago\b"
-_IN_MONTH = re.compile(rf"\bin\s+(?!may\b){_MONTH}\b(?!\.?\s*\d)", re.IGNORECASE)
 
 
 def _rule(pattern: str, resolve: _Resolver, **kwargs: Any) -> _Rule:
@@ -506,57 +484,56 @@ def _rule(pattern: str, resolve: _Resolver, **kwargs: Any) -> _Rule:
 
 _RULES = (
     # full calendar dates: nothing to resolve, but they place the sentence in time
-    _rule(rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DATE_DAY},?\s+{_YEAR}", _full_day, relative=False),
+    _rule(rf"(?:{WEEKDAY},?\s+)?{MONTH}\s+{DATE_DAY},?\s+{YEAR}", _full_day, relative=False),
     _rule(
-        rf"(?:{_WEEKDAY},?\s+)?{_DATE_DAY}\s+(?:of\s+)?{_MONTH},?\s+{_YEAR}",
+        rf"(?:{WEEKDAY},?\s+)?{DATE_DAY}\s+(?:of\s+)?{MONTH},?\s+{YEAR}",
         _full_day,
         relative=False,
     ),
-    _rule(rf"{_MONTH},?\s+(?:of\s+)?{_YEAR}", _full_month, relative=False),
+    _rule(rf"{MONTH},?\s+(?:of\s+)?{YEAR}", _full_month, relative=False),
     # a day of a month without its year ("Sept. 6", "on Thursday, Aug. 4", "6 September")
     _rule(
-        rf"(?:{_WEEKDAY},?\s+)?{_MONTH}\s+{_DATE_DAY}"
-        rf"(?:\s*(?:[-–]|and|through|to)\s*(?P<to>[12]?\d|3[01])\b{_RANGE_END})?"
-        rf"{_NO_YEAR}(?!\s*[:/.]\s*\d)",
+        rf"(?:{WEEKDAY},?\s+)?{MONTH}\s+{DATE_DAY}"
+        rf"(?:\s*(?:[-–]|and|through|to)\s*(?P<to>[12]?\d|3[01])\b{RANGE_END})?"
+        rf"{NO_YEAR}(?!\s*[:/.]\s*\d)",
         _yearless_day,
     ),
     # "Oct. 5 and 6, 2024", "from Feb. 28 to March 2, 2025": written out, with the year
     _rule(
-        rf"(?:from\s+)?{_MONTH}\s+{_DATE_DAY}\s*(?:[-–]|and|through|to|until)\s*"
-        rf"(?:{_MONTH.replace('?P<month>', '?P<month2>')}\s+)?(?P<to>[12]?\d|3[01])\b,?\s+{_YEAR}",
+        rf"(?:from\s+)?{MONTH}\s+{DATE_DAY}\s*(?:[-–]|and|through|to|until)\s*"
+        rf"(?:{MONTH.replace('?P<month>', '?P<month2>')}\s+)?(?P<to>[12]?\d|3[01])\b,?\s+{YEAR}",
         _full_range,
         relative=False,
     ),
-    # "from Feb. 28 to March 2"
+    # "from Feb. 28 to March 2", "from Saturday, Oct. 28, to Tuesday, Oct. 31"
     _rule(
-        rf"(?:from\s+)?{_MONTH}\s+{_DATE_DAY}\s*(?:to|through|until|-|–)\s*"
-        rf"{_MONTH.replace('?P<month>', '?P<month2>')}\s+(?P<day2>[12]?\d|3[01])\b{_NO_YEAR}",
+        rf"(?:from\s+)?(?:{WEEKDAY},?\s+)?{MONTH}\s+{DATE_DAY},?\s*(?:to|through|until|-|–)\s*"
+        rf"(?:{WEEKDAY.replace('?P<weekday>', '?P<weekday2>')},?\s+)?"
+        rf"{MONTH.replace('?P<month>', '?P<month2>')}\s+(?P<day2>[12]?\d|3[01])\b{NO_YEAR}",
         _yearless_day,
     ),
     # "May last year", "in October of last year", "between January and March of this year"
     _rule(
-        rf"between\s+{_MONTH}\s+and\s+{_MONTH.replace('?P<month>', '?P<month2>')}\s+"
+        rf"between\s+{MONTH}\s+and\s+{MONTH.replace('?P<month>', '?P<month2>')}\s+"
         r"(?:of\s+)?(?P<rel>last|this|next)\s+year\b",
         _months_of_year,
     ),
-    _rule(rf"{_MONTH}\s+(?:of\s+)?(?P<rel>last|this|next)\s+year\b", _month_of_year),
-    _rule(
-        rf"(?:{_WEEKDAY},?\s+)?(?:the\s+)?{_DATE_DAY}\s+(?:of\s+)?{_MONTH}{_NO_YEAR}", _yearless_day
-    ),
+    _rule(rf"{MONTH}\s+(?:of\s+)?(?P<rel>last|this|next)\s+year\b", _month_of_year),
+    _rule(rf"(?:{WEEKDAY},?\s+)?(?:the\s+)?{DATE_DAY}\s+(?:of\s+)?{MONTH}{NO_YEAR}", _yearless_day),
     _rule(
         rf"(?:in|during|since|by|until|through|(?:early|mid|late)[-\s]|this|next|last)\s+"
-        rf"(?!may\b){_MONTH}{_NO_YEAR}(?!\.?\s*\d)",
+        rf"(?!may\b){MONTH}{NO_YEAR}(?!\.?\s*\d)",
         _yearless_month,
     ),
     # weekdays; "from Thursday to Friday", "Friday through Sunday"
     _rule(
-        rf"(?:from\s+)?{_WEEKDAY}{_PART}\s+(?:to|through|until|into)\s+"
-        rf"{_WEEKDAY.replace('?P<weekday>', '?P<weekday2>')}{_PART}",
+        rf"(?:from\s+)?{WEEKDAY}{PART}\s+(?:to|through|until|into)\s+"
+        rf"{WEEKDAY.replace('?P<weekday>', '?P<weekday2>')}{PART}",
         _weekday,
     ),
     _rule(
         rf"(?:(?P<mod>last|next|this\s+past|this\s+coming|this|on|early|late)\s+)?"
-        rf"{_WEEKDAY}{_PART}",
+        rf"{WEEKDAY}{PART}",
         _weekday,
     ),
     # today, tonight, yesterday, tomorrow, last night, this morning, earlier today
@@ -576,16 +553,16 @@ _RULES = (
         title_guard=True,
     ),
     # three days ago, two weeks ago, a year ago; three or four years ago; a year ago today
-    _rule(rf"{_NUMBER}\s+{_AGO_UNIT}", _ago),
-    _rule(rf"{_NUMBER}\s+(?:or|to)\s+{_NUMBER2}\s+{_AGO_UNIT}", _ago_either),
-    _rule(rf"{_NUMBER}\s+years?\s+ago\s+today\b", _ago_today),
+    _rule(rf"{NUMBER}\s+{AGO_UNIT}", _ago),
+    _rule(rf"{NUMBER}\s+(?:or|to)\s+{NUMBER2}\s+{AGO_UNIT}", _ago_either),
+    _rule(rf"{NUMBER}\s+years?\s+ago\s+today\b", _ago_today),
     # counted from another date, not from the publication date
     _rule(
         r"(?:the\s+(?:previous|next|following)\s+(?:day|week|month|year|morning|night)|"
         r"the\s+day\s+(?:before|after)|(?:a|one|two|three|four|five|six|\d+)\s+"
         r"(?:days?|weeks?|months?|years?)\s+(?:later|earlier|before|after)\b|"
         r"that\s+(?:day|week|morning|night|weekend)|"
-        rf"(?:on|by|until|since)\s+that\s+{_WEEKDAY})\b",
+        rf"(?:on|by|until|since)\s+that\s+{WEEKDAY})\b",
         _unresolvable,
     ),
 )

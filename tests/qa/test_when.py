@@ -147,6 +147,23 @@ def test_the_tense_is_read_from_the_event_not_its_telling() -> None:
         # "today" where someone is, or what must happen at once, is the day
         ("We are here today to open the new bridge.", ("2026-03-12",) * 2 + ("day",)),
         ("The board must resign immediately today.", ("2026-03-12",) * 2 + ("day",)),
+        ("The deadline passed Friday for the agency to reply.", ("2026-03-06",) * 2 + ("day",)),
+        (
+            "With snow expected in the hills on Sunday, crews are ready.",
+            ("2026-03-15",) * 2 + ("day",),
+        ),
+        ("The custom began three hundred years ago.", ("1726-01-01", "1726-12-31", "year")),
+        # a count whose year the sentence writes out, even after a bound
+        (
+            "The last eclipse here was more than 800 years ago in 1205.",
+            ("1205-01-01", "1205-12-31", "year"),
+        ),
+        # a written weekday picks the year; a range of weekday-dates
+        ("The hearing is set for Wednesday, Feb. 3.", ("2027-02-03",) * 2 + ("day",)),
+        (
+            "The offer runs from Saturday, March 14, to Tuesday, March 17.",
+            ("2026-03-14", "2026-03-17", "range"),
+        ),
         # a year before, with no month to compare; a run of months of a named year
         ("Prices are higher than a year ago.", ("2025-01-01", "2025-12-31", "year")),
         (
@@ -182,6 +199,8 @@ def test_news_wording_of_counts_ranges_forecasts_and_listings(
         # the present age of a life or of a group of people
         "It took years of work to get to where she is today.",
         "Today's workers expect to retire later than their parents.",
+        "On a typical Saturday morning, the market fills up by nine.",
+        "Many residents remain shaken today.",
     ],
 )
 def test_more_habits_and_present_ages_are_not_dates(sentence: str) -> None:
@@ -201,6 +220,18 @@ def test_a_month_compared_with_a_year_ago_is_that_month_a_year_back(
 ) -> None:
     [ago] = [m for m in resolve_dates(sentence, THURSDAY) if m.text == "a year ago"]
     assert (str(ago.date), str(ago.until), ago.precision) == (*expected, "month")
+
+
+def test_a_count_whose_month_and_year_are_written_after_is_that_month() -> None:
+    found = resolve_dates("The school opened more than a year ago in June 2024.", THURSDAY)
+    [ago] = [m for m in found if m.text == "a year ago"]
+    assert (str(ago.date), str(ago.until), ago.precision) == ("2024-06-01", "2024-06-30", "month")
+
+
+def test_today_with_its_date_written_after_is_that_day() -> None:
+    found = resolve_dates("The agency shut its offices today, March 12, after the storm.", THURSDAY)
+    today = [m for m in found if m.text.lower() == "today"]
+    assert today and today[0].date == THURSDAY
 
 
 def test_a_month_day_wins_over_a_day_month_of_the_same_length() -> None:
