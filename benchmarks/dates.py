@@ -24,7 +24,9 @@ the resolver, and each scored once, blind, before its failures were studied (``P
 - ``blind-7`` (1720-1959, ``sample --seed 2031``): labelled in session 13 while the rules were
   frozen: first scored 0.929 (its dated items 0.967);
 - ``blind-8`` (1960-2199, ``sample --seed 2032``): labelled after blind-7's mends were frozen:
-  first scored 0.908 (its dated items 0.914).
+  first scored 0.908 (its dated items 0.914);
+- ``blind-9`` (2200-2439, ``sample --seed 2033``): labelled after blind-8's mends were frozen:
+  first scored 0.875 (its dated items 0.915).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ PARTS = (
     (1480, "blind-6"),
     (1720, "blind-7"),
     (1960, "blind-8"),
+    (2200, "blind-9"),
 )
 
 

@@ -59,6 +59,7 @@ _WHERE_ONE_IS = re.compile(
 )
 # "we are here today", "resign immediately today": a day, not the present age
 _HERE_NOW = re.compile(r"\b(?:here|immediately)\s+$", re.IGNORECASE)
+_DAY_NAMED_AFTER = re.compile(r"\s+(?:is|marks)\s+(?:the\s+)?[A-Z]")
 _DATE_AFTER = re.compile(
     r",?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d", re.IGNORECASE
 )
@@ -67,9 +68,11 @@ _STILL = re.compile(
     r"\bremains?\s+(?:\w+\s+){0,2}$|\b(?:as|than)\s+(?:\w+\s+){0,2}(?:do|does|are|is)\s+$",
     re.IGNORECASE,
 )
-# a weekday before a plural of what recurs: "Saturday night games", "Sunday broadcasts"
+# a weekday before a plural of what recurs: "Saturday night games", "Sunday broadcasts"; a
+# thing named after a day: "Sunday school"
 _HABIT_AFTER = re.compile(
     r"^(?:\s+(?:and|or)\s+\w+day)?\s+(?:mornings|afternoons|evenings|nights)\b|"
+    r"^\s+(?:school|best)\b|"
     r"^\s+(?:[A-Z][\w-]*\s+){0,3}(?:games|matchups|broadcasts|telecasts|newscasts|episodes|"
     r"editions)\b"
 )
@@ -100,7 +103,8 @@ _AS_MODIFIER = re.compile(
 _EVENT_VERB = re.compile(
     rf"{PAST_WORDS}|\b(?:marks|will|is\s+set|are\s+set|arrival|funeral|launch|vote|election|"
     r"hearing|meeting|trial|ceremony|debate|rally|eclipse|deadline|anniversary|summit|verdict|"
-    r"sentencing|parade|premiere|begins|starts|opens|launches|kicks\s+off|tips\s+off)\b",
+    r"sentencing|parade|premiere|begins|starts|opens|launches|kicks\s+off|tips\s+off|"
+    r"watch|match|game|race|kickoff)\b",
     re.IGNORECASE,
 )
 # "the criticism you are hearing today was leveled back then": today set against the past
@@ -118,8 +122,12 @@ def _generic_today(sentence: str, start: int, end: int) -> bool:
         sentence, max(0, start - 30), start
     ):
         return True
-    if _HERE_NOW.search(sentence, max(0, start - 15), start) or _DATE_AFTER.match(sentence, end):
-        return False  # "here today", "today, Oct. 1"
+    if (
+        _HERE_NOW.search(sentence, max(0, start - 15), start)
+        or _DATE_AFTER.match(sentence, end)
+        or _DAY_NAMED_AFTER.match(sentence, end)
+    ):
+        return False  # "here today", "today, Oct. 1", "Today is National Pie Day"
     if _STILL.search(sentence, max(0, start - 40), start):
         return True  # "many remain traumatized today", "the rate they do today"
     if sentence[end : end + 2] in ("'s", "’s"):
@@ -189,6 +197,12 @@ def is_name(
         and not _title_case(sentence)
     ):
         return True
+    if (
+        weekday
+        and re.search(r"\s(?:Morning|Afternoon|Evening|Night)$", sentence[start:end])
+        and not _title_case(sentence)
+    ):
+        return True  # a programme: "CBS Sunday Morning", "Monday Night Football"
     if weekday and _HABIT_AFTER.search(after) and not _MODIFIED.search(sentence[start:end]):
         return True  # "will stream Saturday night Big Ten games"
     if weekday and _ANY_ONE.search(before):  # "on a Tuesday", "one Sunday", "the Monday after"

@@ -116,6 +116,10 @@ def tense_of(sentence: str, start: int, end: int) -> str:
     if just_before and all(c.group(0).lower() == "deadline" for c in cues):
         return "past"  # "arrived Friday and will work", "spoke with reporters on Aug. 9"
     begin, stop = clause_span(sentence, start, end)
+    # "may stop working Tuesday": a modal governing the verb just before the phrase
+    possessive = sentence[end : end + 2] in ("'s", "’s")
+    if not possessive and _MAY.search(sentence, max(begin, start - 25), start):
+        return "future"
     after = _ATTRIBUTION.split(sentence[end : min(stop, end + 40)], maxsplit=1)[0]
     clause = sentence[max(begin, start - 90) : start] + " " + after
     if FUTURE.search(clause):

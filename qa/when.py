@@ -308,9 +308,13 @@ def _near(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date
 
 def _period(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
     unit = m["unit"].lower()
-    rel = " ".join(m["rel"].lower().split())
-    if rel in ("the past", "the last", "this past", "the previous", "over the past"):
-        return (back(base, 1, unit), base, "range") if unit != "weekend" else None
+    rel = " ".join(m["rel"].lower().split()).removeprefix("over ")
+    if rel in ("the past", "the last", "this past", "the previous") and unit == "weekend":
+        since = (base.weekday() - 5) % 7  # days since the latest Saturday
+        saturday = base - (since if since >= 2 else since + 7) * _DAY  # one wholly past
+        return saturday, saturday + _DAY, "range"
+    if rel in ("the past", "the last", "this past", "the previous"):
+        return back(base, 1, unit), base, "range"
     if unit == "weekend":
         saturday = base + ((5 - base.weekday()) % 7) * _DAY  # this weekend: the coming one
         if rel == "last" or (rel == "this" and tense == "past" and base.weekday() < 3):
@@ -392,8 +396,12 @@ def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date,
     if not candidates:
         raise ValueError(f"no such day: {m.group(0)}")
     named = m.groupdict().get("weekday")
-    if named:  # "on Thursday, Aug. 4": the year in which it is that weekday
-        candidates = [d for d in candidates if WEEKDAYS[d.weekday()] == named.lower()] or candidates
+    if named:  # "on Thursday, Aug. 4": the year in which it is that weekday, within half a year
+        candidates = [
+            d
+            for d in candidates
+            if WEEKDAYS[d.weekday()] == named.lower() and abs((d - base).days) <= 200
+        ] or candidates
     past = [d for d in candidates if d <= base]
     coming = [d for d in candidates if d >= base]
     nearest = min(candidates, key=lambda d: abs((d - base).days))
@@ -507,7 +515,8 @@ _RULES = (
     ),
     # "from Feb. 28 to March 2", "from Saturday, Oct. 28, to Tuesday, Oct. 31"
     _rule(
-        rf"(?:from\s+)?(?:{WEEKDAY},?\s+)?{MONTH}\s+{DATE_DAY},?\s*(?:to|through|until|-|–)\s*"
+        rf"(?:from\s+|(?P<between>between\s+))?(?:{WEEKDAY},?\s+)?{MONTH}\s+{DATE_DAY},?"
+        rf"(?:\s*(?:to|through|until|-|–)|(?(between)\s+and|(?!)))\s*"
         rf"(?:{WEEKDAY.replace('?P<weekday>', '?P<weekday2>')},?\s+)?"
         rf"{MONTH.replace('?P<month>', '?P<month2>')}\s+(?P<day2>[12]?\d|3[01])\b{NO_YEAR}",
         _yearless_day,

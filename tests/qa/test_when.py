@@ -158,12 +158,22 @@ def test_the_tense_is_read_from_the_event_not_its_telling() -> None:
             "The last eclipse here was more than 800 years ago in 1205.",
             ("1205-01-01", "1205-12-31", "year"),
         ),
-        # a written weekday picks the year; a range of weekday-dates
-        ("The hearing is set for Wednesday, Feb. 3.", ("2027-02-03",) * 2 + ("day",)),
+        # a written weekday picks the year within half a year; a range of weekday-dates
+        ("The fair is on Sunday, Sept. 13.", ("2026-09-13",) * 2 + ("day",)),
+        ("The hearing is set for Wednesday, Feb. 3.", ("2026-02-03",) * 2 + ("day",)),
         (
             "The offer runs from Saturday, March 14, to Tuesday, March 17.",
             ("2026-03-14", "2026-03-17", "range"),
         ),
+        (
+            "Samples were collected between Feb. 2 and March 6.",
+            ("2026-02-02", "2026-03-06", "range"),
+        ),
+        ("Over the last year, fares rose.", ("2025-03-12", "2026-03-12", "range")),
+        ("The couple married this past weekend.", ("2026-03-07", "2026-03-08", "range")),
+        ("Today is National Pie Day.", ("2026-03-12",) * 2 + ("day",)),
+        ("How to watch the final today", ("2026-03-12",) * 2 + ("day",)),
+        ("The navigation system may stop working Tuesday.", ("2026-03-17",) * 2 + ("day",)),
         # a year before, with no month to compare; a run of months of a named year
         ("Prices are higher than a year ago.", ("2025-01-01", "2025-12-31", "year")),
         (
@@ -201,6 +211,10 @@ def test_news_wording_of_counts_ranges_forecasts_and_listings(
         "Today's workers expect to retire later than their parents.",
         "On a typical Saturday morning, the market fills up by nine.",
         "Many residents remain shaken today.",
+        # programmes and things named after a day
+        "He spoke about it in a CBS Sunday Morning interview.",
+        "The women's final is no Monday Night Football.",
+        "She taught Sunday school for years.",
     ],
 )
 def test_more_habits_and_present_ages_are_not_dates(sentence: str) -> None:
@@ -226,6 +240,14 @@ def test_a_count_whose_month_and_year_are_written_after_is_that_month() -> None:
     found = resolve_dates("The school opened more than a year ago in June 2024.", THURSDAY)
     [ago] = [m for m in found if m.text == "a year ago"]
     assert (str(ago.date), str(ago.until), ago.precision) == ("2024-06-01", "2024-06-30", "month")
+
+
+def test_two_days_joined_by_and_are_no_range_without_between() -> None:
+    found = resolve_dates("The club met on Jan. 5 and Feb. 9.", THURSDAY)
+    assert [(str(m.date), m.precision) for m in found] == [
+        ("2026-01-05", "day"),
+        ("2026-02-09", "day"),
+    ]
 
 
 def test_today_with_its_date_written_after_is_that_day() -> None:
