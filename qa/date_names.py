@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from qa.date_words import MONTH
 from qa.tense import PAST, PAST_WORDS, clause_span, tense_of
 
 __all__ = ["is_name"]
@@ -34,7 +35,7 @@ _GENERIC_TODAY = re.compile(
     r"^(?:['’]s\s+(?:world|society|culture|woke|economy|kids|generation|standards|politics|"
     r"technology|digital\s+lifestyle|lifestyle|age|era|landscape|times|workers|people|consumers|"
     r"students|parents|children|teens|teenagers|families|employees|youth|young)\b"
-    r"(?!\s+[a-z]+(?:ing|ed)\b)"
+    r"(?!\s+[a-z]+(?:ing|ed)\b)(?!\s+(?:will|would|shall|(?:is|are)\s+(?:set|expected|due|to))\b)"
     r"|\s+than\b)",
     re.IGNORECASE,
 )
@@ -48,24 +49,23 @@ _THE_BEFORE = re.compile(r"\bthe\s+$", re.IGNORECASE)
 _ORDINAL_BEFORE = re.compile(
     r"\b(?:first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+$", re.IGNORECASE
 )
-_OF_MONTH = re.compile(
-    r"^\s+(?:of|in)\s+(?:January|February|March|April|May|June|July|August|September|October|"
-    r"November|December|each\s+month|the\s+month|every\s+month)\b"
-)
+_OF_MONTH = re.compile(rf"^\s+(?:of|in)\s+(?:{MONTH}|(?:each|the|every)\s+month\b)", re.IGNORECASE)
 # "to get to where she is today", "who I am today": the present age of a life
 _WHERE_ONE_IS = re.compile(
     r"\b(?:where|who|what)\s+(?:I|you|he|she|we|they|it)\s+(?:am|is|are|'m|'s|'re|’m|’s|’re)\s+$",
     re.IGNORECASE,
 )
+# the rest of a short title in quotes: "Monday[ Night Football]"
+_QUOTED_TITLE_END = re.compile(r"(?:\s+[A-Z][\w'’-]*){1,3}[,.!?]?[\"”]")
 # "we are here today", "resign immediately today": a day, not the present age
 _HERE_NOW = re.compile(r"\b(?:here|immediately)\s+$", re.IGNORECASE)
 _DAY_NAMED_AFTER = re.compile(r"\s+(?:is|marks)\s+(?:the\s+)?[A-Z]")
-_DATE_AFTER = re.compile(
-    r",?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d", re.IGNORECASE
-)
+_DATE_AFTER = re.compile(rf",?\s+{MONTH}\s+\d", re.IGNORECASE)
 # a state that lasts, or the present set beside something: the present age
 _STILL = re.compile(
-    r"\bremains?\s+(?:\w+\s+){0,2}$|\b(?:as|than)\s+(?:\w+\s+){0,2}(?:do|does|are|is)\s+$",
+    r"(?<!\bwill\s)\bremains?\s+(?!(?:closed|open|shut|at\s+large|in\s+effect|in\s+place|suspended|"
+    r"off|on|under)\b)(?:\w+\s+){0,2}$|"
+    r"\b(?:as|than)\s+(?:\w+\s+){0,2}(?:do|does|are|is)\s+$",
     re.IGNORECASE,
 )
 # a weekday before a plural of what recurs: "Saturday night games", "Sunday broadcasts"; a
@@ -160,6 +160,8 @@ def _habitual(sentence: str, start: int, end: int) -> bool:
     begin, stop = clause_span(sentence, start, end)
     if not _HABIT_CUE.search(sentence, max(begin, start - 80), min(stop, end + 80)):
         return False
+    if re.search(r"\b(?:this|next)\s+week", sentence[begin:stop], re.IGNORECASE):
+        return False  # "runs 8 a.m. to 5 p.m. Thursday to Saturday this week"
     return tense_of(sentence, start, end) != "past"
 
 
@@ -181,7 +183,7 @@ def is_name(
         return _habitual(sentence, start, end)  # "open from Monday to Friday"
     if weekday and re.search(r"[\"“]$", before) and re.match(r"[,.]?[\"”]", after):
         return True  # a title: "Wednesday," on Netflix
-    if weekday and re.search(r"[\"“]$", before) and _CAPITAL_AFTER.search(after):
+    if weekday and re.search(r"[\"“]$", before) and _QUOTED_TITLE_END.match(after):
         return True  # a title: "Monday Night Football"
     if weekday and _ORDINAL_BEFORE.search(before) and _OF_MONTH.search(after):
         return True  # "the third Monday of February"

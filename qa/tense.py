@@ -19,7 +19,8 @@ FUTURE = re.compile(
     # "was adjourned until Thursday"
     r"expects?|(?:is|are)\s+expected|(?:hopes?|aims?|intends?|wants?)\s+to|"
     # "with snow expected in Columbus on Sunday" (not "as expected", "was expected")
-    r"(?<!as\s)(?<!was\s)(?<!were\s)(?<!had\s)(?<!been\s)expected\s+(?:in|on|at|by|from)|"
+    r"(?<!as\s)(?<!than\s)(?<!not\s)(?<!was\s)(?<!were\s)(?<!had\s)(?<!been\s)"
+    r"expected\s+(?:in|on|at|by|from)|"
     r"planned\s+for|(?:is|are)\s+planned|(?:adjourned|postponed|deferred|delayed|pushed\s+back|"
     r"put\s+off)\s+(?:until|till|to)|"
     r"set\s+for|slated\s+for|ahead\s+of|begins?|starts?|opens?|"
@@ -113,7 +114,9 @@ def tense_of(sentence: str, start: int, end: int) -> str:
     # ... unless a future cue stands between ("will hit the coast from Friday", "was
     # adjourned until Tuesday"), a verb's, not a noun's ("the deadline passed Friday")
     cues = FUTURE.finditer(sentence, max(0, just_before.start() - 12), start) if just_before else ()
-    if just_before and all(c.group(0).lower() == "deadline" for c in cues):
+    if just_before and all(
+        c.group(0).lower() == "deadline" and c.start() < just_before.start() for c in cues
+    ):
         return "past"  # "arrived Friday and will work", "spoke with reporters on Aug. 9"
     begin, stop = clause_span(sentence, start, end)
     # "may stop working Tuesday": a modal governing the verb just before the phrase

@@ -40,11 +40,11 @@ from typing import Any
 from qa.date_names import is_name
 from qa.date_words import (
     AGO_UNIT,
+    BOUND,
     COMPARED,
     DATE_DAY,
     IN_MONTH,
     IN_YEAR_AFTER,
-    LOWER_BOUND,
     MONTH,
     NO_YEAR,
     NUMBER,
@@ -334,27 +334,48 @@ def _counted(m: re.Match[str], group: str, unit: str) -> int | None:
         return None
     if unit.startswith("year") and number >= 1000:
         return None
-    if LOWER_BOUND.search(m.string, 0, m.start()):
+    if BOUND.search(m.string, 0, m.start()):
         return None
     return number
 
 
 def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
-    told = IN_YEAR_AFTER.match(m.string, m.end())
-    if told is not None:  # "more than a year ago in June 2021": the sentence says when
-        year = int(told["year"])
-        if told["month"]:
-            return _span(dt.date(year, month_number(told["month"]), 1), "month")
-        return _span(dt.date(year, 1, 1), "year")
     unit = m["unit"].lower()
+    told = _year_told(m, base, unit)
+    if told is not None:
+        return told
     number = _counted(m, "n", unit)
     if number == 1 and unit == "year" and COMPARED.search(m.string, 0, m.start()):
-        named = IN_MONTH.search(m.string)
-        if named is not None:
-            month = month_number(named["month"])
-            year = base.year - (1 if month > base.month else 0)  # the latest such month
+        # the month compared, just before and in the same stretch: "rose in August from"
+        named = [n for n in IN_MONTH.finditer(m.string, max(0, m.start() - 70), m.start())]
+        if named and "," not in m.string[named[-1].end() : m.start()]:
+            month = month_number(named[-1]["month"])
+            year = base.year
+            if tense == "future" and month < base.month:
+                year += 1
+            elif tense != "future" and month > base.month:
+                year -= 1
             return _span(dt.date(year - 1, month, 1), "month")
     return None if number is None else _by_dateparser(f"{number} {unit} ago", base, "past")
+
+
+def _year_told(m: re.Match[str], base: dt.date, unit: str) -> tuple[dt.date, dt.date, str] | None:
+    """ "more than a year ago in June 2021", "800 years ago in 1205": the year written after
+    the count, when it fits it (no later than the count says, a bound aside)."""
+    told = IN_YEAR_AFTER.match(m.string, m.end())
+    if told is None or not unit.startswith("year"):
+        return None
+    try:
+        number = count_of(m["n"])
+    except ValueError:
+        return None
+    year = int(told["year"])
+    bound = BOUND.search(m.string, 0, m.start()) is not None
+    if year > base.year - number + 1 or (not bound and year < base.year - number - 1):
+        return None
+    if told["month"]:
+        return _span(dt.date(year, month_number(told["month"]), 1), "month")
+    return _span(dt.date(year, 1, 1), "year")
 
 
 def _ago_today(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
@@ -396,11 +417,15 @@ def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date,
     if not candidates:
         raise ValueError(f"no such day: {m.group(0)}")
     named = m.groupdict().get("weekday")
-    if named:  # "on Thursday, Aug. 4": the year in which it is that weekday, within half a year
+    if named:  # "on Thursday, Aug. 4": the year in which it is that weekday, within half a
+        # year and in the tense's direction ("announced on Wednesday, Feb. 3" stays past)
         candidates = [
             d
             for d in candidates
-            if WEEKDAYS[d.weekday()] == named.lower() and abs((d - base).days) <= 200
+            if WEEKDAYS[d.weekday()] == named.lower()
+            and abs((d - base).days) <= 200
+            and not (tense == "past" and d > base)
+            and not (tense == "future" and d < base)
         ] or candidates
     past = [d for d in candidates if d <= base]
     coming = [d for d in candidates if d >= base]
@@ -432,9 +457,9 @@ def _months_of_year(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.dat
     """ "between January and December of last year" """
     year = base.year + {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
     first, last = month_number(m["month"]), month_number(m["month2"])
-    if last < first:
-        return _month_of_year(m, base, tense)
-    return dt.date(year, first, 1), _span(dt.date(year, last, 1), "month")[1], "range"
+    # "between December and February of last year": the winter that ends in that year
+    begin = dt.date(year if first <= last else year - 1, first, 1)
+    return begin, _span(dt.date(year, last, 1), "month")[1], "range"
 
 
 def _yearless_month(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:

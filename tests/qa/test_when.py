@@ -215,6 +215,7 @@ def test_news_wording_of_counts_ranges_forecasts_and_listings(
         "He spoke about it in a CBS Sunday Morning interview.",
         "The women's final is no Monday Night Football.",
         "She taught Sunday school for years.",
+        "Thanksgiving falls on the fourth Thursday of Nov. each year.",
     ],
 )
 def test_more_habits_and_present_ages_are_not_dates(sentence: str) -> None:
@@ -454,3 +455,54 @@ def test_odd_publication_dates_and_long_sentences_never_raise() -> None:
                 assert m.date is None or m.until is None or m.date <= m.until
     long = "today " * 300 + "from Monday to Friday " * 100
     assert resolve_dates(long, THURSDAY)  # and in reasonable time (timed in the benchmark)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a deadline still ahead; "than expected" is no plan
+        ("Congress faced a deadline Friday to avert a shutdown.", [("2026-03-13", "day")]),
+        ("Stocks rose less than expected in trading on Tuesday.", [("2026-03-10", "day")]),
+        # what stays closed today is closed on that day
+        ("Banks remain closed today for the holiday.", [("2026-03-12", "day")]),
+        (
+            "Schools will remain closed today and tomorrow.",
+            [("2026-03-12", "day"), ("2026-03-13", "day")],
+        ),
+        # a written weekday never turns a past event into a coming one
+        (
+            "The company announced on Wednesday, Feb. 3 that it would cut jobs.",
+            [("2026-02-03", "day")],
+        ),
+        # a number after "in" that is no year of the count
+        ("He wrote it three years ago in 1500 words.", [("2023-01-01", "year")]),
+        ("Three days ago in 2019 the law passed.", [("2026-03-09", "day")]),
+        ("The city was founded 3,500 years ago in 1500 B.C.", [("None", "")]),
+        # a month elsewhere is not the month compared; "less than" is a bound
+        (
+            "The shop, which opened in June, is busier than a year ago.",
+            [("2025-06-01", "month"), ("2025-01-01", "year")],
+        ),
+        (
+            "He joined the firm less than a year ago, in October.",
+            [("None", ""), ("2025-10-01", "month")],
+        ),
+        (
+            "Sales should rise 5% in December from a year ago.",
+            [("2026-12-01", "month"), ("2025-12-01", "month")],
+        ),
+        # no part of a bigger number is read as the count
+        ("The town was founded two hundred fifty years ago.", []),
+        # hours of a week's early voting are days, not a habit
+        (
+            "Early voting runs 8 a.m. to 5 p.m. Thursday to Saturday this week.",
+            [("2026-03-12", "range"), ("2026-03-09", "week")],
+        ),
+        ("Today's students will march at noon.", [("2026-03-12", "day")]),
+        ('"Thursday President Trump signed the order," she said.', [("2026-03-12", "day")]),
+        ("Snow fell between December and February of last year.", [("2024-12-01", "range")]),
+    ],
+)
+def test_what_a_review_found_misread(sentence: str, expected: list[tuple[str, str]]) -> None:
+    found = resolve_dates(sentence, THURSDAY)
+    assert [(str(m.date), m.precision) for m in found] == expected
