@@ -44,9 +44,25 @@ def gate_rows(comparison: Comparison) -> list[str]:
     return rows
 
 
+def built_by(store: Path) -> list[str]:
+    """The embedding backends a store records as having computed its vectors (none when
+    there is no store yet)."""
+    from index.store import open_store
+
+    if not store.exists():
+        return []
+    opened = open_store(store)
+    try:
+        return opened.embed_backends
+    finally:
+        opened.close()
+
+
 def main() -> None:
     args, gold, articles, store = bench_args(__doc__)
-    default = Embedder().label
+    # what built the store benchmarks.run kept (a kept store skips unchanged articles, so it
+    # may be older than this machine's choice), else what would build it now
+    default = ", ".join(built_by(store)) or Embedder().label
     header = [
         "",
         f"### rtqa {args.set}: default-backend store against a torch fp32 store "
@@ -73,13 +89,14 @@ def main() -> None:
     if not (run_default / "report.json").exists():
         raise SystemExit(f"{run_default} has no report.json: run benchmarks.run --set first")
     run_fp32 = REPO / "bench-out" / f"eval-{args.set}-fp32"
+    fp32_store = Path(f"{store}-fp32")
     os.environ.update(FP32)
-    run_eval(
-        gold,
-        articles=[articles],
-        store=Path(f"{store}-fp32"),
-        out=run_fp32,
-    )
+    run_eval(gold, articles=[articles], store=fp32_store, out=run_fp32)
+    if built_by(fp32_store) != ["torch-fp32"]:
+        raise SystemExit(
+            f"{fp32_store} holds vectors of {built_by(fp32_store)}, not only torch-fp32: "
+            "delete it and run again"
+        )
     comparison = compare(run_fp32, run_default)
     append_section(
         args.doc,
