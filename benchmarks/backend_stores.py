@@ -68,8 +68,8 @@ def main() -> None:
         f"### rtqa {args.set}: default-backend store against a torch fp32 store "
         f"({dt.date.today().isoformat()})",
         "",
-        f"- command: `python -m benchmarks.backend_stores --set {args.set}`",
-        f"- machine: {machine()}; CPU flags: {cpu_flags()}; the default backend here: {default}",
+        f"- command: `python -m benchmarks.backend_stores --set {args.set} --store {store}`",
+        f"- machine: {machine()}; CPU flags: {cpu_flags()}; store `{store}`, built by: {default}",
         "",
     ]
     if default == "torch-fp32":
@@ -77,8 +77,8 @@ def main() -> None:
             args.doc,
             [
                 *header,
-                "`auto` picks torch fp32 on this machine, so the store `benchmarks.run` built is "
-                "the fp32 store: nothing to compare here.",
+                "Torch fp32 built every vector of this store, so it is the fp32 store: nothing to "
+                "compare here.",
                 "",
             ],
         )
