@@ -129,7 +129,7 @@ def _generic_today(sentence: str, start: int, end: int) -> bool:
     ):
         return False  # "here today", "today, Oct. 1", "Today is National Pie Day"
     if _STILL.search(sentence, max(0, start - 40), start):
-        return True  # "many remain traumatized today", "the rate they do today"
+        return True  # "many remain traumatized today", "as they do today"
     if sentence[end : end + 2] in ("'s", "’s"):
         return False  # "today's vote"
     # "the criticism you are hearing today ... back then" dates nothing, but "in the past,

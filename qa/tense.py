@@ -119,7 +119,9 @@ def tense_of(sentence: str, start: int, end: int) -> str:
     ):
         return "past"  # "arrived Friday and will work", "spoke with reporters on Aug. 9"
     begin, stop = clause_span(sentence, start, end)
-    # "may stop working Tuesday": a modal governing the verb just before the phrase
+    # "may stop working Tuesday": a modal governing the verb just before the phrase, even
+    # with a past word elsewhere (not "could have been"; not "Monday's crash could cost":
+    # that names a past event)
     possessive = sentence[end : end + 2] in ("'s", "’s")
     if not possessive and _MAY.search(sentence, max(begin, start - 25), start):
         return "future"
@@ -129,9 +131,7 @@ def tense_of(sentence: str, start: int, end: int) -> str:
         return "future"
     if PAST.search(clause):
         return "past"
-    # "could be cloudy on Tuesday", "fans can watch it Sunday": a modal before the phrase
-    # (not "could have been"; not "Monday's crash could cost": that names a past event)
-    possessive = sentence[end : end + 2] in ("'s", "’s")
+    # "could be cloudy on Tuesday", "fans can watch it Sunday": a modal further before
     if not possessive and _MAY.search(sentence, max(begin, start - 90), start):
         return "future"
     # "If you're up early Tuesday morning, look up": a condition on what is still to come

@@ -347,7 +347,7 @@ def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date,
     number = _counted(m, "n", unit)
     if number == 1 and unit == "year" and COMPARED.search(m.string, 0, m.start()):
         # the month compared, just before and in the same stretch: "rose in August from"
-        named = [n for n in IN_MONTH.finditer(m.string, max(0, m.start() - 70), m.start())]
+        named = list(IN_MONTH.finditer(m.string, max(0, m.start() - 70), m.start()))
         if named and "," not in m.string[named[-1].end() : m.start()]:
             month = month_number(named[-1]["month"])
             year = base.year
