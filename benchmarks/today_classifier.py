@@ -1,17 +1,19 @@
-"""Would a learned classifier tell the generic "today" from the dated one better than the
-rules? (issue 19: the largest kind of miss on sentences the rules never saw).
+"""Would a learned classifier make the two choices the date rules miss most better than the
+rules? (issue 19): whether a "today" is the publication day or the present age, and whether
+a bare weekday is past, the publication day or still to come.
 
 Usage: python -m benchmarks.today_classifier [--cache FILE] [--doc docs/benchmarks.md]
 
-The items: every hand-labelled "today"/"tonight" of ``benchmarks/data/dates.jsonl`` that is
-neither part of "USA TODAY" nor ``unresolved``: ``date`` (the publication day) or
-``not_a_date`` (the present age, an idiom, a name). The features: the words up to 8 either
-side, the words right before and after, the rules' own verdict (``qa.when`` resolves it or
-not), the clause's tense, and a few marks (capital, sentence start, possessive, quotes, a
-past or future word anywhere). A logistic regression is scored leave-one-part-out: trained
-on every other part of the gold set, tested on the part left out, so every item is judged
-by a model that never saw its part. The rules are scored on the same items as they stand
-(studied on all of them), which favours the rules.
+The items, from ``benchmarks/data/dates.jsonl``: every "today"/"tonight" that is neither
+part of "USA TODAY" nor ``unresolved`` (``date`` or ``not_a_date``: the present age, an
+idiom, a name); every weekday labelled as one day (past, the same day or coming, against the
+publication date). The features: the words up to 8 either side, the words right before and
+after, the rules' own verdict (``qa.when``), the clause's tense, a few marks (capital,
+sentence start, possessive, quotes, a past or future word anywhere) and, for a weekday, how
+many days after the publication day's weekday it falls. A logistic regression is scored
+leave-one-part-out: trained on every other part of the gold set and tested on the part left
+out, so every item is judged by a model that never saw its part. The rules are scored on the
+same items as they stand (studied on all of them), which favours the rules.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import datetime as dt
 import json
 import re
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,14 @@ from qa.tense import FUTURE, PAST, tense_of
 from qa.when import resolve_dates
 
 _TOKEN = re.compile(r"[\w'’]+|[^\w\s]")
+_WEEKDAY = re.compile(r"monday|tuesday|wednesday|thursday|friday|saturday|sunday", re.IGNORECASE)
+WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+
+
+def relation(day: dt.date | None, published: dt.date) -> str:
+    if day is None:
+        return "none"
+    return "past" if day < published else ("same" if day == published else "coming")
 
 
 def features(sentence: str, start: int, end: int, published: dt.date) -> dict[str, float]:
@@ -48,6 +57,7 @@ def features(sentence: str, start: int, end: int, published: dt.date) -> dict[st
         m for m in resolve_dates(sentence, published) if m.start < end and m.end > start and m.date
     ]
     found["rules_generic"] = float(not resolved)
+    found[f"rules_{relation(resolved[0].date if resolved else None, published)}"] = 1.0
     found[f"tense_{tense_of(sentence, start, end)}"] = 1.0
     found["capital"] = float(sentence[start].isupper())
     found["opens"] = float(not sentence[:start].strip(" \"“'‘"))
@@ -55,24 +65,56 @@ def features(sentence: str, start: int, end: int, published: dt.date) -> dict[st
     found["quotes"] = float(any(q in sentence for q in '"“”'))
     found["past_word"] = float(PAST.search(sentence) is not None)
     found["future_word"] = float(FUTURE.search(sentence) is not None)
+    weekday = _WEEKDAY.search(sentence, start, end)
+    if weekday:
+        found[f"gap_{(WEEKDAYS.index(weekday.group(0).lower()) - published.weekday()) % 7}"] = 1.0
     return found
 
 
-def items(cache: Path | None) -> list[tuple[dict[str, Any], str]]:
+def tasks(cache: Path | None) -> dict[str, list[tuple[dict[str, float], str, str]]]:
+    """For each choice, its items as (features, the right answer, the gold part)."""
     gold = [json.loads(line) for line in GOLD.read_text("utf-8").splitlines() if line]
     bodies = json.loads(cache.read_text("utf-8")) if cache and cache.exists() else texts(gold)
     if cache and not cache.exists():
         cache.write_text(json.dumps(bodies), encoding="utf-8")
-    out = []
+    out: dict[str, list[tuple[dict[str, float], str, str]]] = {"today": [], "weekday": []}
     for item in gold:
         sentence = bodies[item["article_id"]][item["start"] : item["end"]]
         a, b = item["mention"]
-        if sentence[a:b].lower() not in ("today", "tonight") or item["label"] == "unresolved":
-            continue
-        if re.search(r"usa\s*$", sentence[max(0, a - 5) : a], re.IGNORECASE):
-            continue
-        out.append((item, sentence))
+        published = dt.date.fromisoformat(item["published"])
+        if sentence[a:b].lower() in ("today", "tonight") and item["label"] != "unresolved":
+            if not re.search(r"usa\s*$", sentence[max(0, a - 5) : a], re.IGNORECASE):
+                answer = "generic" if item["label"] == "not_a_date" else "dated"
+                out["today"].append((features(sentence, a, b, published), answer, part(item["n"])))
+        elif item["kind"] == "weekday" and item["label"] == "date" and item["precision"] == "day":
+            answer = relation(dt.date.fromisoformat(item["date"]), published)
+            out["weekday"].append((features(sentence, a, b, published), answer, part(item["n"])))
     return out
+
+
+def rules_answer(task: str, found: dict[str, float]) -> str:
+    if task == "today":
+        return "generic" if found["rules_generic"] else "dated"
+    return next((r for r in ("past", "same", "coming") if found.get(f"rules_{r}")), "none")
+
+
+def left_out_right(rows: list[tuple[dict[str, float], str, str]], strength: float) -> int:
+    """How many items a model trained without their part gets right."""
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    answers = np.array([r[1] for r in rows])
+    right = 0
+    for left_out in sorted({r[2] for r in rows}):
+        train = [i for i, r in enumerate(rows) if r[2] != left_out]
+        test = [i for i, r in enumerate(rows) if r[2] == left_out]
+        vectorizer = DictVectorizer()
+        model = LogisticRegression(C=strength, max_iter=3000).fit(
+            vectorizer.fit_transform([rows[i][0] for i in train]), answers[train]
+        )
+        guess = model.predict(vectorizer.transform([rows[i][0] for i in test]))
+        right += int((guess == answers[test]).sum())
+    return right
 
 
 def main() -> None:
@@ -80,49 +122,40 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args()
-    from sklearn.feature_extraction import DictVectorizer
-    from sklearn.linear_model import LogisticRegression
+    chosen = tasks(args.cache)
 
-    chosen = items(args.cache)
-    rows = [
-        features(
-            s, item["mention"][0], item["mention"][1], dt.date.fromisoformat(item["published"])
-        )
-        for item, s in chosen
+    def cell(task: str, right: int) -> str:
+        return f"{right / len(chosen[task]):.3f} ({right})"
+
+    rules = {
+        task: sum(rules_answer(task, f) == answer for f, answer, _ in rows)
+        for task, rows in chosen.items()
+    }
+    lines = [
+        f"| the rules (studied on every item) | {cell('today', rules['today'])} "
+        f"| {cell('weekday', rules['weekday'])} |"
     ]
-    generic = np.array([item["label"] == "not_a_date" for item, _ in chosen])
-    parts = [part(item["n"]) for item, _ in chosen]
-    rules = np.array([bool(r["rules_generic"]) for r in rows])
-    lines = []
     for strength in (0.1, 0.3, 1.0, 3.0):
-        right: collections.Counter[str] = collections.Counter()
-        for left_out in sorted(set(parts)):
-            train = [i for i, p in enumerate(parts) if p != left_out]
-            test = [i for i, p in enumerate(parts) if p == left_out]
-            vectorizer = DictVectorizer()
-            model = LogisticRegression(C=strength, max_iter=2000).fit(
-                vectorizer.fit_transform([rows[i] for i in train]), generic[train]
-            )
-            guess = model.predict(vectorizer.transform([rows[i] for i in test]))
-            right["model"] += int((guess == generic[test]).sum())
-        lines.append(f"| C {strength} | {right['model'] / len(rows):.3f} ({right['model']}) |")
-    rules_right = int((rules == generic).sum())
+        got = {task: left_out_right(rows, strength) for task, rows in chosen.items()}
+        lines.append(
+            f"| model, C {strength} | {cell('today', got['today'])} "
+            f"| {cell('weekday', got['weekday'])} |"
+        )
+    counts = {t: collections.Counter(r[1] for r in rows) for t, rows in chosen.items()}
     append_section(
         args.doc,
         [
             "",
-            f'### Generic or dated "today": rules against a learned model ({dt.date.today()})',
+            f"### Two date choices: rules against a learned model ({dt.date.today()})",
             "",
             "- command: `python -m benchmarks.today_classifier`",
             f"- machine: {machine()}",
-            f"- {len(rows)} labelled items ({int(generic.sum())} generic, "
-            f"{int((~generic).sum())} dated) in {len(set(parts))} parts; the model scored "
-            "leave-one-part-out",
+            f'- "today": {len(chosen["today"])} items ({dict(counts["today"])}); weekdays: '
+            f"{len(chosen['weekday'])} items ({dict(counts['weekday'])}); models scored "
+            "leave-one-part-out; C is the inverse regularisation",
             "",
-            "| decided by | right (C: the model's inverse regularisation) |",
-            "|---|---|",
-            f"| the rules (studied on every item) | {rules_right / len(rows):.3f} "
-            f"({rules_right}) |",
+            '| decided by | "today": generic or dated | weekday: past, same day or coming |',
+            "|---|---|---|",
             *lines,
             "",
         ],
