@@ -90,6 +90,11 @@ def main() -> None:
         raise SystemExit(f"{run_default} has no report.json: run benchmarks.run --set first")
     run_fp32 = REPO / "bench-out" / f"eval-{args.set}-fp32"
     fp32_store = Path(f"{store}-fp32")
+    if built_by(fp32_store) not in ([], ["torch-fp32"]):
+        raise SystemExit(
+            f"{fp32_store} holds vectors of {built_by(fp32_store)}, not only torch-fp32: "
+            "delete it and run again"
+        )
     os.environ.update(FP32)
     run_eval(gold, articles=[articles], store=fp32_store, out=run_fp32)
     if built_by(fp32_store) != ["torch-fp32"]:

@@ -49,7 +49,7 @@ def cpu_flags() -> str:
 
 
 def quantized(
-    model: Any, calibration: Sequence[str], folder: Path, call: int
+    model: Any, calibration: Sequence[str], folder: Path, batch_size: int
 ) -> dict[str, Callable[[list[str]], np.ndarray]]:
     """Runners of the model exported to ONNX, in fp32 and quantized to int8 (see the module
     doc), each pooling as the model does."""
@@ -115,7 +115,7 @@ def quantized(
 
     def runner(infer: Callable[[dict[str, np.ndarray]], np.ndarray]) -> Callable[..., np.ndarray]:
         return lambda texts: pooling.encode(
-            tokenizer, names, limit, mode, infer, texts, call, None
+            tokenizer, names, limit, mode, infer, texts, batch_size, None
         )[0]
 
     def on_onnxruntime(path: Path) -> Callable[..., np.ndarray]:

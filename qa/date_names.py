@@ -35,7 +35,7 @@ _GENERIC_TODAY = re.compile(
     r"^(?:['’]s\s+(?:world|society|culture|woke|economy|kids|generation|standards|politics|"
     r"technology|digital\s+lifestyle|lifestyle|age|era|landscape|times|workers|people|consumers|"
     r"students|parents|children|teens|teenagers|families|employees|youth|young)\b"
-    r"(?!\s+[a-z]+(?:ing|ed)\b)(?!\s+(?:will|would|shall|(?:is|are)\s+(?:set|expected|due|to))\b)"
+    r"(?!\s+[a-z]+(?:ing|ed)\b)"
     r"|\s+than\b)",
     re.IGNORECASE,
 )
@@ -55,6 +55,8 @@ _WHERE_ONE_IS = re.compile(
     r"\b(?:where|who|what)\s+(?:I|you|he|she|we|they|it)\s+(?:am|is|are|'m|'s|'re|’m|’s|’re)\s+$",
     re.IGNORECASE,
 )
+# a time of day: "at noon", "at 3 p.m."
+_CLOCK = re.compile(r"\bat\s+(?:noon|midnight)\b|\d(?::\d\d)?\s*[ap]\.?m\.", re.IGNORECASE)
 # the rest of a short title in quotes: "Monday[ Night Football]"
 _QUOTED_TITLE_END = re.compile(r"(?:\s+[A-Z][\w'’-]*){1,3}[,.!?]?[\"”]")
 # "we are here today", "resign immediately today": a day, not the present age
@@ -63,8 +65,9 @@ _DAY_NAMED_AFTER = re.compile(r"\s+(?:is|marks)\s+(?:the\s+)?[A-Z]")
 _DATE_AFTER = re.compile(rf",?\s+{MONTH}\s+\d", re.IGNORECASE)
 # a state that lasts, or the present set beside something: the present age
 _STILL = re.compile(
-    r"(?<!\bwill\s)\bremains?\s+(?!(?:closed|open|shut|at\s+large|in\s+effect|in\s+place|suspended|"
-    r"off|on|under)\b)(?:\w+\s+){0,2}$|"
+    r"(?<!will\s)(?<!would\s)(?<!could\s)(?<!may\s)(?<!might\s)(?<!should\s)(?<!to\s)"
+    r"\bremains?\s+(?!(?:\w+\s+)?(?:closed|open|shut|at\s+large|in\s+effect|in\s+place|"
+    r"suspended|off|on|under)\b)(?:\w+\s+){0,2}$|"
     r"\b(?:as|than)\s+(?:\w+\s+){0,2}(?:do|does|are|is)\s+$",
     re.IGNORECASE,
 )
@@ -118,10 +121,10 @@ _THEN = re.compile(
 def _generic_today(sentence: str, start: int, end: int) -> bool:
     """ "Today" as the present age ("the world today", "kids today than ever"), not a day:
     a clause in the present tense that dates no event."""
-    if _GENERIC_TODAY.search(sentence[end : end + 30]) or _WHERE_ONE_IS.search(
-        sentence, max(0, start - 30), start
-    ):
-        return True
+    if (
+        _GENERIC_TODAY.search(sentence[end : end + 30]) and not _CLOCK.search(sentence)
+    ) or _WHERE_ONE_IS.search(sentence, max(0, start - 30), start):
+        return True  # "today's workers", but "Today's students will march at noon" is a day
     if (
         _HERE_NOW.search(sentence, max(0, start - 15), start)
         or _DATE_AFTER.match(sentence, end)
@@ -158,10 +161,12 @@ _HABIT_CUE = re.compile(
 def _habitual(sentence: str, start: int, end: int) -> bool:
     """A span of weekdays said of what recurs: a habit word in its clause, no past tense."""
     begin, stop = clause_span(sentence, start, end)
-    if not _HABIT_CUE.search(sentence, max(begin, start - 80), min(stop, end + 80)):
+    cue = _HABIT_CUE.search(sentence, max(begin, start - 80), min(stop, end + 80))
+    if cue is None:
         return False
-    if re.search(r"\b(?:this|next)\s+week", sentence[begin:stop], re.IGNORECASE):
-        return False  # "runs 8 a.m. to 5 p.m. Thursday to Saturday this week"
+    near = sentence[max(begin, start - 60) : min(stop, end + 60)]
+    if cue.group(0)[0].isdigit() and re.search(r"\b(?:this|next)\s+week\b", near, re.IGNORECASE):
+        return False  # hours of one week: "runs 8 a.m. to 5 p.m. Thursday to Saturday this week"
     return tense_of(sentence, start, end) != "past"
 
 

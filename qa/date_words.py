@@ -31,7 +31,7 @@ for _t, _tens in enumerate(_TENS, 2):
 # "three hundred years ago"
 _NUMBER_VALUES |= {f"{u} hundred": 100 * i for i, u in enumerate(_UNITS, 1)} | {"a hundred": 100}
 NUMBER = (
-    r"(?<![\w,.-])(?<!hundred\s)(?<!hundred\sand\s)(?P<n>\d{1,3}(?:,\d{3})*|"
+    r"(?<![\w,.-])(?<!hundred\s)(?<!hundred\sand\s)(?<!thousand\s)(?P<n>\d{1,3}(?:,\d{3})*|"
     + "|".join(n.replace(" ", r"\s+") for n in sorted(_NUMBER_VALUES, key=len, reverse=True))
     + r"|a\s+few|few|several|a\s+couple(?:\s+of)?)"
 )
@@ -42,8 +42,8 @@ IN_MONTH = re.compile(rf"\bin\s+(?!may\b){MONTH}\b(?!\.?\s*\d)", re.IGNORECASE)
 IN_YEAR_AFTER = re.compile(
     rf"\s+in\s+(?:{MONTH}\s+)?(?P<year>1\d{{3}}|20\d\d)\b{RANGE_END}(?!\s*B\.?C)", re.IGNORECASE
 )
-# "more than a year ago", "less than a year ago" name a bound, not a day
-BOUND = re.compile(r"\b(?:more\s+than|over|at\s+least|less\s+than|under)\s+$", re.IGNORECASE)
+# "more than a year ago" names a bound, not a day
+BOUND = re.compile(r"\b(?:more\s+than|over|at\s+least)\s+$", re.IGNORECASE)
 # "soared 60% in August from a year ago": the month named, a year back
 COMPARED = re.compile(
     r"\b(?:from|compared\s+(?:with|to)|than|over|versus|vs\.?)\s+$", re.IGNORECASE

@@ -73,6 +73,11 @@ _PAST_JUST_BEFORE = re.compile(
     rf"{PAST_WORDS}(?:\s+(?!to\b)[\w'’-]+){{0,3}}\s+(?:on\s+)?$",
     re.IGNORECASE,
 )
+# a deadline still ahead: "faced a deadline Friday" (not "met the deadline Friday")
+_DEADLINE_AHEAD = re.compile(
+    r"\b(?:faces?|faced|facing|sets?|gave|given|imposed|imposes?|under|new)\s+(?:a|the|an)?\s*$",
+    re.IGNORECASE,
+)
 # a modal (lowercase: "Theresa May" is none), not "could have been"
 _MAY = re.compile(r"\b(?:could|may|might|should|can)\b(?!\s+(?:not\s+)?have\b)")
 # a condition opening the sentence or a clause ("If you're up early ..."), not "checking if"
@@ -115,7 +120,8 @@ def tense_of(sentence: str, start: int, end: int) -> str:
     # adjourned until Tuesday"), a verb's, not a noun's ("the deadline passed Friday")
     cues = FUTURE.finditer(sentence, max(0, just_before.start() - 12), start) if just_before else ()
     if just_before and all(
-        c.group(0).lower() == "deadline" and c.start() < just_before.start() for c in cues
+        c.group(0).lower() == "deadline" and not _DEADLINE_AHEAD.search(sentence, 0, c.start())
+        for c in cues
     ):
         return "past"  # "arrived Friday and will work", "spoke with reporters on Aug. 9"
     begin, stop = clause_span(sentence, start, end)

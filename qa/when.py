@@ -344,19 +344,39 @@ def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date,
     told = _year_told(m, base, unit)
     if told is not None:
         return told
+    compared = _month_compared(m, base, tense)
+    if compared is not None:
+        return compared
     number = _counted(m, "n", unit)
-    if number == 1 and unit == "year" and COMPARED.search(m.string, 0, m.start()):
-        # the month compared, just before and in the same stretch: "rose in August from"
-        named = list(IN_MONTH.finditer(m.string, max(0, m.start() - 70), m.start()))
-        if named and "," not in m.string[named[-1].end() : m.start()]:
-            month = month_number(named[-1]["month"])
-            year = base.year
-            if tense == "future" and month < base.month:
-                year += 1
-            elif tense != "future" and month > base.month:
-                year -= 1
-            return _span(dt.date(year - 1, month, 1), "month")
     return None if number is None else _by_dateparser(f"{number} {unit} ago", base, "past")
+
+
+def _month_compared(
+    m: re.Match[str], base: dt.date, tense: str
+) -> tuple[dt.date, dt.date, str] | None:
+    """ "rose 5% in August from a year ago", "In August, sales were 10% less than a year ago":
+    the month named before the comparison, a year back; not a month of a clause of its own
+    ("The shop, which opened in June, is busier than a year ago")."""
+    if m["unit"].lower() != "year" or not COMPARED.search(m.string, 0, m.start()):
+        return None
+    try:
+        if count_of(m["n"]) != 1:
+            return None
+    except ValueError:
+        return None
+    named = list(IN_MONTH.finditer(m.string, max(0, m.start() - 100), m.start()))
+    if not named:
+        return None
+    clause = m.string[: named[-1].start()].rsplit(",", 1)[-1]
+    if re.match(r"\s*(?:which|who|that|where|when)\b", clause, re.IGNORECASE):
+        return None
+    month = month_number(named[-1]["month"])
+    year = base.year
+    if tense == "future" and month < base.month:
+        year += 1
+    elif tense != "future" and month > base.month:
+        year -= 1
+    return _span(dt.date(year - 1, month, 1), "month")
 
 
 def _year_told(m: re.Match[str], base: dt.date, unit: str) -> tuple[dt.date, dt.date, str] | None:
@@ -417,15 +437,11 @@ def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date,
     if not candidates:
         raise ValueError(f"no such day: {m.group(0)}")
     named = m.groupdict().get("weekday")
-    if named:  # "on Thursday, Aug. 4": the year in which it is that weekday, within half a
-        # year and in the tense's direction ("announced on Wednesday, Feb. 3" stays past)
+    if named:  # "on Thursday, Aug. 4": the year in which it is that weekday, within half a year
         candidates = [
             d
             for d in candidates
-            if WEEKDAYS[d.weekday()] == named.lower()
-            and abs((d - base).days) <= 200
-            and not (tense == "past" and d > base)
-            and not (tense == "future" and d < base)
+            if WEEKDAYS[d.weekday()] == named.lower() and abs((d - base).days) <= 200
         ] or candidates
     past = [d for d in candidates if d <= base]
     coming = [d for d in candidates if d >= base]

@@ -16,7 +16,7 @@ def test_quantized_runners_give_unit_vectors_and_fp32_matches_the_model(
 
     model = SentenceTransformer(str(tiny_model_dir), device="cpu")
     texts = ["the council voted on Tuesday", "crews fought the fire", "rail workers struck"]
-    runs = quantized(model, texts * 4, tmp_path, call=2)
+    runs = quantized(model, texts * 4, tmp_path, batch_size=2)
     assert set(runs) == {
         "onnxruntime fp32",
         "onnxruntime int8, dynamic",
