@@ -1,9 +1,15 @@
 """The words time phrases are made of, as regular-expression pieces for ``qa.when``: months,
-days, years, weekdays, counts ("three", "a dozen", "1,400") and what may follow a range."""
+days, years, weekdays, counts ("three", "a dozen", "1,400") and what may follow a range; and
+the readings of a count that need more of the sentence ("in August from a year ago", "a
+year ago in June 2021")."""
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
+
+from qa.dates import month_number
 
 # what may follow the last day of "Oct. 5 and 6": not "to 20 years", "to 8 p.m.", "4 other"
 RANGE_END = (
@@ -58,3 +64,63 @@ def count_of(word: str) -> int:
     if word not in _NUMBER_VALUES:
         raise ValueError(f"no number: {word}")
     return _NUMBER_VALUES[word]
+
+
+def span_of(day: dt.date, precision: str) -> tuple[dt.date, dt.date, str]:
+    """The days of the calendar week, month or year holding ``day`` (or the day itself)."""
+    if precision == "week":
+        monday = day - day.weekday() * dt.timedelta(days=1)
+        return monday, monday + 6 * dt.timedelta(days=1), "week"
+    if precision == "month":
+        last = calendar.monthrange(day.year, day.month)[1]
+        return day.replace(day=1), day.replace(day=last), "month"
+    if precision == "year":
+        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31), "year"
+    return day, day, "day"
+
+
+def month_compared(
+    m: re.Match[str], base: dt.date, tense: str
+) -> tuple[dt.date, dt.date, str] | None:
+    """ "rose 5% in August from a year ago", "In August, sales were 10% less than a year ago":
+    the month named before the comparison, a year back; not a month of a clause of its own
+    ("The shop, which opened in June, is busier than a year ago")."""
+    if m["unit"].lower() != "year" or not COMPARED.search(m.string, 0, m.start()):
+        return None
+    try:
+        if count_of(m["n"]) != 1:
+            return None
+    except ValueError:
+        return None
+    named = list(IN_MONTH.finditer(m.string, max(0, m.start() - 100), m.start()))
+    if not named:
+        return None
+    clause = m.string[: named[-1].start()].rsplit(",", 1)[-1]
+    if re.match(r"\s*(?:which|who|that|where|when)\b", clause, re.IGNORECASE):
+        return None
+    month = month_number(named[-1]["month"])
+    year = base.year
+    if tense == "future" and month < base.month:
+        year += 1
+    elif tense != "future" and month > base.month:
+        year -= 1
+    return span_of(dt.date(year - 1, month, 1), "month")
+
+
+def year_told(m: re.Match[str], base: dt.date, unit: str) -> tuple[dt.date, dt.date, str] | None:
+    """ "more than a year ago in June 2021", "800 years ago in 1205": the year written after
+    the count, when it fits it (no later than the count says, a bound aside)."""
+    told = IN_YEAR_AFTER.match(m.string, m.end())
+    if told is None or not unit.startswith("year"):
+        return None
+    try:
+        number = count_of(m["n"])
+    except ValueError:
+        return None
+    year = int(told["year"])
+    bound = BOUND.search(m.string, 0, m.start()) is not None
+    if year > base.year - number + 1 or (not bound and year < base.year - number - 1):
+        return None
+    if told["month"]:
+        return span_of(dt.date(year, month_number(told["month"]), 1), "month")
+    return span_of(dt.date(year, 1, 1), "year")

@@ -29,7 +29,6 @@ no resolving but place a sentence in time.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 import re
@@ -41,10 +40,7 @@ from qa.date_names import is_name
 from qa.date_words import (
     AGO_UNIT,
     BOUND,
-    COMPARED,
     DATE_DAY,
-    IN_MONTH,
-    IN_YEAR_AFTER,
     MONTH,
     NO_YEAR,
     NUMBER,
@@ -54,6 +50,9 @@ from qa.date_words import (
     WEEKDAY,
     YEAR,
     count_of,
+    month_compared,
+    span_of,
+    year_told,
 )
 from qa.dates import WEEKDAYS, back, month_number, written_as_name
 from qa.tense import tense_of
@@ -241,22 +240,9 @@ def _parsed(phrase: str, base: dt.date, prefer: str) -> tuple[dt.date, str] | No
     return data.date_obj.date(), str(data.period or "day")
 
 
-def _span(day: dt.date, precision: str) -> tuple[dt.date, dt.date, str]:
-    """The days of the calendar week, month or year holding ``day`` (or the day itself)."""
-    if precision == "week":
-        monday = day - day.weekday() * _DAY
-        return monday, monday + 6 * _DAY, "week"
-    if precision == "month":
-        last = calendar.monthrange(day.year, day.month)[1]
-        return day.replace(day=1), day.replace(day=last), "month"
-    if precision == "year":
-        return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31), "year"
-    return day, day, "day"
-
-
 def _by_dateparser(phrase: str, base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
     parsed = _parsed(phrase, base, "future" if tense == "future" else "past")
-    return _span(*parsed) if parsed else None
+    return span_of(*parsed) if parsed else None
 
 
 # --- the phrases -------------------------------------------------------------------------
@@ -341,61 +327,14 @@ def _counted(m: re.Match[str], group: str, unit: str) -> int | None:
 
 def _ago(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
     unit = m["unit"].lower()
-    told = _year_told(m, base, unit)
+    told = year_told(m, base, unit)
     if told is not None:
         return told
-    compared = _month_compared(m, base, tense)
+    compared = month_compared(m, base, tense)
     if compared is not None:
         return compared
     number = _counted(m, "n", unit)
     return None if number is None else _by_dateparser(f"{number} {unit} ago", base, "past")
-
-
-def _month_compared(
-    m: re.Match[str], base: dt.date, tense: str
-) -> tuple[dt.date, dt.date, str] | None:
-    """ "rose 5% in August from a year ago", "In August, sales were 10% less than a year ago":
-    the month named before the comparison, a year back; not a month of a clause of its own
-    ("The shop, which opened in June, is busier than a year ago")."""
-    if m["unit"].lower() != "year" or not COMPARED.search(m.string, 0, m.start()):
-        return None
-    try:
-        if count_of(m["n"]) != 1:
-            return None
-    except ValueError:
-        return None
-    named = list(IN_MONTH.finditer(m.string, max(0, m.start() - 100), m.start()))
-    if not named:
-        return None
-    clause = m.string[: named[-1].start()].rsplit(",", 1)[-1]
-    if re.match(r"\s*(?:which|who|that|where|when)\b", clause, re.IGNORECASE):
-        return None
-    month = month_number(named[-1]["month"])
-    year = base.year
-    if tense == "future" and month < base.month:
-        year += 1
-    elif tense != "future" and month > base.month:
-        year -= 1
-    return _span(dt.date(year - 1, month, 1), "month")
-
-
-def _year_told(m: re.Match[str], base: dt.date, unit: str) -> tuple[dt.date, dt.date, str] | None:
-    """ "more than a year ago in June 2021", "800 years ago in 1205": the year written after
-    the count, when it fits it (no later than the count says, a bound aside)."""
-    told = IN_YEAR_AFTER.match(m.string, m.end())
-    if told is None or not unit.startswith("year"):
-        return None
-    try:
-        number = count_of(m["n"])
-    except ValueError:
-        return None
-    year = int(told["year"])
-    bound = BOUND.search(m.string, 0, m.start()) is not None
-    if year > base.year - number + 1 or (not bound and year < base.year - number - 1):
-        return None
-    if told["month"]:
-        return _span(dt.date(year, month_number(told["month"]), 1), "month")
-    return _span(dt.date(year, 1, 1), "year")
 
 
 def _ago_today(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
@@ -466,7 +405,7 @@ def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date,
 
 def _month_of_year(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
     year = base.year + {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
-    return _span(dt.date(year, month_number(m["month"]), 1), "month")
+    return span_of(dt.date(year, month_number(m["month"]), 1), "month")
 
 
 def _months_of_year(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
@@ -475,7 +414,7 @@ def _months_of_year(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.dat
     first, last = month_number(m["month"]), month_number(m["month2"])
     # "between December and February of last year": the winter that ends in that year
     begin = dt.date(year if first <= last else year - 1, first, 1)
-    return begin, _span(dt.date(year, last, 1), "month")[1], "range"
+    return begin, span_of(dt.date(year, last, 1), "month")[1], "range"
 
 
 def _yearless_month(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
@@ -485,7 +424,7 @@ def _yearless_month(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.dat
         year += 1
     elif tense == "past" and month > base.month:
         year -= 1
-    return _span(dt.date(year, month, 1), "month")
+    return span_of(dt.date(year, month, 1), "month")
 
 
 def _full_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
@@ -502,7 +441,7 @@ def _full_range(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, d
 
 
 def _full_month(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
-    return _span(dt.date(int(m["year"]), month_number(m["month"]), 1), "month")
+    return span_of(dt.date(int(m["year"]), month_number(m["month"]), 1), "month")
 
 
 def _unresolvable(m: re.Match[str], base: dt.date, tense: str) -> None:
