@@ -58,6 +58,15 @@ def built_by(store: Path) -> list[str]:
         opened.close()
 
 
+def only_fp32(store: Path, allow_empty: bool = False) -> None:
+    """Stop unless torch fp32 alone built ``store`` (or, with ``allow_empty``, nothing yet)."""
+    backends = built_by(store)
+    if backends != ["torch-fp32"] and not (allow_empty and not backends):
+        raise SystemExit(
+            f"{store} holds vectors of {backends}, not only torch-fp32: delete it and run again"
+        )
+
+
 def main() -> None:
     args, gold, articles, store = bench_args(__doc__)
     # what built the store benchmarks.run kept (a kept store skips unchanged articles, so it
@@ -90,18 +99,10 @@ def main() -> None:
         raise SystemExit(f"{run_default} has no report.json: run benchmarks.run --set first")
     run_fp32 = REPO / "bench-out" / f"eval-{args.set}-fp32"
     fp32_store = Path(f"{store}-fp32")
-    if built_by(fp32_store) not in ([], ["torch-fp32"]):
-        raise SystemExit(
-            f"{fp32_store} holds vectors of {built_by(fp32_store)}, not only torch-fp32: "
-            "delete it and run again"
-        )
+    only_fp32(fp32_store, allow_empty=True)
     os.environ.update(FP32)
     run_eval(gold, articles=[articles], store=fp32_store, out=run_fp32)
-    if built_by(fp32_store) != ["torch-fp32"]:
-        raise SystemExit(
-            f"{fp32_store} holds vectors of {built_by(fp32_store)}, not only torch-fp32: "
-            "delete it and run again"
-        )
+    only_fp32(fp32_store)
     comparison = compare(run_fp32, run_default)
     append_section(
         args.doc,

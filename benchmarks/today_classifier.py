@@ -31,12 +31,13 @@ from benchmarks.common import append_section, machine
 from benchmarks.date_gold import GOLD, texts
 from benchmarks.dates import part
 from benchmarks.paths import REPO
+from qa.date_words import WEEKDAY
+from qa.dates import WEEKDAYS
 from qa.tense import FUTURE, PAST, tense_of
 from qa.when import resolve_dates
 
 _TOKEN = re.compile(r"[\w'’]+|[^\w\s]")
-_WEEKDAY = re.compile(r"monday|tuesday|wednesday|thursday|friday|saturday|sunday", re.IGNORECASE)
-WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+_WEEKDAY = re.compile(WEEKDAY, re.IGNORECASE)
 
 
 def relation(day: dt.date | None, published: dt.date) -> str:

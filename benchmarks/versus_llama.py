@@ -34,13 +34,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from benchmarks.baselines import llama_default_index
 from benchmarks.common import append_section, machine
 from benchmarks.embed_backends import cpu_flags
 from benchmarks.paths import REPO, RTQA
 from benchmarks.precompute import llama_documents
+from benchmarks.scale import percentiles
 from index.articles import Article, iter_articles
 from index.chunking import ChunkingConfig, chunk_article
 from index.embed import Embedder
@@ -100,10 +99,6 @@ def ingest_llama(
     nodes = SentenceSplitter().get_nodes_from_documents(documents)
     texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
     return index, Ingested(seconds, len(texts), *_token_counts(texts, embedder))
-
-
-def percentiles(seconds: Sequence[float]) -> tuple[float, float]:
-    return float(np.percentile(seconds, 50)), float(np.percentile(seconds, 95))
 
 
 def one_at_a_time(

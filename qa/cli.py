@@ -365,7 +365,7 @@ def _show(result: Any, streamed: str = "") -> None:
             meta = " · ".join(x for x in (c.source, c.published_at or "") if x)
             click.echo(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
             if entry.copies:
-                click.echo(f"    also told by: {', '.join(entry.told_by or entry.copies)}")
+                click.echo(f"    also told by: {', '.join(entry.also_told_by)}")
         return
     for c in result.citations:
         meta = " · ".join(x for x in (c.source, c.published_at or "") if x)

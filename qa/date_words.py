@@ -24,6 +24,9 @@ DATE_DAY = r"(?P<day>[12]?\d|3[01])(?:st|nd|rd|th)?\b"
 YEAR = r"(?P<year>(?:19|20)\d\d)\b"
 NO_YEAR = r"(?!,?\s*(?:19|20)\d\d\b)"
 WEEKDAY = r"(?P<weekday>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+# the same, for the second of two in one pattern ("from Feb. 28 to March 2")
+MONTH2 = MONTH.replace("?P<month>", "?P<month2>")
+WEEKDAY2 = WEEKDAY.replace("?P<weekday>", "?P<weekday2>")
 PART = r"(?:\s+(?:morning|afternoon|evening|night)\b)?"
 _UNITS = "one two three four five six seven eight nine".split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()

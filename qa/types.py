@@ -97,6 +97,11 @@ class TimelineEntry:
     told_by: tuple[str, ...] = ()  # the outlets (or titles) of those articles
 
     @property
+    def also_told_by(self) -> tuple[str, ...]:
+        """Who else told it, for people to read: the outlets, else the article ids."""
+        return self.told_by or self.copies
+
+    @property
     def label(self) -> str:
         """ "Mon 12 Jan 2026", "week of 12 Jan 2026", ..., or "undated"."""
         if self.date is None:

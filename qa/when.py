@@ -42,12 +42,14 @@ from qa.date_words import (
     BOUND,
     DATE_DAY,
     MONTH,
+    MONTH2,
     NO_YEAR,
     NUMBER,
     NUMBER2,
     PART,
     RANGE_END,
     WEEKDAY,
+    WEEKDAY2,
     YEAR,
     count_of,
     month_compared,
@@ -295,12 +297,12 @@ def _near(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date
 def _period(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str] | None:
     unit = m["unit"].lower()
     rel = " ".join(m["rel"].lower().split()).removeprefix("over ")
-    if rel in ("the past", "the last", "this past", "the previous") and unit == "weekend":
+    if rel in ("the past", "the last", "this past", "the previous"):
+        if unit != "weekend":
+            return back(base, 1, unit), base, "range"
         since = (base.weekday() - 5) % 7  # days since the latest Saturday
         saturday = base - (since if since >= 2 else since + 7) * _DAY  # one wholly past
         return saturday, saturday + _DAY, "range"
-    if rel in ("the past", "the last", "this past", "the previous"):
-        return back(base, 1, unit), base, "range"
     if unit == "weekend":
         saturday = base + ((5 - base.weekday()) % 7) * _DAY  # this weekend: the coming one
         if rel == "last" or (rel == "this" and tense == "past" and base.weekday() < 3):
@@ -403,14 +405,18 @@ def _yearless_day(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date,
     return chosen, chosen, "day"
 
 
+def _named_year(m: re.Match[str], base: dt.date) -> int:
+    """The year of "last year", "this year" or "next year"."""
+    return base.year + {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
+
+
 def _month_of_year(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
-    year = base.year + {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
-    return span_of(dt.date(year, month_number(m["month"]), 1), "month")
+    return span_of(dt.date(_named_year(m, base), month_number(m["month"]), 1), "month")
 
 
 def _months_of_year(m: re.Match[str], base: dt.date, tense: str) -> tuple[dt.date, dt.date, str]:
     """ "between January and December of last year" """
-    year = base.year + {"last": -1, "this": 0, "next": 1}[m["rel"].lower()]
+    year = _named_year(m, base)
     first, last = month_number(m["month"]), month_number(m["month2"])
     # "between December and February of last year": the winter that ends in that year
     begin = dt.date(year if first <= last else year - 1, first, 1)
@@ -489,7 +495,7 @@ _RULES = (
     # "Oct. 5 and 6, 2024", "from Feb. 28 to March 2, 2025": written out, with the year
     _rule(
         rf"(?:from\s+)?{MONTH}\s+{DATE_DAY}\s*(?:[-–]|and|through|to|until)\s*"
-        rf"(?:{MONTH.replace('?P<month>', '?P<month2>')}\s+)?(?P<to>[12]?\d|3[01])\b,?\s+{YEAR}",
+        rf"(?:{MONTH2}\s+)?(?P<to>[12]?\d|3[01])\b,?\s+{YEAR}",
         _full_range,
         relative=False,
     ),
@@ -497,13 +503,13 @@ _RULES = (
     _rule(
         rf"(?:from\s+|(?P<between>between\s+))?(?:{WEEKDAY},?\s+)?{MONTH}\s+{DATE_DAY},?"
         rf"(?:\s*(?:to|through|until|-|–)|(?(between)\s+and|(?!)))\s*"
-        rf"(?:{WEEKDAY.replace('?P<weekday>', '?P<weekday2>')},?\s+)?"
-        rf"{MONTH.replace('?P<month>', '?P<month2>')}\s+(?P<day2>[12]?\d|3[01])\b{NO_YEAR}",
+        rf"(?:{WEEKDAY2},?\s+)?"
+        rf"{MONTH2}\s+(?P<day2>[12]?\d|3[01])\b{NO_YEAR}",
         _yearless_day,
     ),
     # "May last year", "in October of last year", "between January and March of this year"
     _rule(
-        rf"between\s+{MONTH}\s+and\s+{MONTH.replace('?P<month>', '?P<month2>')}\s+"
+        rf"between\s+{MONTH}\s+and\s+{MONTH2}\s+"
         r"(?:of\s+)?(?P<rel>last|this|next)\s+year\b",
         _months_of_year,
     ),
@@ -517,7 +523,7 @@ _RULES = (
     # weekdays; "from Thursday to Friday", "Friday through Sunday"
     _rule(
         rf"(?:from\s+)?{WEEKDAY}{PART}\s+(?:to|through|until|into)\s+"
-        rf"{WEEKDAY.replace('?P<weekday>', '?P<weekday2>')}{PART}",
+        rf"{WEEKDAY2}{PART}",
         _weekday,
     ),
     _rule(

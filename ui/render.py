@@ -494,9 +494,10 @@ def timeline_html(answer: Answer) -> str:
             if entry.date
             else ""
         )
-        told = ", ".join(entry.told_by or entry.copies)
         copies = (
-            f'<span class="aqa-tl-copies">also told by {_e(told)}</span>' if entry.copies else ""
+            f'<span class="aqa-tl-copies">also told by {_e(", ".join(entry.also_told_by))}</span>'
+            if entry.copies
+            else ""
         )
         item = (
             f'<li class="aqa-tl-entry" data-n="{c.n}">{day}'
